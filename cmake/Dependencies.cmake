@@ -1,0 +1,18 @@
+# Everything comes from Debian 12 packages; scripts/install-deps.sh installs them.
+find_package(Threads REQUIRED)
+find_package(Boost 1.81.0 EXACT CONFIG REQUIRED)  # Beast, Asio, URL are header-only here
+find_package(OpenSSL 3 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(libjwt REQUIRED IMPORTED_TARGET libjwt)   # JWT signatures (HS256/RS256)
+pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash) # stable bucket hash (XXH64)
+
+# Asio, Beast and URL compiled once (separate compilation) instead of in every translation unit.
+add_library(cutover_asio STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/common/asio_impl.cxx)
+target_compile_definitions(cutover_asio PUBLIC
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_ASIO_NO_DEPRECATED)
+target_link_libraries(cutover_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)

@@ -1,0 +1,128 @@
+#pragma once
+// The gateway's configuration as plain structs with safe defaults. Parsed and validated whole by
+// parse_config(); compiled into a runtime Snapshot (runtime/snapshot.hpp) that is swapped atomically.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cutover/config/diagnostic.hpp"
+
+namespace cutover::config {
+
+using Duration = std::chrono::milliseconds;
+
+// A percentage in 0.01 steps, stored exactly as basis points (0..10000).
+using BasisPoints = std::uint32_t;
+inline constexpr BasisPoints kAllTraffic = 10000;
+
+struct HostPort {
+  std::string host;  // name or literal address; resolved when the snapshot is built
+  std::uint16_t port = 0;
+  Mark mark;
+  std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+struct BackendConfig {
+  std::string name;
+  std::vector<HostPort> endpoints;   // round robin across them
+  Duration connect_timeout{2000};    // TCP connect; failure gives 502
+  Duration timeout{30000};           // waiting for response headers and between body reads; 504
+  std::size_t max_idle_per_endpoint = 64;  // pooled keep-alive connections kept per worker
+  Duration idle_timeout{30000};      // a pooled connection idle longer than this is discarded
+  Mark mark;
+};
+
+struct MatchConfig {
+  std::string path;    // exact or template: /api/notes/{id}, /static/* (trailing * = any rest)
+  std::string prefix;  // segment-aware: /api matches /api and /api/x, not /apiary
+  std::vector<std::string> methods;  // upper case; empty = any method
+  std::string host;    // lower case, without port; empty = any host
+  Mark mark;
+  Mark path_mark;
+};
+
+enum class Sticky { user, cookie, none };
+
+struct SplitTarget {
+  std::string backend;
+  BasisPoints share = 0;
+  Mark mark;
+};
+
+struct RouteConfig {
+  std::string id;
+  MatchConfig match;
+  std::string backend;              // a route has either backend ...
+  std::vector<SplitTarget> split;   // ... or split (in file order) with rollback_to taking the rest
+  std::string rollback_to;
+  Sticky sticky = Sticky::user;
+  std::string cohort;               // bucket salt; routes in one cohort move a user together. Default: id
+  bool require_user = false;        // anonymous requests get 401; default from identity.anonymous
+  Mark mark;
+};
+
+struct JwtConfig {
+  bool enabled = false;
+  std::string header = "Authorization";  // "Bearer <token>"
+  std::string cookie;                    // optional cookie carrying the token
+  std::string hs256_secret_file;
+  std::string rs256_public_key_file;
+  std::string hs256_secret;              // contents, loaded with the config
+  std::string rs256_public_key_pem;      // contents, loaded with the config
+  std::string issuer;                    // checked when set
+  std::string audience;                  // checked when set
+  std::string claim = "sub";             // names the user
+  Duration leeway{30000};                // clock skew allowed on exp/nbf
+  std::size_t cache_entries = 10000;     // verified tokens remembered per worker
+  Mark mark;
+};
+
+struct AuthRequestConfig {
+  bool enabled = false;
+  std::string backend;                       // usually the legacy monolith
+  std::string path = "/internal/whoami";
+  std::string cookie = "sessionid";          // session cookie forwarded to the subrequest
+  std::string user_header = "X-User-Id";     // the answer's header naming the user
+  Duration cache_ttl{30000};
+  Duration timeout{2000};
+  std::size_t cache_entries = 10000;
+  Mark mark;
+};
+
+struct IdentityConfig {
+  std::string header = "X-User-Id";          // injected; client copies always dropped
+  std::string header_namespace = "X-Cutover-";  // gateway-owned prefix; client copies dropped
+  bool allow_anonymous = true;               // default for routes' require_user
+  std::string sticky_cookie = "cutover_uid"; // set for anonymous users so they stay sticky
+  JwtConfig jwt;
+  AuthRequestConfig auth_request;
+};
+
+struct LimitsConfig {
+  std::size_t max_header_bytes = 64 * 1024;          // 431 beyond
+  std::uint64_t max_body_bytes = 1ull << 30;          // 413 beyond; 0 = unlimited
+  Duration header_timeout{10000};   // a client has this long to send a request's headers
+  Duration idle_timeout{60000};     // keep-alive connections idle longer are closed
+  Duration body_timeout{30000};     // max silence while streaming a request body
+};
+
+struct AccessLogConfig {
+  std::string path = "stdout";  // stdout | stderr | off | a file path
+};
+
+struct Config {
+  std::string source_file;
+  HostPort listen{"0.0.0.0", 8080, {}};
+  unsigned workers = 0;  // 0 = auto (hardware threads)
+  bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
+  LimitsConfig limits;
+  AccessLogConfig access_log;
+  IdentityConfig identity;
+  std::vector<BackendConfig> backends;
+  std::vector<RouteConfig> routes;
+
+  const BackendConfig* find_backend(std::string_view name) const;
+};
+
+}  // namespace cutover::config

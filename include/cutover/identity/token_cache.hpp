@@ -1,0 +1,33 @@
+#pragma once
+// Per-worker cache of verified tokens, so a busy user doesn't pay for a signature check on every
+// request. Keyed by the full token (never by a non-cryptographic hash of it: a collision would
+// hand one user's identity to another). Bounded; entries expire at min(exp, inserted + max_age).
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace cutover::identity {
+
+class TokenCache {
+ public:
+  explicit TokenCache(std::size_t capacity, std::int64_t max_age_seconds = 300);
+
+  // The cached user for `token`, or nullptr when absent or expired at `now`.
+  const std::string* find(std::string_view token, std::int64_t now_unix_seconds);
+  void insert(std::string_view token, std::string user, std::int64_t expires_at,
+              std::int64_t now_unix_seconds);
+  void clear();
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::string user;
+    std::int64_t valid_until = 0;
+  };
+  std::size_t capacity_;
+  std::int64_t max_age_seconds_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace cutover::identity

@@ -1,0 +1,53 @@
+#pragma once
+// The compiled route table. match() is a pure function of (table, request): the most specific
+// route wins regardless of file order. Specificity, compared segment by segment from the left:
+// end of an exact path > literal segment > {param} segment > trailing wildcard (prefix or /*);
+// then a route with a host beats one without; then a route with fewer methods beats more/any.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cutover/config/config.hpp"
+#include "cutover/routing/split.hpp"
+
+namespace cutover::routing {
+
+struct RequestView {
+  std::string_view method;  // as sent, e.g. "GET"
+  std::string_view host;    // Host header, any case, may carry :port
+  std::string_view path;    // normalized (normalize_path), without query
+};
+
+struct Route {
+  std::size_t index = 0;        // position in config.routes
+  std::string id;
+  SplitPlan plan;               // backend indexes into config.backends; single backend = one band
+  config::Sticky sticky = config::Sticky::user;
+  std::string cohort;           // salt for bucket_of()
+  bool require_user = false;
+};
+
+class RouteTable {
+ public:
+  // Compiles routes; reports errors (bad patterns, unknown backends, shares over 100%, duplicate
+  // ids, ambiguous identical matches) and warnings (routes that can never match) to `sink`.
+  static RouteTable build(const config::Config& config, config::DiagnosticSink& sink);
+
+  RouteTable();
+  ~RouteTable();
+  RouteTable(RouteTable&&) noexcept;
+  RouteTable& operator=(RouteTable&&) noexcept;
+
+  // The most specific matching route, or nullptr (404).
+  const Route* match(const RequestView& request) const;
+
+  const std::vector<Route>& routes() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cutover::routing
