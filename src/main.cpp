@@ -1,1 +1,46 @@
-int main() { return 0; }
+// cutover: a strangler-fig edge gateway.
+//   cutover [--config FILE]   run the gateway
+//   cutover check FILE        validate a config: every error as file:line:col, or a summary
+//   cutover --version
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <iostream>
+
+#include "check_command.hpp"
+#include "cutover/http/server.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cutover: a strangler-fig edge gateway. Routes each endpoint to the legacy backend or the "
+               "service replacing it, by sticky per-user percentages from a YAML route table."};
+  app.set_version_flag("--version", std::string("cutover ") + CUTOVER_VERSION);
+  std::string config_path = "config/cutover.yaml";
+  app.add_option("-c,--config", config_path, "config file to run with")->capture_default_str();
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check", "validate a config file and print every problem as file:line:col");
+  check->add_option("file", check_path, "config file")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  if (check->parsed()) return cutover::run_check(check_path, std::cout);
+
+  // Operational logs go to stderr; stdout belongs to the access log by default.
+  auto logger = spdlog::stderr_color_mt("cutover");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::shared_ptr<cutover::runtime::Snapshot> snapshot;
+  try {
+    snapshot = cutover::runtime::load_snapshot(config_path);
+  } catch (const cutover::config::ConfigError& e) {
+    spdlog::error("cannot start: the config has errors:\n{}", e.what());
+    return 1;
+  }
+  for (const auto& warning : snapshot->warnings) spdlog::warn("{}", warning.to_string());
+  cutover::http::Server server({config_path}, std::move(snapshot));
+  return server.run();
+}

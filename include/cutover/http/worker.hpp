@@ -1,0 +1,93 @@
+#pragma once
+// A worker: one thread, one io_context, its own SO_REUSEPORT acceptor and upstream pool, its own
+// caches. Nothing here is shared with other workers, so the data path takes no locks.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "cutover/http/counters.hpp"
+#include "cutover/identity/session_lookup.hpp"
+#include "cutover/identity/token_cache.hpp"
+#include "cutover/log/access_log.hpp"
+#include "cutover/runtime/snapshot.hpp"
+#include "cutover/upstream/pool.hpp"
+
+namespace cutover::http {
+
+struct ClientConnection;
+
+// Fast non-cryptographic randomness for request ids, sticky cookie ids and `sticky: none` rolls.
+class Random {
+ public:
+  explicit Random(std::uint64_t seed) : state_(seed) {}
+  std::uint64_t next();  // splitmix64
+  std::string hex128();  // 32 lower-case hex characters
+
+ private:
+  std::uint64_t state_;
+};
+
+class Worker {
+ public:
+  Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log);
+  ~Worker();
+
+  // Binds the acceptor. Port 0 picks one; other workers then bind the same port (SO_REUSEPORT).
+  boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  void start();          // runs the io_context on its own thread
+  void stop();           // ends the io_context (thread-safe)
+  void join();
+
+  // The snapshot for a new request: refreshed from the store when a reload happened.
+  const std::shared_ptr<const runtime::Snapshot>& snapshot();
+
+  boost::asio::io_context& io() { return *io_; }
+  upstream::Pool& pool() { return pool_; }
+  identity::TokenCache& tokens() { return tokens_; }
+  // Shared so a lookup in flight survives a reload that replaces the cache.
+  std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
+  Random& random() { return random_; }
+  Counters& counters() { return counters_; }
+  log::AccessLog& access_log() { return access_log_; }
+  std::size_t next_endpoint(std::size_t backend, std::size_t endpoint_count);  // round robin
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  std::size_t active_sessions() const { return active_sessions_.load(std::memory_order_relaxed); }
+  void session_started(ClientConnection* client);
+  void session_ended(ClientConnection* client);
+  // Graceful shutdown: stop accepting, close idle keep-alive connections, let the rest finish
+  // their current exchange (they answer with Connection: close). Thread-safe.
+  void begin_drain();
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+
+  unsigned index_;
+  // Owned by pointer so ~Worker can destroy pending sessions while the members they use live.
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  runtime::SnapshotStore& store_;
+  log::AccessLog& access_log_;
+  std::shared_ptr<const runtime::Snapshot> snapshot_;
+  std::uint64_t snapshot_generation_ = 0;
+  upstream::Pool pool_;
+  identity::TokenCache tokens_;
+  std::shared_ptr<identity::SessionLookup> sessions_;
+  Random random_;
+  Counters counters_;
+  std::vector<std::size_t> round_robin_;
+  std::atomic<bool> draining_{false};
+  std::atomic<std::size_t> active_sessions_{0};
+  std::unordered_set<ClientConnection*> sessions_open_;
+  std::thread thread_;
+};
+
+}  // namespace cutover::http

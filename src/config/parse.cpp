@@ -1,0 +1,122 @@
+// Top level of the config: reads every section, reports every problem with file:line:col.
+#include "cutover/config/parse.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/parse_sections.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace cutover::config {
+namespace {
+
+void parse_limits(const YAML::Node& node, LimitsConfig& limits, DiagnosticSink& sink) {
+  MapReader reader(node, "limits", sink);
+  if (!reader.ok()) return;
+  std::uint64_t header_bytes = limits.max_header_bytes;
+  if (reader.read_size("max_header_bytes", header_bytes)) {
+    if (header_bytes < 1024 || header_bytes > (1u << 20)) {
+      sink.error(reader.key_mark("max_header_bytes"), "'limits.max_header_bytes' must be from 1KiB to 1MiB");
+    }
+    limits.max_header_bytes = header_bytes;
+  }
+  reader.read_size("max_body_bytes", limits.max_body_bytes);
+  reader.read_duration("header_timeout", limits.header_timeout);
+  reader.read_duration("idle_timeout", limits.idle_timeout);
+  reader.read_duration("body_timeout", limits.body_timeout);
+  for (auto [key, value] : {std::pair{"header_timeout", limits.header_timeout}, {"idle_timeout", limits.idle_timeout},
+                            {"body_timeout", limits.body_timeout}}) {
+    if (value.count() == 0) sink.error(reader.key_mark(key), std::string("'limits.") + key + "' must be more than 0");
+  }
+  reader.finish();
+}
+
+void parse_access_log(const YAML::Node& node, const std::string& file, AccessLogConfig& log, DiagnosticSink& sink) {
+  MapReader reader(node, "access_log", sink);
+  if (!reader.ok()) return;
+  if (reader.read("path", log.path)) {
+    if (log.path.empty()) {
+      sink.error(reader.key_mark("path"), "'access_log.path' must be stdout, stderr, off or a file path");
+    } else if (log.path != "stdout" && log.path != "stderr" && log.path != "off" && log.path.front() != '/') {
+      // Like key files: relative to the config file, so the gateway's working directory doesn't matter.
+      log.path = (std::filesystem::path(file).parent_path() / log.path).lexically_normal().string();
+    }
+  }
+  reader.finish();
+}
+
+void parse_top(const YAML::Node& root, const std::string& file, Config& config, DiagnosticSink& sink) {
+  MapReader reader(root, "", sink);
+  if (!reader.ok()) return;
+  std::string listen;
+  if (reader.read("listen", listen) && !parse_host_port(listen, config.listen)) {
+    sink.error(reader.key_mark("listen"), "'listen' must be host:port, e.g. 0.0.0.0:8080, not '" + listen + "'");
+  }
+  config.listen.mark = reader.key_mark("listen");
+  std::string workers;
+  if (reader.read("workers", workers) && workers != "auto") {
+    std::uint64_t count = 0;
+    if (!parse_size(workers, count) || workers.find_first_not_of("0123456789") != std::string::npos ||
+        count < 1 || count > 256) {
+      sink.error(reader.key_mark("workers"), "'workers' must be auto or a number from 1 to 256, not '" + workers + "'");
+    } else {
+      config.workers = static_cast<unsigned>(count);
+    }
+  }
+  reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
+  if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
+  if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
+  if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);
+  if (auto node = reader.get("backends"); node.IsDefined()) parse_backends(node, config.backends, sink);
+  else sink.error({}, "the config needs 'backends' (where traffic can go)");
+  if (auto node = reader.get("routes"); node.IsDefined()) parse_routes(node, config.identity.allow_anonymous, config.routes, sink);
+  else sink.error({}, "the config needs 'routes' (which backend serves which requests)");
+  reader.finish();
+
+  const auto& auth = config.identity.auth_request;
+  if (auth.enabled && !auth.backend.empty() && !config.find_backend(auth.backend)) {
+    sink.error(auth.mark, "'identity.auth_request.backend' names unknown backend '" + auth.backend + "'");
+  }
+}
+
+}  // namespace
+
+Config parse_config(std::string_view yaml_text, const std::string& file, DiagnosticSink& sink) {
+  Config config;
+  config.source_file = file;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    sink.error({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
+    return config;
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    sink.error({}, "the config is empty");
+    return config;
+  }
+  try {
+    parse_top(root, file, config, sink);
+  } catch (const YAML::Exception& e) {  // e.g. an alias to something odd; still a located error
+    sink.error({e.mark.line + 1, e.mark.column + 1}, e.msg);
+  }
+  return config;
+}
+
+Config load_config_file(const std::string& path, std::vector<Diagnostic>* warnings) {
+  DiagnosticSink sink(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    sink.error({}, "cannot open config file");
+    sink.throw_if_errors();
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  Config config = parse_config(text.str(), path, sink);
+  sink.throw_if_errors();
+  if (warnings) *warnings = sink.all();
+  return config;
+}
+
+}  // namespace cutover::config

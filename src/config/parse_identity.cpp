@@ -1,0 +1,116 @@
+// identity: section — who the user is (JWT or auth subrequest) and which headers are the gateway's.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/parse_sections.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace cutover::config {
+namespace {
+
+// Secrets live in their own files (never inline in YAML that gets pasted into tickets).
+bool read_key_file(MapReader& reader, std::string_view key, const std::string& config_file,
+                   std::string& path_out, std::string& contents_out, DiagnosticSink& sink) {
+  if (!reader.read(key, path_out)) return false;
+  std::filesystem::path path(path_out);
+  if (path.is_relative()) path = std::filesystem::path(config_file).parent_path() / path;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    sink.error(reader.key_mark(key), "cannot read '" + join_path(reader.where(), key) + "' file '" +
+                                         path.string() + "' (missing, unreadable or empty)");
+    return false;
+  }
+  contents_out = text.str();
+  return true;
+}
+
+bool valid_header_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void check_header_name(MapReader& reader, std::string_view key, const std::string& value, DiagnosticSink& sink) {
+  if (!valid_header_name(value)) {
+    sink.error(reader.key_mark(key), "'" + join_path(reader.where(), key) + "' must be a header name (letters, digits, '-'), not '" + value + "'");
+  }
+}
+
+void parse_jwt(const YAML::Node& node, const std::string& file, JwtConfig& jwt, DiagnosticSink& sink) {
+  MapReader reader(node, "identity.jwt", sink);
+  if (!reader.ok()) return;
+  jwt.enabled = true;
+  jwt.mark = reader.mark();
+  if (reader.read("header", jwt.header)) check_header_name(reader, "header", jwt.header, sink);
+  reader.read("cookie", jwt.cookie);
+  bool hs = read_key_file(reader, "hs256_secret_file", file, jwt.hs256_secret_file, jwt.hs256_secret, sink);
+  bool rs = read_key_file(reader, "rs256_public_key_file", file, jwt.rs256_public_key_file, jwt.rs256_public_key_pem, sink);
+  // `echo secret > file` leaves a newline that no token issuer means as part of the key.
+  while (!jwt.hs256_secret.empty() && (jwt.hs256_secret.back() == '\n' || jwt.hs256_secret.back() == '\r')) {
+    jwt.hs256_secret.pop_back();
+  }
+  if (rs && jwt.rs256_public_key_pem.find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+    sink.error(reader.key_mark("rs256_public_key_file"), "'identity.jwt.rs256_public_key_file' must hold a PEM public key (-----BEGIN PUBLIC KEY-----)");
+  }
+  if (!reader.get("hs256_secret_file").IsDefined() && !reader.get("rs256_public_key_file").IsDefined()) {
+    sink.error(reader.mark(), "'identity.jwt' needs hs256_secret_file or rs256_public_key_file (or both)");
+  }
+  (void)hs;
+  reader.read("issuer", jwt.issuer);
+  reader.read("audience", jwt.audience);
+  reader.read("claim", jwt.claim);
+  if (jwt.claim.empty()) sink.error(reader.key_mark("claim"), "'identity.jwt.claim' must not be empty");
+  reader.read_duration("leeway", jwt.leeway);
+  std::uint64_t entries = jwt.cache_entries;
+  if (reader.read("cache_entries", entries, 0, 10'000'000)) jwt.cache_entries = entries;
+  reader.finish();
+}
+
+void parse_auth_request(const YAML::Node& node, AuthRequestConfig& auth, DiagnosticSink& sink) {
+  MapReader reader(node, "identity.auth_request", sink);
+  if (!reader.ok()) return;
+  auth.enabled = true;
+  auth.mark = reader.mark();
+  if (!reader.read("backend", auth.backend)) {
+    sink.error(reader.mark(), "'identity.auth_request' needs 'backend' (the service that knows sessions)");
+  }
+  if (reader.read("path", auth.path) && (auth.path.empty() || auth.path.front() != '/')) {
+    sink.error(reader.key_mark("path"), "'identity.auth_request.path' must start with '/'");
+  }
+  reader.read("cookie", auth.cookie);
+  if (auth.cookie.empty()) sink.error(reader.key_mark("cookie"), "'identity.auth_request.cookie' must name the session cookie");
+  if (reader.read("user_header", auth.user_header)) check_header_name(reader, "user_header", auth.user_header, sink);
+  reader.read_duration("cache_ttl", auth.cache_ttl);
+  reader.read_duration("timeout", auth.timeout);
+  std::uint64_t entries = auth.cache_entries;
+  if (reader.read("cache_entries", entries, 0, 10'000'000)) auth.cache_entries = entries;
+  reader.finish();
+}
+
+}  // namespace
+
+void parse_identity(const YAML::Node& node, const std::string& file, IdentityConfig& identity,
+                    DiagnosticSink& sink) {
+  MapReader reader(node, "identity", sink);
+  if (!reader.ok()) return;
+  if (reader.read("header", identity.header)) check_header_name(reader, "header", identity.header, sink);
+  if (reader.read("namespace", identity.header_namespace)) {
+    if (identity.header_namespace.size() < 3 || !valid_header_name(identity.header_namespace)) {
+      sink.error(reader.key_mark("namespace"), "'identity.namespace' must be a header-name prefix like X-Cutover-");
+    }
+  }
+  std::string anonymous;
+  if (reader.read_enum("anonymous", anonymous, {"allow", "deny"})) identity.allow_anonymous = anonymous == "allow";
+  if (reader.read("sticky_cookie", identity.sticky_cookie)) check_header_name(reader, "sticky_cookie", identity.sticky_cookie, sink);
+  if (auto jwt = reader.get("jwt"); jwt.IsDefined()) parse_jwt(jwt, file, identity.jwt, sink);
+  if (auto auth = reader.get("auth_request"); auth.IsDefined()) parse_auth_request(auth, identity.auth_request, sink);
+  reader.finish();
+}
+
+}  // namespace cutover::config

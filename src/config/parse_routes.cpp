@@ -1,0 +1,128 @@
+// routes: section — which backend serves which requests, and in what shares.
+#include <algorithm>
+
+#include "config/parse_sections.hpp"
+#include "config/yaml_reader.hpp"
+#include "cutover/config/parse.hpp"
+
+namespace cutover::config {
+namespace {
+
+bool valid_method(std::string_view method) {
+  if (method.empty() || method.size() > 20) return false;
+  return std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+void parse_match(const YAML::Node& node, const std::string& where, MatchConfig& match, DiagnosticSink& sink) {
+  MapReader reader(node, where + ".match", sink);
+  match.mark = reader.mark();
+  if (!reader.ok()) return;
+  bool has_path = reader.read("path", match.path);
+  bool has_prefix = reader.read("prefix", match.prefix);
+  if (has_path) match.path_mark = mark_of(reader.get("path"));
+  if (has_prefix) match.path_mark = mark_of(reader.get("prefix"));
+  if (has_path == has_prefix) {
+    sink.error(reader.mark(), "'" + where + ".match' needs exactly one of 'path' (exact or template like /api/notes/{id}) or 'prefix'");
+  }
+  for (const std::string* pattern : {&match.path, &match.prefix}) {
+    if (!pattern->empty() && pattern->front() != '/') {
+      sink.error(match.path_mark, "'" + where + ".match' path '" + *pattern + "' must start with '/'");
+    }
+  }
+  auto methods = reader.get("methods");
+  if (methods.IsDefined()) {
+    if (!methods.IsSequence() || methods.size() == 0) {
+      sink.error(mark_of(methods), "'" + where + ".match.methods' must be a non-empty list like [GET, HEAD]");
+    } else {
+      for (const auto& item : methods) {
+        std::string method = item.IsScalar() ? upper(item.Scalar()) : std::string{};
+        if (!valid_method(method)) {
+          sink.error(mark_of(item), "'" + where + ".match.methods' has an invalid method '" + (item.IsScalar() ? item.Scalar() : "") + "'");
+        } else if (std::find(match.methods.begin(), match.methods.end(), method) == match.methods.end()) {
+          match.methods.push_back(method);
+        }
+      }
+    }
+  }
+  if (reader.read("host", match.host)) {
+    match.host = lower(match.host);
+    if (match.host.empty() || match.host.find_first_of(" /:*") != std::string::npos) {
+      sink.error(reader.key_mark("host"), "'" + where + ".match.host' must be a host name without port or wildcard, not '" + match.host + "'");
+    }
+  }
+  reader.finish();
+}
+
+void parse_split(const YAML::Node& node, const std::string& where, RouteConfig& route, DiagnosticSink& sink) {
+  if (!node.IsMap() || node.size() == 0) {
+    sink.error(mark_of(node), "'" + where + ".split' must map backend names to percentages, e.g. { notes-svc: 25 }");
+    return;
+  }
+  for (const auto& item : node) {
+    SplitTarget target;
+    target.mark = mark_of(item.first);
+    target.backend = item.first.IsScalar() ? item.first.Scalar() : std::string{};
+    if (!item.second.IsScalar() || !parse_percent(item.second.Scalar(), target.share)) {
+      sink.error(mark_of(item.second), "'" + where + ".split." + target.backend +
+                                           "' must be a percentage from 0 to 100 in steps of 0.01, not '" +
+                                           (item.second.IsScalar() ? item.second.Scalar() : std::string("a list or map")) + "'");
+      continue;
+    }
+    route.split.push_back(target);
+  }
+}
+
+void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous, RouteConfig& route,
+                 DiagnosticSink& sink) {
+  std::string where = "routes[" + std::to_string(index) + "]";
+  MapReader reader(node, where, sink);
+  route.mark = reader.mark();
+  route.require_user = !allow_anonymous;
+  if (!reader.ok()) return;
+  if (!reader.read("id", route.id) || route.id.empty()) {
+    sink.error(reader.mark(), "'" + where + "' needs an 'id' (used by the admin API, metrics and logs)");
+  } else {
+    where = "routes." + route.id;
+  }
+  auto match = reader.get("match");
+  if (!match.IsDefined()) sink.error(reader.mark(), "route '" + route.id + "' needs 'match', e.g. match: { prefix: / }");
+  else parse_match(match, where, route.match, sink);
+  reader.read("backend", route.backend);
+  if (auto split = reader.get("split"); split.IsDefined()) parse_split(split, where, route, sink);
+  reader.read("rollback_to", route.rollback_to);
+  std::string sticky;
+  if (reader.read_enum("sticky", sticky, {"user", "cookie", "none"})) {
+    route.sticky = sticky == "user" ? Sticky::user : sticky == "cookie" ? Sticky::cookie : Sticky::none;
+  }
+  reader.read("cohort", route.cohort);
+  reader.read("require_user", route.require_user);
+  reader.finish();
+}
+
+}  // namespace
+
+void parse_routes(const YAML::Node& node, bool allow_anonymous, std::vector<RouteConfig>& routes,
+                  DiagnosticSink& sink) {
+  if (!node.IsSequence() || node.size() == 0) {
+    sink.error(mark_of(node), "'routes' must be a non-empty list of routes");
+    return;
+  }
+  std::size_t index = 0;
+  for (const auto& item : node) {
+    RouteConfig route;
+    parse_route(item, index++, allow_anonymous, route, sink);
+    routes.push_back(std::move(route));
+  }
+}
+
+}  // namespace cutover::config

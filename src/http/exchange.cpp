@@ -1,0 +1,239 @@
+#include "http/exchange.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <optional>
+
+#include "cutover/http/headers.hpp"
+#include "cutover/http/worker.hpp"
+#include "cutover/identity/credentials.hpp"
+#include "cutover/routing/path.hpp"
+#include "http/identity_step.hpp"
+#include "http/upstream_call.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A user id goes into a header: anything that could split or corrupt it is refused.
+bool header_safe(std::string_view value) {
+  if (value.size() > 256) return false;
+  for (char c : value) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return false;
+  }
+  return true;
+}
+
+std::string sticky_cookie_header(std::string_view name, std::string_view id) {
+  std::string value(name);
+  value += '=';
+  value += id;
+  value += "; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax";
+  return value;
+}
+
+class Exchange {
+ public:
+  Exchange(Worker& worker, ClientConnection& client, RequestParser& parser)
+      : worker_(worker), client_(client), parser_(parser), snapshot_(worker.snapshot()), started_(Clock::now()) {}
+
+  asio::awaitable<bool> run() {
+    Counters::bump(worker_.counters().requests);
+    bool keep_alive = co_await phases();
+    log();
+    co_return keep_alive;
+  }
+
+ private:
+  asio::awaitable<bool> phases();
+  asio::awaitable<bool> reply(Counters::Counter& counter, LocalReply local);
+  std::uint32_t choose_bucket(std::string& new_cookie);
+  void log();
+
+  Worker& worker_;
+  ClientConnection& client_;
+  RequestParser& parser_;
+  std::shared_ptr<const runtime::Snapshot> snapshot_;  // the whole exchange runs on this one
+  Clock::time_point started_;
+  unsigned client_version_ = 11;
+  bool client_keep_alive_ = false;
+  std::string request_id_;
+  std::string method_;
+  std::string path_;  // as received, for the log
+  const routing::Route* route_ = nullptr;
+  std::string user_;
+  UpstreamOutcome outcome_;
+  unsigned status_ = 0;
+  std::string_view error_;
+};
+
+asio::awaitable<bool> Exchange::phases() {
+  auto& request = parser_.get();
+  const auto& config = snapshot_->config;
+  auto& counters = worker_.counters();
+  client_version_ = request.version();
+  client_keep_alive_ = request.keep_alive();
+  method_ = request.method_string();
+  std::string_view incoming_id = request["X-Request-Id"];
+  request_id_ = valid_request_id(incoming_id) ? std::string(incoming_id) : worker_.random().hex128();
+
+  std::string_view target = request.target();
+  std::size_t query_at = std::min(target.find('?'), target.size());
+  path_ = target.substr(0, query_at);
+  if (target.empty() || target.front() != '/') {
+    co_return co_await reply(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
+  }
+  std::optional<std::string> path = routing::normalize_path(target.substr(0, query_at));
+  if (!path) {
+    co_return co_await reply(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
+  }
+  if (request.count(bhttp::field::host) > 1 || (client_version_ >= 11 && request.count(bhttp::field::host) == 0)) {
+    co_return co_await reply(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
+  }
+  std::uint64_t max_body = config.limits.max_body_bytes;
+  if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
+    co_return co_await reply(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
+  }
+  if (max_body != 0) parser_.body_limit(max_body);
+  else parser_.body_limit(boost::none);
+
+  route_ = snapshot_->routes.match({request.method_string(), request[bhttp::field::host], *path});
+  if (!route_) {
+    co_return co_await reply(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
+  }
+
+  // Nothing the client sent in the gateway's own headers survives, on any path (invariant 2).
+  bool expect_continue = boost::beast::iequals(request[bhttp::field::expect], "100-continue");
+  strip_hop_by_hop(request);
+  strip_gateway_headers(request, config.identity.header, config.identity.header_namespace);
+  request.erase(bhttp::field::expect);  // the gateway answers 100-continue itself
+
+  Identity identity = co_await establish_identity(worker_, *snapshot_, request, request_id_);
+  if (identity.lookup_failed) {
+    co_return co_await reply(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
+  }
+  if (!identity.user.empty() && !header_safe(identity.user)) {
+    identity.user.clear();
+    identity.problem = "user id is not a valid header value";
+  }
+  user_ = std::move(identity.user);
+  if (route_->require_user && user_.empty()) {
+    std::string why = identity.problem.empty() ? "route '" + route_->id + "' requires a signed-in user"
+                                               : "invalid credentials: " + std::string(identity.problem);
+    co_return co_await reply(counters.unauthorized, {401, "unauthorized", std::move(why)});
+  }
+
+  std::string new_cookie;
+  std::uint16_t backend = route_->plan.bands.empty() ? route_->plan.rollback_to
+                                                     : routing::pick(route_->plan, choose_bucket(new_cookie));
+
+  request.target(*path + std::string(target.substr(query_at)));
+  request.version(11);
+  request.keep_alive(true);
+  request.set("X-Request-Id", request_id_);
+  if (!user_.empty()) request.set(config.identity.header, user_);
+  set_forwarded_headers(request, {client_.peer_address, "http", config.trust_forwarded_headers});
+
+  UpstreamCall call{worker_, *snapshot_, client_, parser_, backend, expect_continue, client_version_,
+                    client_keep_alive_ && !worker_.draining(),
+                    new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
+  outcome_ = co_await call.run();
+  status_ = outcome_.status;
+  error_ = outcome_.error;
+  if (outcome_.local_reply) {
+    co_return co_await reply(*outcome_.counter, std::move(*outcome_.local_reply));
+  }
+  co_return outcome_.keep_alive;
+}
+
+std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
+  const auto& identity = snapshot_->config.identity;
+  switch (route_->sticky) {
+    case config::Sticky::none:
+      return static_cast<std::uint32_t>(worker_.random().next() % routing::kBucketCount);
+    case config::Sticky::user:
+      if (!user_.empty()) return routing::bucket_of(route_->cohort, user_);
+      [[fallthrough]];
+    case config::Sticky::cookie:
+      break;
+  }
+  std::string_view id = identity::find_cookie(parser_.get()[bhttp::field::cookie], identity.sticky_cookie);
+  if (!identity::valid_sticky_id(id)) {
+    new_cookie = worker_.random().hex128();
+    id = new_cookie;
+  }
+  return routing::bucket_of(route_->cohort, id);
+}
+
+asio::awaitable<bool> Exchange::reply(Counters::Counter& counter, LocalReply local) {
+  Counters::bump(counter);
+  status_ = local.status;
+  error_ = local.error;
+  // An unread request body would be parsed as the next request: close instead.
+  bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && local.status != 400 &&
+                    local.status != 408 && local.status != 413;
+  auto response = make_local_reply(local, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
+  client_.stream.expires_after(snapshot_->config.limits.body_timeout);
+  auto [ec, n] = co_await bhttp::async_write(client_.stream, response, asio::as_tuple(asio::use_awaitable));
+  co_return keep_alive && !ec;
+}
+
+void Exchange::log() {
+  auto& access_log = worker_.access_log();
+  if (!access_log.enabled()) return;
+  log::AccessRecord record;
+  record.time_unix_ms = unix_ms();
+  record.request_id = request_id_;
+  record.route = route_ ? std::string_view(route_->id) : std::string_view{};
+  record.backend = outcome_.backend;
+  record.user = user_;
+  record.method = method_;
+  record.path = path_;
+  record.client = client_.peer_address;
+  record.status = status_;
+  record.duration_ms = ms_since(started_);
+  record.upstream_ms = outcome_.upstream_ms;
+  record.bytes_in = outcome_.bytes_in;
+  record.bytes_out = outcome_.bytes_out;
+  record.error = error_;
+  access_log.write(record);
+}
+
+}  // namespace
+
+asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, RequestParser& parser) {
+  Exchange exchange(worker, client, parser);
+  co_return co_await exchange.run();
+}
+
+asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, const LocalReply& reply) {
+  std::string request_id = worker.random().hex128();
+  auto response = make_local_reply(reply, request_id, 11, false);
+  client.stream.expires_after(std::chrono::seconds(5));
+  co_await bhttp::async_write(client.stream, response, asio::as_tuple(asio::use_awaitable));
+  if (worker.access_log().enabled()) {
+    log::AccessRecord record;
+    record.time_unix_ms = unix_ms();
+    record.request_id = request_id;
+    record.client = client.peer_address;
+    record.status = reply.status;
+    record.error = reply.error;
+    worker.access_log().write(record);
+  }
+}
+
+}  // namespace cutover::http

@@ -1,0 +1,113 @@
+#include "http/identity_step.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+
+#include "cutover/http/worker.hpp"
+#include "cutover/identity/credentials.hpp"
+#include "cutover/identity/jwt.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// One GET to the auth backend with only the session cookie: the client's other headers are not
+// sent, so nothing the client forged can influence the answer.
+asio::awaitable<identity::SessionAnswer> ask_auth_backend(Worker& worker, std::size_t backend_index,
+                                                          const runtime::Backend& backend,
+                                                          const config::AuthRequestConfig& auth,
+                                                          std::string session, std::string request_id) {
+  using Answer = identity::SessionAnswer;
+  if (backend.endpoints.empty()) co_return Answer{};
+  auto now = std::chrono::steady_clock::now();
+  const auto& endpoint = backend.endpoints[worker.next_endpoint(backend_index, backend.endpoints.size())];
+  auto connection = worker.pool().take_idle(endpoint, now, backend.config->idle_timeout, false);
+  boost::system::error_code ec;
+  if (!connection) connection = co_await worker.pool().connect(endpoint, std::min(auth.timeout, backend.config->connect_timeout), ec);
+  if (!connection) co_return Answer{};
+
+  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, auth.path, 11};
+  request.set(bhttp::field::host, endpoint.address().to_string() + ":" + std::to_string(endpoint.port()));
+  request.set(bhttp::field::cookie, auth.cookie + "=" + session);
+  request.set("X-Request-Id", request_id);
+  connection->stream.expires_after(auth.timeout);
+  if (auto [write_ec, n] = co_await bhttp::async_write(connection->stream, request, asio::as_tuple(asio::use_awaitable)); write_ec) {
+    co_return Answer{};
+  }
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024);
+  auto [read_ec, n] = co_await bhttp::async_read(connection->stream, connection->buffer, parser, asio::as_tuple(asio::use_awaitable));
+  if (read_ec) co_return Answer{};
+  auto& response = parser.get();
+  Answer answer;
+  unsigned status = response.result_int();
+  auto user = response[auth.user_header];
+  if (status >= 200 && status < 300 && !user.empty()) {
+    answer = {Answer::Kind::user, std::string(user)};
+  } else if (status == 401 || status == 403 || (status >= 200 && status < 300)) {
+    answer.kind = Answer::Kind::anonymous;
+  }
+  if (response.keep_alive()) {
+    worker.pool().give_back(std::move(connection), backend.config->max_idle_per_endpoint, std::chrono::steady_clock::now());
+  }
+  co_return answer;
+}
+
+}  // namespace
+
+asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snapshot& snapshot,
+                                             const bhttp::fields& request, std::string_view request_id) {
+  Identity result;
+  const auto& config = snapshot.config.identity;
+  if (config.jwt.enabled) {
+    std::string_view token = identity::bearer_token(request[config.jwt.header]);
+    if (token.empty() && !config.jwt.cookie.empty()) {
+      token = identity::find_cookie(request[bhttp::field::cookie], config.jwt.cookie);
+    }
+    if (!token.empty()) {
+      std::int64_t now = unix_now();
+      if (const std::string* cached = worker.tokens().find(token, now)) {
+        result.user = *cached;
+        co_return result;
+      }
+      auto verified = identity::verify_jwt(token, snapshot.jwt_keys, snapshot.jwt_policy, now);
+      if (verified.error == identity::JwtError::none) {
+        worker.tokens().insert(token, verified.user, verified.expires_at, now);
+        result.user = std::move(verified.user);
+      } else {
+        result.problem = identity::to_string(verified.error);
+      }
+      co_return result;  // a token was presented: its verdict stands, no session fallback
+    }
+  }
+  if (config.auth_request.enabled && snapshot.auth_backend >= 0) {
+    std::string_view session = identity::find_cookie(request[bhttp::field::cookie], config.auth_request.cookie);
+    if (session.empty()) co_return result;
+    auto backend_index = static_cast<std::size_t>(snapshot.auth_backend);
+    const auto& backend = snapshot.backends[backend_index];
+    const auto& auth = config.auth_request;
+    auto lookup = worker.sessions_handle();  // kept alive across a reload that replaces the cache
+    std::string id(request_id);
+    auto answer = co_await lookup->lookup(session, std::chrono::steady_clock::now(),
+                                          [&worker, backend_index, &backend, &auth, id](std::string s) {
+                                            return ask_auth_backend(worker, backend_index, backend, auth, std::move(s), id);
+                                          });
+    using Kind = identity::SessionAnswer::Kind;
+    if (answer.kind == Kind::user) result.user = std::move(answer.user);
+    else if (answer.kind == Kind::failed) result.lookup_failed = true;
+  }
+  co_return result;
+}
+
+}  // namespace cutover::http

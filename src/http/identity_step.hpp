@@ -1,0 +1,27 @@
+#pragma once
+// Establishes who the user is for one request: a verified JWT (cached per worker), or an auth
+// subrequest to the service that owns the session cookie (cached and coalesced per worker).
+// The request's own identity headers were already stripped; this only reads credentials.
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/fields.hpp>
+
+#include "cutover/runtime/snapshot.hpp"
+
+namespace cutover::http {
+
+class Worker;
+
+struct Identity {
+  std::string user;              // empty: anonymous
+  std::string_view problem;      // why credentials were rejected (invalid token), for 401 and logs
+  bool lookup_failed = false;    // the auth subrequest failed: the user is unknown, not anonymous
+};
+
+boost::asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snapshot& snapshot,
+                                                    const boost::beast::http::fields& request,
+                                                    std::string_view request_id);
+
+}  // namespace cutover::http

@@ -1,0 +1,83 @@
+#include "cutover/http/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "cutover/http/worker.hpp"
+#include "http/exchange.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+bool is_quiet_close(const boost::system::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
+}
+
+struct SessionGuard {
+  Worker& worker;
+  ClientConnection& client;
+  explicit SessionGuard(Worker& w, ClientConnection& c) : worker(w), client(c) { worker.session_started(&client); }
+  ~SessionGuard() { worker.session_ended(&client); }
+  SessionGuard(const SessionGuard&) = delete;
+  SessionGuard& operator=(const SessionGuard&) = delete;
+};
+
+}  // namespace
+
+asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto peer = socket.remote_endpoint(ignored);
+  ClientConnection client{beast::tcp_stream(std::move(socket))};
+  client.peer_address = peer.address().to_string();
+  SessionGuard guard(worker, client);
+  auto& counters = worker.counters();
+
+  while (!worker.draining()) {
+    const auto snapshot = worker.snapshot();
+    const auto& limits = snapshot->config.limits;
+    if (client.buffer.size() == 0) {
+      // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
+      client.idle = true;
+      client.stream.expires_after(client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+      auto [ec, n] = co_await client.stream.async_read_some(client.buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+      client.idle = false;
+      if (ec) {
+        if (ec == beast::error::timeout) Counters::bump(counters.client_timeout);
+        break;
+      }
+      client.buffer.commit(n);
+    }
+    RequestParser parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    client.stream.expires_after(limits.header_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(client.stream, client.buffer, parser, asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        Counters::bump(counters.header_too_large);
+        co_await reply_and_close(worker, client, {431, "header_too_large", "the request header is larger than " + std::to_string(limits.max_header_bytes) + " bytes"});
+      } else if (ec == beast::error::timeout) {
+        Counters::bump(counters.client_timeout);
+        co_await reply_and_close(worker, client, {408, "client_timeout", "the request header did not arrive within the header timeout"});
+      } else if (!is_quiet_close(ec)) {
+        // Smuggling shapes (CL+TE, bad chunking, duplicate lengths) end here, never forwarded.
+        Counters::bump(counters.bad_request);
+        co_await reply_and_close(worker, client, {400, "bad_request", "malformed HTTP request: " + ec.message()});
+      }
+      break;
+    }
+    ++client.requests;
+    bool keep_alive = co_await run_exchange(worker, client, parser);
+    if (!keep_alive) break;
+  }
+  client.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client.stream.close();
+}
+
+}  // namespace cutover::http

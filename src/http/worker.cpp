@@ -1,0 +1,145 @@
+#include "cutover/http/worker.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cutover/http/session.hpp"
+#include "http/client_connection.hpp"
+
+namespace cutover::http {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+std::uint64_t Random::next() {
+  std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+std::string Random::hex128() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t bits = next();
+    for (int i = 0; i < 16; ++i, bits >>= 4) out[static_cast<std::size_t>(half * 16 + i)] = kHex[bits & 15];
+  }
+  return out;
+}
+
+namespace {
+std::uint64_t seed_for(unsigned index) {
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device() ^ (static_cast<std::uint64_t>(index) << 56);
+}
+}  // namespace
+
+Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log)
+    : index_(index),
+      io_(std::make_unique<asio::io_context>(1)),
+      acceptor_(std::in_place, *io_),
+      store_(store),
+      access_log_(access_log),
+      pool_(io_->get_executor()),
+      tokens_(10000),
+      random_(seed_for(index)) {
+  snapshot();
+}
+
+Worker::~Worker() {
+  stop();
+  join();
+  pool_.clear();
+  acceptor_.reset();
+  io_.reset();  // destroys suspended sessions; they unregister from sessions_open_ as they go
+}
+
+tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
+  acceptor_->open(endpoint.protocol());
+  acceptor_->set_option(tcp::acceptor::reuse_address(true));
+  // Each worker has its own listening socket on the same port; the kernel spreads connections.
+  acceptor_->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  acceptor_->bind(endpoint);
+  acceptor_->listen(4096);
+  return acceptor_->local_endpoint();
+}
+
+void Worker::start() {
+  asio::co_spawn(*io_, accept_loop(), asio::detached);
+  thread_ = std::thread([this] {
+    io_->run();
+  });
+}
+
+asio::awaitable<void> Worker::accept_loop() {
+  while (acceptor_->is_open()) {
+    auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
+    if (ec) {
+      // Out of file descriptors or memory: back off briefly instead of spinning.
+      spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
+      asio::steady_timer pause(*io_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      continue;
+    }
+    Counters::bump(counters_.connections_accepted);
+    asio::co_spawn(*io_, run_session(*this, std::move(socket)), asio::detached);
+  }
+}
+
+void Worker::begin_drain() {
+  asio::post(*io_, [this] {
+    draining_.store(true, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    for (ClientConnection* client : sessions_open_) {
+      if (client->idle) client->stream.socket().cancel(ignored);
+    }
+  });
+}
+
+void Worker::stop() {
+  if (io_) io_->stop();
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::session_started(ClientConnection* client) {
+  sessions_open_.insert(client);
+  active_sessions_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::session_ended(ClientConnection* client) {
+  sessions_open_.erase(client);
+  active_sessions_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
+  std::uint64_t generation = store_.generation();
+  if (generation != snapshot_generation_ || !snapshot_) {
+    snapshot_ = store_.current();
+    snapshot_generation_ = generation;
+    // Keys or policy may have changed: verified identities are re-checked under the new config.
+    const auto& identity = snapshot_->config.identity;
+    tokens_ = identity::TokenCache(identity.jwt.cache_entries);
+    sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
+                                                          identity.auth_request.cache_ttl);
+    round_robin_.assign(snapshot_->backends.size(), 0);
+  }
+  return snapshot_;
+}
+
+std::size_t Worker::next_endpoint(std::size_t backend, std::size_t endpoint_count) {
+  if (endpoint_count <= 1 || backend >= round_robin_.size()) return 0;
+  return round_robin_[backend]++ % endpoint_count;
+}
+
+}  // namespace cutover::http
