@@ -32,6 +32,8 @@ class SessionLookup {
   ~SessionLookup();
 
   // The answer for `session`, from the cache, from a fetch already under way, or from a new one.
+  // `session` and `fetch` must stay alive until the returned awaitable completes (co_await it at
+  // once), and this object must outlive every lookup in flight.
   boost::asio::awaitable<SessionAnswer> lookup(std::string_view session, Clock::time_point now,
                                                const Fetch& fetch);
 
@@ -44,10 +46,22 @@ class SessionLookup {
     SessionAnswer answer;
     Clock::time_point valid_until;
   };
+  // Transparent, so a cache hit doesn't build a std::string.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  template <typename Value>
+  using Map = std::unordered_map<std::string, Value, Hash, std::equal_to<>>;
+
+  void store(std::string key, SessionAnswer answer, Clock::time_point now);
+
   std::size_t capacity_;
   std::chrono::milliseconds ttl_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
+  Map<Entry> entries_;
+  Map<std::shared_ptr<Pending>> pending_;
   std::uint64_t fetches_ = 0;
 };
 
