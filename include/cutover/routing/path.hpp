@@ -1,5 +1,7 @@
 #pragma once
 // Request path normalization: what the gateway matches is exactly what it forwards.
+// Hand-written two-pass scanner, not Boost.URL (src/routing/path.cpp says why): an already-normal
+// path costs one read-only pass and one copy.
 #include <optional>
 #include <string>
 #include <string_view>
