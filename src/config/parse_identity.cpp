@@ -1,4 +1,7 @@
 // identity: section — who the user is (JWT or auth subrequest) and which headers are the gateway's.
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -25,6 +28,17 @@ bool read_key_file(MapReader& reader, std::string_view key, const std::string& c
   }
   contents_out = text.str();
   return true;
+}
+
+// Checked at load time: a key that doesn't parse would otherwise fail every request as "bad signature".
+bool loads_as_public_key(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  if (!bio) return false;
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  bool is_rsa = key && EVP_PKEY_base_id(key) == EVP_PKEY_RSA;
+  EVP_PKEY_free(key);
+  return is_rsa;
 }
 
 bool valid_header_name(std::string_view name) {
@@ -55,13 +69,21 @@ void parse_jwt(const YAML::Node& node, const std::string& file, JwtConfig& jwt, 
   while (!jwt.hs256_secret.empty() && (jwt.hs256_secret.back() == '\n' || jwt.hs256_secret.back() == '\r')) {
     jwt.hs256_secret.pop_back();
   }
-  if (rs && jwt.rs256_public_key_pem.find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
-    sink.error(reader.key_mark("rs256_public_key_file"), "'identity.jwt.rs256_public_key_file' must hold a PEM public key (-----BEGIN PUBLIC KEY-----)");
+  if (hs && jwt.hs256_secret.empty()) {  // a file of blank lines would mean an empty HMAC key
+    sink.error(reader.key_mark("hs256_secret_file"), "'identity.jwt.hs256_secret_file' file '" +
+                                                         jwt.hs256_secret_file + "' holds only line breaks");
+  }
+  if (hs && jwt.hs256_secret.size() < 32) {
+    // RFC 7518 3.2: an HS256 key shorter than the hash output makes tokens guessable offline.
+    sink.error(reader.key_mark("hs256_secret_file"), "'identity.jwt.hs256_secret_file' holds " + std::to_string(jwt.hs256_secret.size()) +
+                                                         " bytes; an HS256 secret needs at least 32");
+  }
+  if (rs && !loads_as_public_key(jwt.rs256_public_key_pem)) {
+    sink.error(reader.key_mark("rs256_public_key_file"), "'identity.jwt.rs256_public_key_file' must hold a PEM RSA public key (-----BEGIN PUBLIC KEY-----)");
   }
   if (!reader.get("hs256_secret_file").IsDefined() && !reader.get("rs256_public_key_file").IsDefined()) {
     sink.error(reader.mark(), "'identity.jwt' needs hs256_secret_file or rs256_public_key_file (or both)");
   }
-  (void)hs;
   reader.read("issuer", jwt.issuer);
   reader.read("audience", jwt.audience);
   reader.read("claim", jwt.claim);
@@ -79,6 +101,8 @@ void parse_auth_request(const YAML::Node& node, AuthRequestConfig& auth, Diagnos
   auth.mark = reader.mark();
   if (!reader.read("backend", auth.backend)) {
     sink.error(reader.mark(), "'identity.auth_request' needs 'backend' (the service that knows sessions)");
+  } else {
+    auth.mark = mark_of(reader.get("backend"));  // where an unknown backend name is reported
   }
   if (reader.read("path", auth.path) && (auth.path.empty() || auth.path.front() != '/')) {
     sink.error(reader.key_mark("path"), "'identity.auth_request.path' must start with '/'");
