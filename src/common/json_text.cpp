@@ -3,13 +3,25 @@
 namespace cutover {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 when it is not valid.
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is not one
+// (Unicode 15, table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
 std::size_t utf8_sequence(std::string_view text, std::size_t i) {
   auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   unsigned char lead = byte(i);
-  std::size_t length = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead <= 0xDF ? 2 : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
+  std::size_t length = 0;
+  unsigned char low = 0x80;   // allowed range of the second byte
+  unsigned char high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4;
+  else return 0;
+  if (lead == 0xE0) low = 0xA0;        // overlong 3-byte form
+  else if (lead == 0xED) high = 0x9F;  // UTF-16 surrogates
+  else if (lead == 0xF0) low = 0x90;   // overlong 4-byte form
+  else if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+  if (i + length > text.size()) return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high) return 0;
+  for (std::size_t k = 2; k < length; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   }
   return length;

@@ -68,10 +68,19 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
   if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);
-  if (auto node = reader.get("backends"); node.IsDefined()) parse_backends(node, config.backends, sink);
-  else sink.error({}, "the config needs 'backends' (where traffic can go)");
-  if (auto node = reader.get("routes"); node.IsDefined()) parse_routes(node, config.identity.allow_anonymous, config.routes, sink);
-  else sink.error({}, "the config needs 'routes' (which backend serves which requests)");
+  // A key left empty (`backends:`) points at its line; a missing one at the whole file.
+  auto required = [&](std::string_view key, const char* what) {
+    auto node = reader.get(key);
+    if (!node.IsDefined()) {
+      if (reader.has(key)) sink.error(reader.key_mark(key), "'" + std::string(key) + "' is empty; it must say " + what);
+      else sink.error({}, "the config needs '" + std::string(key) + "' (" + what + ")");
+    }
+    return node;
+  };
+  if (auto node = required("backends", "where traffic can go"); node.IsDefined()) parse_backends(node, config.backends, sink);
+  if (auto node = required("routes", "which backend serves which requests"); node.IsDefined()) {
+    parse_routes(node, config.identity.allow_anonymous, config.routes, sink);
+  }
   reader.finish();
 
   const auto& auth = config.identity.auth_request;
@@ -87,7 +96,13 @@ Config parse_config(std::string_view yaml_text, const std::string& file, Diagnos
   config.source_file = file;
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(yaml_text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
+    if (!documents.empty()) root = documents.front();
+    // A second `---` document would otherwise be ignored without a word.
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      if (documents[i].IsNull()) continue;
+      sink.error(mark_of(documents[i]), "the config must be one YAML document; this one after '---' would be ignored");
+    }
   } catch (const YAML::Exception& e) {
     sink.error({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
     return config;

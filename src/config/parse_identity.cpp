@@ -1,4 +1,5 @@
 // identity: section — who the user is (JWT or auth subrequest) and which headers are the gateway's.
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -36,6 +37,7 @@ bool loads_as_public_key(const std::string& pem) {
   if (!bio) return false;
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
+  if (!key) ERR_clear_error();  // don't leave this failure queued for the thread's next OpenSSL call
   bool is_rsa = key && EVP_PKEY_base_id(key) == EVP_PKEY_RSA;
   EVP_PKEY_free(key);
   return is_rsa;
@@ -72,8 +74,7 @@ void parse_jwt(const YAML::Node& node, const std::string& file, JwtConfig& jwt, 
   if (hs && jwt.hs256_secret.empty()) {  // a file of blank lines would mean an empty HMAC key
     sink.error(reader.key_mark("hs256_secret_file"), "'identity.jwt.hs256_secret_file' file '" +
                                                          jwt.hs256_secret_file + "' holds only line breaks");
-  }
-  if (hs && jwt.hs256_secret.size() < 32) {
+  } else if (hs && jwt.hs256_secret.size() < 32) {
     // RFC 7518 3.2: an HS256 key shorter than the hash output makes tokens guessable offline.
     sink.error(reader.key_mark("hs256_secret_file"), "'identity.jwt.hs256_secret_file' holds " + std::to_string(jwt.hs256_secret.size()) +
                                                          " bytes; an HS256 secret needs at least 32");

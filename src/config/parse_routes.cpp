@@ -71,7 +71,11 @@ void parse_split(const YAML::Node& node, const std::string& where, RouteConfig& 
   for (const auto& item : node) {
     SplitTarget target;
     target.mark = mark_of(item.first);
-    target.backend = item.first.IsScalar() ? item.first.Scalar() : std::string{};
+    if (!item.first.IsScalar()) {
+      sink.error(target.mark, "'" + where + ".split' keys must be backend names");
+      continue;
+    }
+    target.backend = item.first.Scalar();
     if (!item.second.IsScalar() || !parse_percent(item.second.Scalar(), target.share)) {
       sink.error(mark_of(item.second), "'" + where + ".split." + target.backend +
                                            "' must be a percentage from 0 to 100 in steps of 0.01, not '" +
@@ -93,6 +97,7 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
     sink.error(reader.mark(), "'" + where + "' needs an 'id' (used by the admin API, metrics and logs)");
   } else {
     where = "routes." + route.id;
+    reader.rename(where);
   }
   auto match = reader.get("match");
   if (!match.IsDefined()) sink.error(reader.mark(), "route '" + route.id + "' needs 'match', e.g. match: { prefix: / }");

@@ -85,6 +85,14 @@ Mark MapReader::key_mark(std::string_view key) const {
   return mark();
 }
 
+bool MapReader::has(std::string_view key) const {
+  if (!ok_) return false;
+  for (const auto& item : node_) {
+    if (item.first.IsScalar() && item.first.Scalar() == key) return true;
+  }
+  return false;
+}
+
 bool MapReader::scalar(const YAML::Node& value, std::string_view key, std::string& out) {
   if (!value.IsScalar()) {
     sink_.error(mark_of(value), "'" + join_path(where_, key) + "' must be a single value");
@@ -167,7 +175,8 @@ void MapReader::finish() {
   std::set<std::string> seen;
   for (const auto& item : node_) {
     if (!item.first.IsScalar()) {
-      sink_.error(mark_of(item.first), "keys in '" + where_ + "' must be plain names");
+      sink_.error(mark_of(item.first), "keys in " + (where_.empty() ? std::string("the config") : "'" + where_ + "'") +
+                                           " must be plain names");
       continue;
     }
     const std::string& key = item.first.Scalar();

@@ -22,10 +22,14 @@ class MapReader {
   bool ok() const { return ok_; }
   Mark mark() const { return mark_of(node_); }
   const std::string& where() const { return where_; }
+  // Renames the section once a better name is known (routes[0] -> routes.notes-read).
+  void rename(std::string where) { where_ = std::move(where); }
 
   // The value of `key` (undefined Node when absent or null). Marks the key as known.
   YAML::Node get(std::string_view key);
   Mark key_mark(std::string_view key) const;
+  // True when `key` is written in the map, even with an empty (null) value.
+  bool has(std::string_view key) const;
 
   // Typed reads: absent keys leave `out` untouched and return false; bad values are reported.
   bool read(std::string_view key, std::string& out);

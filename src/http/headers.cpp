@@ -60,7 +60,8 @@ void set_forwarded_headers(bhttp::fields& fields, const ForwardedFor& forwarded)
     chain.append(forwarded.client_address);
     fields.set("X-Forwarded-For", chain);
     if (fields.find("X-Forwarded-Proto") == fields.end()) fields.set("X-Forwarded-Proto", forwarded.proto);
-    if (fields.find("X-Forwarded-Host") == fields.end()) fields.set("X-Forwarded-Host", fields[bhttp::field::host]);
+    auto host = fields[bhttp::field::host];
+    if (fields.find("X-Forwarded-Host") == fields.end() && !host.empty()) fields.set("X-Forwarded-Host", host);
     return;
   }
   fields.set("X-Forwarded-For", forwarded.client_address);

@@ -5,17 +5,24 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 
 #include "cutover/common/json_text.hpp"
 
 namespace cutover::log {
 namespace {
 
-void append_field(std::string& out, std::string_view name, std::string_view value) {
+void append_name(std::string& out, std::string_view name) {
   out += ",\"";
   out += name;
   out += "\":";
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  append_name(out, name);
   if (value.empty()) {
     out += "null";
   } else {
@@ -23,11 +30,21 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   }
 }
 
-void append_number(std::string& out, std::string_view name, double value, int decimals) {
-  char buffer[64];
-  int n = std::snprintf(buffer, sizeof buffer, ",\"%.*s\":%.*f", static_cast<int>(name.size()), name.data(),
-                        decimals, value);
-  out.append(buffer, static_cast<std::size_t>(n));
+void append_integer(std::string& out, std::string_view name, std::uint64_t value) {
+  append_name(out, name);
+  out += std::to_string(value);  // exact: a double would round byte counts above 2^53
+}
+
+// Milliseconds with 3 decimals; NaN and infinities are not JSON, so they become null.
+void append_millis(std::string& out, std::string_view name, double value) {
+  append_name(out, name);
+  if (!std::isfinite(value)) {
+    out += "null";
+    return;
+  }
+  char buffer[400];  // %.3f of the largest double fits in ~315 characters
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, 3);
+  out.append(buffer, result.ptr);
 }
 
 std::shared_ptr<spdlog::details::thread_pool> log_thread_pool() {
@@ -44,11 +61,13 @@ std::string format_access_record(const AccessRecord& r) {
   out += "{\"time\":";
   append_json_string(out, [&] {
     char stamp[40];
-    std::time_t seconds = static_cast<std::time_t>(r.time_unix_ms / 1000);
+    // Floor division, so times before 1970 still get a millisecond part of 0..999.
+    std::int64_t millis = ((r.time_unix_ms % 1000) + 1000) % 1000;
+    std::time_t seconds = static_cast<std::time_t>((r.time_unix_ms - millis) / 1000);
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(r.time_unix_ms % 1000));
+    std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
     return std::string(stamp);
   }());
   append_field(out, "request_id", r.request_id);
@@ -58,12 +77,12 @@ std::string format_access_record(const AccessRecord& r) {
   append_field(out, "method", r.method);
   append_field(out, "path", r.path);
   append_field(out, "client", r.client);
-  append_number(out, "status", r.status, 0);
-  append_number(out, "duration_ms", r.duration_ms, 3);
-  if (r.upstream_ms >= 0) append_number(out, "upstream_ms", r.upstream_ms, 3);
+  append_integer(out, "status", r.status);
+  append_millis(out, "duration_ms", r.duration_ms);
+  if (r.upstream_ms >= 0) append_millis(out, "upstream_ms", r.upstream_ms);
   else out += ",\"upstream_ms\":null";
-  append_number(out, "bytes_in", static_cast<double>(r.bytes_in), 0);
-  append_number(out, "bytes_out", static_cast<double>(r.bytes_out), 0);
+  append_integer(out, "bytes_in", r.bytes_in);
+  append_integer(out, "bytes_out", r.bytes_out);
   if (!r.error.empty()) append_field(out, "error", r.error);
   out += '}';
   return out;
@@ -87,7 +106,8 @@ AccessLog::AccessLog(const std::string& path) {
 
 AccessLog::~AccessLog() {
   flush();
-  if (logger_) spdlog::drop("access");
+  // Only our own registration: a newer AccessLog may have replaced it and must keep flushing.
+  if (logger_ && spdlog::get("access") == logger_) spdlog::drop("access");
 }
 
 void AccessLog::write(const AccessRecord& record) {

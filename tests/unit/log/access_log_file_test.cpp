@@ -1,0 +1,107 @@
+// AccessLog writing to a real file: one parseable line per record, appended, never interleaved.
+#include "cutover/log/access_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "support/temp_dir.hpp"
+
+namespace cutover::log {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> lines_of(const std::filesystem::path& file) {
+  std::istringstream in(cutover::test::read_text_file(file));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Writing is asynchronous (spdlog's background thread) and flush() only queues a flush, so wait
+// up to 5 s for `count` complete lines.
+std::vector<std::string> wait_for_lines(const std::filesystem::path& file, std::size_t count) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<std::string> lines;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = cutover::test::read_text_file(file);
+    if (!text.empty() && text.back() == '\n' && (lines = lines_of(file)).size() >= count) return lines;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return lines_of(file);
+}
+
+AccessRecord record(std::string_view request_id, std::string_view path) {
+  AccessRecord r;
+  r.time_unix_ms = 1'700'000'000'000;
+  r.request_id = request_id;
+  r.method = "GET";
+  r.path = path;
+  r.client = "127.0.0.1";
+  r.status = 200;
+  return r;
+}
+
+TEST(AccessLogFile, ThreeRecordsAreThreeJsonLines) {
+  cutover::test::TempDir dir("access");
+  auto file = dir.file("access.log");
+  AccessLog log(file.string());
+  ASSERT_TRUE(log.enabled());
+  log.write(record("a", "/one"));
+  log.write(record("b", "/two\nFAKE {\"line\":1}"));
+  log.write(record("c", "/three"));
+  log.flush();
+  auto lines = wait_for_lines(file, 3);
+  ASSERT_EQ(lines.size(), 3u);
+  std::vector<std::string> ids;
+  for (const auto& line : lines) {
+    json j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    ids.push_back(j["request_id"]);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(log.dropped(), 0u);
+}
+
+TEST(AccessLogFile, AppendsToAnExistingFile) {
+  cutover::test::TempDir dir("access");
+  auto file = dir.write("access.log", "{\"earlier\":true}\n");
+  {
+    AccessLog log(file.string());
+    log.write(record("x", "/"));
+    log.flush();
+    ASSERT_EQ(wait_for_lines(file, 2).size(), 2u);
+  }
+  auto lines = lines_of(file);
+  EXPECT_EQ(lines.front(), "{\"earlier\":true}");
+}
+
+TEST(AccessLogFile, OffWritesNothing) {
+  AccessLog log("off");
+  EXPECT_FALSE(log.enabled());
+  log.write(record("x", "/"));  // must not crash
+  log.flush();
+}
+
+TEST(AccessLogFile, ReplacingTheLogKeepsTheNewOneRegistered) {
+  // A reload may build a new AccessLog before the old one goes away; destroying the old one must
+  // not unregister the new one (spdlog::flush_every only flushes registered loggers).
+  cutover::test::TempDir dir("access");
+  auto old_log = std::make_unique<AccessLog>(dir.file("old.log").string());
+  AccessLog new_log(dir.file("new.log").string());
+  old_log.reset();
+  auto registered = spdlog::get("access");
+  ASSERT_NE(registered, nullptr);
+  new_log.write(record("n", "/"));
+  registered->flush();
+  EXPECT_EQ(wait_for_lines(dir.file("new.log"), 1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace cutover::log

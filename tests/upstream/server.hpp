@@ -1,0 +1,76 @@
+// test_upstream internals: shared state, request view, reply builders and the session entry point.
+// Reply builders are pure (header in, response out); session.cpp only puts I/O around them.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cutover::test::upstream {
+
+namespace http = boost::beast::http;
+using StringResponse = http::response<http::string_body>;
+
+// Request counts for /__stats; shared by all threads, so guarded by a mutex (one short critical
+// section per request is noise next to the socket work).
+class Stats {
+ public:
+  void record(std::string_view path);
+  std::string to_json() const;
+
+ private:
+  // Benchmarks may hit millions of distinct paths; beyond this many, counts go to kOtherPaths.
+  static constexpr std::size_t kMaxPaths = 10000;
+  static constexpr std::string_view kOtherPaths = "(other)";
+
+  mutable std::mutex mutex_;
+  std::uint64_t total_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> by_path_;
+};
+
+struct ServerState {
+  std::string name;
+  Stats stats;
+};
+
+// The parts of a request head the handlers read; views into the parser's message.
+struct RequestHead {
+  std::string_view method;
+  std::string_view target;
+  std::string_view path;       // target up to '?'
+  std::string_view query;      // after '?', without it
+  const http::fields& fields;  // Beast's view: duplicates regrouped, so not wire order
+  std::string_view raw_head;   // the head as received, for /headers
+  unsigned version;
+};
+
+RequestHead make_head(const http::request_header<>& req, std::string_view raw_head);
+
+// Value of `key` in a query string ("a=1&b=2"); no percent-decoding, tests send plain values.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view key);
+std::optional<std::uint64_t> parse_uint(std::string_view text);
+
+// A response with X-Served-By and, unless the status forbids a body, a JSON body + Content-Length.
+// `code` may be any status 100..599, including ones Beast has no enum value for.
+StringResponse json_reply(const ServerState& state, unsigned code, unsigned version, std::string body);
+StringResponse error_reply(const ServerState& state, unsigned code, unsigned version, std::string_view why);
+
+// Endpoints answered from the head alone: /, unknown paths, /headers, /status/N, /whoami, /__stats.
+StringResponse make_reply(const RequestHead& head, const ServerState& state);
+StringResponse sink_reply(const ServerState& state, unsigned version, std::uint64_t bytes, const std::string& checksum,
+                          bool chunked);
+StringResponse delay_reply(const ServerState& state, unsigned version, std::uint64_t ms);
+
+// Serves one connection until the peer closes, an error, or a non-keep-alive exchange.
+boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, ServerState& state);
+
+}  // namespace cutover::test::upstream
