@@ -54,13 +54,17 @@ class Exchange {
   asio::awaitable<bool> run() {
     Counters::bump(worker_.counters().requests);
     bool keep_alive = co_await phases();
+    if (reply_) keep_alive = co_await send_reply();
     log();
     co_return keep_alive;
   }
 
  private:
   asio::awaitable<bool> phases();
-  asio::awaitable<bool> reply(Counters::Counter& counter, LocalReply local);
+  // Early exits record their reply here and return; run() sends it. (Building replies outside
+  // co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
+  bool early(Counters::Counter& counter, LocalReply local);
+  asio::awaitable<bool> send_reply();
   std::uint32_t choose_bucket(std::string& new_cookie);
   void log();
 
@@ -79,6 +83,7 @@ class Exchange {
   UpstreamOutcome outcome_;
   unsigned status_ = 0;
   std::string_view error_;
+  std::optional<LocalReply> reply_;
 };
 
 asio::awaitable<bool> Exchange::phases() {
@@ -95,25 +100,25 @@ asio::awaitable<bool> Exchange::phases() {
   std::size_t query_at = std::min(target.find('?'), target.size());
   path_ = target.substr(0, query_at);
   if (target.empty() || target.front() != '/') {
-    co_return co_await reply(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
+    co_return early(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
   }
   std::optional<std::string> path = routing::normalize_path(target.substr(0, query_at));
   if (!path) {
-    co_return co_await reply(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
+    co_return early(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
   }
   if (request.count(bhttp::field::host) > 1 || (client_version_ >= 11 && request.count(bhttp::field::host) == 0)) {
-    co_return co_await reply(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
+    co_return early(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
   }
   std::uint64_t max_body = config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
-    co_return co_await reply(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
+    co_return early(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
   }
   if (max_body != 0) parser_.body_limit(max_body);
   else parser_.body_limit(boost::none);
 
   route_ = snapshot_->routes.match({request.method_string(), request[bhttp::field::host], *path});
   if (!route_) {
-    co_return co_await reply(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
+    co_return early(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
   }
 
   // Nothing the client sent in the gateway's own headers survives, on any path (invariant 2).
@@ -124,7 +129,7 @@ asio::awaitable<bool> Exchange::phases() {
 
   Identity identity = co_await establish_identity(worker_, *snapshot_, request, request_id_);
   if (identity.lookup_failed) {
-    co_return co_await reply(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
+    co_return early(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
   }
   if (!identity.user.empty() && !header_safe(identity.user)) {
     identity.user.clear();
@@ -134,7 +139,7 @@ asio::awaitable<bool> Exchange::phases() {
   if (route_->require_user && user_.empty()) {
     std::string why = identity.problem.empty() ? "route '" + route_->id + "' requires a signed-in user"
                                                : "invalid credentials: " + std::string(identity.problem);
-    co_return co_await reply(counters.unauthorized, {401, "unauthorized", std::move(why)});
+    co_return early(counters.unauthorized, {401, "unauthorized", std::move(why)});
   }
 
   std::string new_cookie;
@@ -154,9 +159,7 @@ asio::awaitable<bool> Exchange::phases() {
   outcome_ = co_await call.run();
   status_ = outcome_.status;
   error_ = outcome_.error;
-  if (outcome_.local_reply) {
-    co_return co_await reply(*outcome_.counter, std::move(*outcome_.local_reply));
-  }
+  if (outcome_.local_reply) co_return early(*outcome_.counter, std::move(*outcome_.local_reply));
   co_return outcome_.keep_alive;
 }
 
@@ -179,14 +182,19 @@ std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
   return routing::bucket_of(route_->cohort, id);
 }
 
-asio::awaitable<bool> Exchange::reply(Counters::Counter& counter, LocalReply local) {
+bool Exchange::early(Counters::Counter& counter, LocalReply local) {
   Counters::bump(counter);
   status_ = local.status;
   error_ = local.error;
+  reply_ = std::move(local);
+  return false;
+}
+
+asio::awaitable<bool> Exchange::send_reply() {
   // An unread request body would be parsed as the next request: close instead.
-  bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && local.status != 400 &&
-                    local.status != 408 && local.status != 413;
-  auto response = make_local_reply(local, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
+  bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && reply_->status != 400 &&
+                    reply_->status != 408 && reply_->status != 413;
+  auto response = make_local_reply(*reply_, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
   client_.stream.expires_after(snapshot_->config.limits.body_timeout);
   auto [ec, n] = co_await bhttp::async_write(client_.stream, response, asio::as_tuple(asio::use_awaitable));
   co_return keep_alive && !ec;

@@ -99,10 +99,11 @@ asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snap
     const auto& auth = config.auth_request;
     auto lookup = worker.sessions_handle();  // kept alive across a reload that replaces the cache
     std::string id(request_id);
-    auto answer = co_await lookup->lookup(session, std::chrono::steady_clock::now(),
-                                          [&worker, backend_index, &backend, &auth, id](std::string s) {
-                                            return ask_auth_backend(worker, backend_index, backend, auth, std::move(s), id);
-                                          });
+    // A named function object: GCC 12 destroys temporaries inside co_await expressions twice.
+    const identity::SessionLookup::Fetch fetch = [&worker, backend_index, &backend, &auth, id](std::string s) {
+      return ask_auth_backend(worker, backend_index, backend, auth, std::move(s), id);
+    };
+    auto answer = co_await lookup->lookup(session, std::chrono::steady_clock::now(), fetch);
     using Kind = identity::SessionAnswer::Kind;
     if (answer.kind == Kind::user) result.user = std::move(answer.user);
     else if (answer.kind == Kind::failed) result.lookup_failed = true;

@@ -1,7 +1,7 @@
 #pragma once
-// Streams a message body from one stream to another through a fixed buffer, never holding a
-// whole body (Beast's buffer_body relay pattern, with per-read inactivity timeouts). Chunked
-// bodies are decoded by the parser and re-chunked by the serializer.
+// Streams a message from one stream to another through a fixed buffer, never holding a whole
+// body (Beast's buffer_body relay pattern, with per-read inactivity timeouts). Chunked bodies are
+// decoded by the parser and re-chunked by the serializer.
 #include <chrono>
 #include <cstdint>
 
@@ -27,33 +27,24 @@ struct RelayResult {
 inline constexpr std::size_t kRelayBufferSize = 64 * 1024;
 
 // Writes the parser's message (header as already rewritten) to `output` and relays its body.
-// `before_body` runs once before the first body read (and after the header when header_first).
-template <bool IsRequest, class BeforeBody>
+// `pause_output_timer`: while waiting for input, the output's timer is stopped, so a slow sender
+// on the input side is never blamed on the output (used for uploads while the response is read
+// concurrently on the same upstream stream, whose timer both directions share).
+template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
     boost::beast::tcp_stream& input, boost::beast::flat_buffer& input_buffer,
     boost::beast::http::parser<IsRequest, boost::beast::http::buffer_body>& parser,
     boost::beast::tcp_stream& output, std::chrono::milliseconds read_timeout,
-    std::chrono::milliseconds write_timeout, char* buffer, bool header_first, BeforeBody before_body) {
+    std::chrono::milliseconds write_timeout, char* buffer, bool pause_output_timer) {
   namespace asio = boost::asio;
   namespace bhttp = boost::beast::http;
   RelayResult result;
   auto& body = parser.get().body();
   bhttp::serializer<IsRequest, bhttp::buffer_body> serializer{parser.get()};
 
-  if (parser.is_done()) {
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
-    output.expires_after(write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(output, serializer, asio::as_tuple(asio::use_awaitable));
-    result.header_written = !ec;
-    if (ec) result = {ec, RelaySide::output, 0, false};
-    co_return result;
-  }
-
-  // The header goes out alone only when the body is not already buffered, or when the peer
-  // waits for it (Expect: 100-continue); otherwise header and first body bytes share one write.
-  if (header_first || input_buffer.size() == 0) {
+  // The header goes out at once unless body bytes are already buffered: then header and the first
+  // body bytes share one write. (A response whose body is slow to start still shows its header.)
+  if (!parser.is_done() && input_buffer.size() == 0) {
     body.data = nullptr;
     body.more = true;
     output.expires_after(write_timeout);
@@ -62,16 +53,12 @@ boost::asio::awaitable<RelayResult> relay_message(
     }
     result.header_written = true;
   }
-  if (auto ec = co_await before_body(); ec) {  // it talks to the input's peer (100 Continue)
-    result.ec = ec;
-    result.failed = RelaySide::input;
-    co_return result;
-  }
 
   while (!serializer.is_done()) {
     if (!parser.is_done()) {
       body.data = buffer;
       body.size = kRelayBufferSize;
+      if (pause_output_timer) output.expires_never();
       input.expires_after(read_timeout);
       auto [ec, n] = co_await bhttp::async_read_some(input, input_buffer, parser, asio::as_tuple(asio::use_awaitable));
       if (ec == bhttp::error::need_buffer) ec = {};
@@ -81,7 +68,7 @@ boost::asio::awaitable<RelayResult> relay_message(
         co_return result;
       }
       std::size_t got = kRelayBufferSize - body.size;
-      if (got == 0 && !parser.is_done()) continue;  // only framing was read (chunk header)
+      if (got == 0 && !parser.is_done()) continue;  // only framing was read (a chunk header)
       body.data = got == 0 ? nullptr : buffer;
       body.size = got;
       body.more = !parser.is_done();

@@ -5,6 +5,8 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <optional>
+
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 
@@ -56,20 +58,25 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     }
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
+    // exchange applies limits.max_body_bytes itself (413 with a JSON body).
+    parser.body_limit(boost::none);
     client.stream.expires_after(limits.header_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(client.stream, client.buffer, parser, asio::as_tuple(asio::use_awaitable));
     if (ec) {
+      std::optional<LocalReply> reply;  // built outside co_await (GCC 12 double-destroys temporaries there)
       if (ec == bhttp::error::header_limit) {
         Counters::bump(counters.header_too_large);
-        co_await reply_and_close(worker, client, {431, "header_too_large", "the request header is larger than " + std::to_string(limits.max_header_bytes) + " bytes"});
+        reply = LocalReply{431, "header_too_large", "the request header is larger than " + std::to_string(limits.max_header_bytes) + " bytes"};
       } else if (ec == beast::error::timeout) {
         Counters::bump(counters.client_timeout);
-        co_await reply_and_close(worker, client, {408, "client_timeout", "the request header did not arrive within the header timeout"});
+        reply = LocalReply{408, "client_timeout", "the request header did not arrive within the header timeout"};
       } else if (!is_quiet_close(ec)) {
         // Smuggling shapes (CL+TE, bad chunking, duplicate lengths) end here, never forwarded.
         Counters::bump(counters.bad_request);
-        co_await reply_and_close(worker, client, {400, "bad_request", "malformed HTTP request: " + ec.message()});
+        reply = LocalReply{400, "bad_request", "malformed HTTP request: " + ec.message()};
       }
+      if (reply) co_await reply_and_close(worker, client, *reply);
       break;
     }
     ++client.requests;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -16,6 +17,7 @@ namespace cutover::http {
 namespace {
 
 namespace asio = boost::asio;
+using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
@@ -51,148 +53,238 @@ bool is_connection_lost(const error_code& ec) {
          ec == asio::error::broken_pipe;
 }
 
-asio::awaitable<error_code> no_op() { co_return error_code{}; }
+// The phases of one upstream exchange. Requests without a body run send → receive (and may be
+// retried); requests with a body stream up while the response is read concurrently, because an
+// origin may answer before the upload ends (an echo, an early 413) and must not deadlock.
+class Call {
+ public:
+  explicit Call(UpstreamCall& call)
+      : call_(call),
+        target_(call.snapshot.backends[call.backend]),
+        settings_(*target_.config),
+        limits_(call.snapshot.config.limits),
+        counters_(call.worker.counters()) {
+    outcome_.backend = target_.name;
+  }
 
-}  // namespace
+  asio::awaitable<UpstreamOutcome> run() {
+    response_buffer_ = std::make_unique<char[]>(kRelayBufferSize);
+    if (call_.parser.is_done()) co_return co_await run_without_body();
+    request_buffer_ = std::make_unique<char[]>(kRelayBufferSize);
+    co_return co_await run_with_body();
+  }
 
-asio::awaitable<UpstreamOutcome> UpstreamCall::run() {
-  UpstreamOutcome outcome;
-  const auto& target = snapshot.backends[backend];
-  const auto& settings = *target.config;
-  const auto& limits = snapshot.config.limits;
-  auto& counters = worker.counters();
-  outcome.backend = target.name;
-  auto fail = [&](Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
-    outcome.status = status;
-    outcome.error = error;
-    outcome.counter = &counter;
-    outcome.local_reply = LocalReply{status, error, std::move(message)};
-    return std::move(outcome);
-  };
+ private:
+  asio::awaitable<UpstreamOutcome> run_without_body();
+  asio::awaitable<UpstreamOutcome> run_with_body();
+  asio::awaitable<error_code> read_response_header();
+  asio::awaitable<RelayResult> deliver_response();
+  UpstreamOutcome finish_delivery(const RelayResult& delivered);
+  UpstreamOutcome fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
+  UpstreamOutcome fail_connect(const Acquired& acquired);
+  UpstreamOutcome fail_header(const error_code& ec);
 
-  const bool request_has_body = !parser.is_done();
-  const bool is_head = parser.get().method() == bhttp::verb::head;
-  auto buffer = std::make_unique<char[]>(kRelayBufferSize);
-  std::optional<ResponseParser> response;
-  std::unique_ptr<upstream::Connection> connection;
-  Clock::time_point sent_at;
+  UpstreamCall& call_;
+  const runtime::Backend& target_;
+  const config::BackendConfig& settings_;
+  const config::LimitsConfig& limits_;
+  Counters& counters_;
+  UpstreamOutcome outcome_;
+  std::unique_ptr<char[]> request_buffer_;
+  std::unique_ptr<char[]> response_buffer_;
+  std::unique_ptr<upstream::Connection> connection_;
+  std::optional<ResponseParser> response_;
+  bool upstream_reusable_ = false;
+  Clock::time_point sent_at_;
+};
 
+UpstreamOutcome Call::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
+  outcome_.status = status;
+  outcome_.error = error;
+  outcome_.counter = &counter;
+  outcome_.local_reply = LocalReply{status, error, std::move(message)};
+  outcome_.keep_alive = false;
+  return std::move(outcome_);
+}
+
+UpstreamOutcome Call::fail_connect(const Acquired& acquired) {
+  if (acquired.timed_out) {
+    return fail(counters_.upstream_timeouts, 504, "upstream_timeout", "backend '" + target_.name + "' did not accept a connection in time");
+  }
+  return fail(counters_.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target_.name + "' is unavailable (connection refused)");
+}
+
+UpstreamOutcome Call::fail_header(const error_code& ec) {
+  if (ec == boost::beast::error::timeout) {
+    return fail(counters_.upstream_timeouts, 504, "upstream_timeout",
+                "backend '" + target_.name + "' did not answer within " + std::to_string(settings_.timeout.count()) + "ms");
+  }
+  return fail(counters_.upstream_errors, 502, "upstream_unavailable",
+              is_connection_lost(ec) ? "backend '" + target_.name + "' closed the connection without answering"
+                                     : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
+}
+
+asio::awaitable<error_code> Call::read_response_header() {
+  error_code ec;
+  do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
+    response_.emplace();
+    response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    response_->body_limit(boost::none);
+    if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
+    connection_->stream.expires_after(settings_.timeout);
+    auto [read_ec, n] = co_await bhttp::async_read_header(connection_->stream, connection_->buffer, *response_,
+                                                          asio::as_tuple(asio::use_awaitable));
+    ec = read_ec;
+  } while (!ec && response_->get().result_int() / 100 == 1);
+  co_return ec;
+}
+
+asio::awaitable<UpstreamOutcome> Call::run_without_body() {
   for (int attempt = 0;; ++attempt) {
-    // A request body can't be replayed, so it only goes on a connection known to be alive.
-    Acquired acquired = co_await acquire(worker, target, backend, request_has_body, attempt > 0);
-    if (!acquired.connection) {
-      if (acquired.timed_out) {
-        co_return fail(counters.upstream_timeouts, 504, "upstream_timeout", "backend '" + target.name + "' did not accept a connection in time");
-      }
-      co_return fail(counters.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target.name + "' is unavailable (connection refused)");
-    }
-    connection = std::move(acquired.connection);
-    sent_at = Clock::now();
-
-    auto send_continue = [this]() -> asio::awaitable<error_code> {
-      if (!expect_continue) co_return error_code{};
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      client.stream.expires_after(snapshot.config.limits.body_timeout);
-      auto [ec, n] = co_await asio::async_write(client.stream, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
-      co_return ec;
-    };
-    RelayResult sent = co_await relay_message<true>(client.stream, client.buffer, parser, connection->stream,
-                                                    limits.body_timeout, settings.timeout, buffer.get(),
-                                                    expect_continue, send_continue);
-    outcome.bytes_in = sent.body_bytes;
-    if (sent.ec && sent.failed == RelaySide::input) {
-      if (sent.ec == bhttp::error::body_limit) {
-        co_return fail(counters.body_too_large, 413, "body_too_large", "the request body is larger than " + std::to_string(limits.max_body_bytes) + " bytes");
-      }
-      if (sent.ec == boost::beast::error::timeout) {
-        co_return fail(counters.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
-      }
-      Counters::bump(counters.client_aborts);
-      outcome.error = "client_aborted";
-      co_return outcome;
-    }
+    Acquired acquired = co_await acquire(call_.worker, target_, call_.backend, false, attempt > 0);
+    if (!acquired.connection) co_return fail_connect(acquired);
+    connection_ = std::move(acquired.connection);
+    sent_at_ = Clock::now();
+    RelayResult sent = co_await relay_message<true>(call_.client.stream, call_.client.buffer, call_.parser,
+                                                    connection_->stream, limits_.body_timeout, settings_.timeout,
+                                                    request_buffer_.get(), false);
+    // A reused connection the backend had closed fails before any answer: safe to try once more.
+    bool retryable = connection_->reused && attempt == 0;
     if (sent.ec) {
-      if (connection->reused && !request_has_body && attempt == 0) {
-        Counters::bump(counters.upstream_retries);
+      if (retryable) {
+        Counters::bump(counters_.upstream_retries);
         continue;
       }
-      if (sent.ec == boost::beast::error::timeout) {
-        co_return fail(counters.upstream_timeouts, 504, "upstream_timeout", "backend '" + target.name + "' stopped reading the request");
-      }
-      co_return fail(counters.upstream_errors, 502, "upstream_unavailable", "lost the connection to backend '" + target.name + "' while sending the request");
+      co_return fail_header(sent.ec);
     }
-
-    error_code ec;
-    do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
-      response.emplace();
-      response->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-      response->body_limit(boost::none);
-      if (is_head) response->skip(true);
-      connection->stream.expires_after(settings.timeout);
-      auto [read_ec, n] = co_await bhttp::async_read_header(connection->stream, connection->buffer, *response, asio::as_tuple(asio::use_awaitable));
-      ec = read_ec;
-    } while (!ec && response->get().result_int() / 100 == 1);
+    error_code ec = co_await read_response_header();
     if (!ec) break;
-    if (ec == boost::beast::error::timeout) {
-      co_return fail(counters.upstream_timeouts, 504, "upstream_timeout",
-                     "backend '" + target.name + "' did not answer within " + std::to_string(settings.timeout.count()) + "ms");
-    }
-    if (is_connection_lost(ec) && connection->reused && !request_has_body && attempt == 0) {
-      Counters::bump(counters.upstream_retries);  // the idle connection was closed under us
+    if (retryable && is_connection_lost(ec)) {
+      Counters::bump(counters_.upstream_retries);
       continue;
     }
-    co_return fail(counters.upstream_errors, 502, "upstream_unavailable",
-                   is_connection_lost(ec) ? "backend '" + target.name + "' closed the connection without answering"
-                                          : "backend '" + target.name + "' sent an invalid response: " + ec.message());
+    co_return fail_header(ec);
   }
-  outcome.upstream_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent_at).count();
+  RelayResult delivered = co_await deliver_response();
+  co_return finish_delivery(delivered);
+}
 
-  auto& message = response->get();
-  const bool upstream_reusable = response->keep_alive();
-  outcome.status = message.result_int();
-  strip_hop_by_hop(message);
-  if (!set_cookie.empty()) message.insert(bhttp::field::set_cookie, set_cookie);
-  outcome.keep_alive = client_keep_alive;
-  const bool has_body = !is_head && !response->is_done();
-  if (client_version < 11) {
-    // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
-    if (message.chunked()) {
-      message.chunked(false);
-      outcome.keep_alive = false;
+asio::awaitable<UpstreamOutcome> Call::run_with_body() {
+  // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
+  Acquired acquired = co_await acquire(call_.worker, target_, call_.backend, true, false);
+  if (!acquired.connection) co_return fail_connect(acquired);
+  connection_ = std::move(acquired.connection);
+  sent_at_ = Clock::now();
+  if (call_.expect_continue) {
+    // Sent before the response can be read, so the two never interleave on the client stream.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    call_.client.stream.expires_after(limits_.body_timeout);
+    auto [ec, n] = co_await asio::async_write(call_.client.stream, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+    if (ec) {
+      Counters::bump(counters_.client_aborts);
+      outcome_.error = "client_aborted";
+      co_return std::move(outcome_);
     }
-    if (has_body && !response->content_length()) outcome.keep_alive = false;
+  }
+
+  RelayResult sent;
+  error_code header_ec;
+  RelayResult delivered;
+  bool sending = true;
+  bool receiving = true;
+  auto send = [&]() -> asio::awaitable<void> {
+    sent = co_await relay_message<true>(call_.client.stream, call_.client.buffer, call_.parser, connection_->stream,
+                                        limits_.body_timeout, settings_.timeout, request_buffer_.get(), true);
+    sending = false;
+    // The client failed: no answer is coming that anyone could use. Stop waiting for it.
+    if (sent.ec && sent.failed == RelaySide::input && receiving) connection_->stream.cancel();
+  };
+  auto receive = [&]() -> asio::awaitable<void> {
+    header_ec = co_await read_response_header();
+    if (!header_ec) delivered = co_await deliver_response();
+    receiving = false;
+    // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.
+    if (sending) {
+      connection_->stream.cancel();
+      call_.client.stream.cancel();
+    }
+  };
+  co_await (send() && receive());
+  outcome_.bytes_in = sent.body_bytes;
+
+  bool client_failed = sent.ec && sent.failed == RelaySide::input && sent.ec != asio::error::operation_aborted;
+  if (!header_ec) {
+    UpstreamOutcome outcome = finish_delivery(delivered);
+    if (sent.ec) outcome.keep_alive = false;  // the request was not read to its end
+    co_return outcome;
+  }
+  if (client_failed) {
+    if (sent.ec == bhttp::error::body_limit) {
+      co_return fail(counters_.body_too_large, 413, "body_too_large", "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
+    }
+    if (sent.ec == boost::beast::error::timeout) {
+      co_return fail(counters_.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
+    }
+    Counters::bump(counters_.client_aborts);
+    outcome_.error = "client_aborted";
+    co_return std::move(outcome_);
+  }
+  co_return fail_header(header_ec);
+}
+
+asio::awaitable<RelayResult> Call::deliver_response() {
+  outcome_.upstream_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent_at_).count();
+  auto& message = response_->get();
+  upstream_reusable_ = response_->keep_alive();
+  outcome_.status = message.result_int();
+  strip_hop_by_hop(message);
+  if (!call_.set_cookie.empty()) message.insert(bhttp::field::set_cookie, call_.set_cookie);
+  outcome_.keep_alive = call_.client_keep_alive;
+  const bool has_body = !response_->is_done();
+  if (call_.client_version < 11) {
+    // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
+    if (message.chunked()) message.chunked(false);
+    if (has_body && !response_->content_length()) outcome_.keep_alive = false;
     message.version(10);
   } else {
     message.version(11);
     // A close-delimited upstream body is re-framed as chunked so the client connection lives on.
-    if (has_body && !message.chunked() && !response->content_length()) message.chunked(true);
+    if (has_body && !message.chunked() && !response_->content_length()) message.chunked(true);
   }
-  message.keep_alive(outcome.keep_alive);
+  message.keep_alive(outcome_.keep_alive);
+  co_return co_await relay_message<false>(connection_->stream, connection_->buffer, *response_, call_.client.stream,
+                                          settings_.timeout, limits_.body_timeout, response_buffer_.get(), false);
+}
 
-  RelayResult delivered = co_await relay_message<false>(connection->stream, connection->buffer, *response,
-                                                        client.stream, settings.timeout, limits.body_timeout,
-                                                        buffer.get(), false, no_op);
-  outcome.bytes_out = delivered.body_bytes;
+UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
+  outcome_.bytes_out = delivered.body_bytes;
   if (delivered.ec) {
     bool upstream_side = delivered.failed == RelaySide::input;
     bool timed_out = delivered.ec == boost::beast::error::timeout;
     if (!delivered.header_written && upstream_side) {
-      co_return fail(timed_out ? counters.upstream_timeouts : counters.upstream_errors, timed_out ? 504 : 502,
-                     timed_out ? "upstream_timeout" : "upstream_unavailable",
-                     "backend '" + target.name + "' failed before the response body was complete");
+      return fail(timed_out ? counters_.upstream_timeouts : counters_.upstream_errors, timed_out ? 504 : 502,
+                  timed_out ? "upstream_timeout" : "upstream_unavailable",
+                  "backend '" + target_.name + "' failed before the response was complete");
     }
     // Part of the response is already with the client: cutting the connection is the only
     // honest way left to say it is incomplete.
-    Counters::bump(upstream_side ? (timed_out ? counters.upstream_timeouts : counters.upstream_errors) : counters.client_aborts);
-    outcome.error = upstream_side ? "upstream_aborted" : "client_aborted";
-    outcome.keep_alive = false;
-    co_return outcome;
+    Counters::bump(upstream_side ? (timed_out ? counters_.upstream_timeouts : counters_.upstream_errors) : counters_.client_aborts);
+    outcome_.error = upstream_side ? "upstream_aborted" : "client_aborted";
+    outcome_.keep_alive = false;
+    return std::move(outcome_);
   }
-  Counters::bump(counters.proxied);
-  if (upstream_reusable && response->is_done() && parser.is_done()) {
-    worker.pool().give_back(std::move(connection), settings.max_idle_per_endpoint, Clock::now());
+  Counters::bump(counters_.proxied);
+  if (upstream_reusable_ && response_->is_done() && call_.parser.is_done()) {
+    call_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, Clock::now());
   }
-  co_return outcome;
+  return std::move(outcome_);
+}
+
+}  // namespace
+
+asio::awaitable<UpstreamOutcome> UpstreamCall::run() {
+  Call call(*this);
+  co_return co_await call.run();
 }
 
 }  // namespace cutover::http

@@ -55,6 +55,9 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
                                                            boost::system::error_code& ec) {
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
+  // Beast sizes each read by the buffer's free capacity: a tiny buffer means tiny reads and a
+  // slow download. 16 KiB per pooled connection keeps reads large and memory modest.
+  connection->buffer.reserve(16 * 1024);
   connection->stream.expires_after(timeout);
   auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::use_awaitable));
   ec = error;
