@@ -56,7 +56,8 @@ int run_check(const std::string& path, std::ostream& out) {
   }
   for (const auto& warning : snapshot->warnings) out << warning.to_string() << "\n";
   const auto& config = snapshot->config;
-  out << path << ": OK (" << config.backends.size() << " backends, " << config.routes.size() << " routes, config "
+  auto count = [](std::size_t n, const char* noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); };
+  out << path << ": OK (" << count(config.backends.size(), "backend") << ", " << count(config.routes.size(), "route") << ", config "
       << snapshot->config_hash.substr(0, 12) << ")\n";
   for (const auto& backend : config.backends) {
     out << "  backend " << backend.name << ":";

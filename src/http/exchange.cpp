@@ -106,8 +106,16 @@ asio::awaitable<bool> Exchange::phases() {
   if (!path) {
     co_return early(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
   }
+  // What the backend gets is exactly what was matched (plus the untouched query string).
+  std::string upstream_target = *path + std::string(target.substr(query_at));
   if (request.count(bhttp::field::host) > 1 || (client_version_ >= 11 && request.count(bhttp::field::host) == 0)) {
     co_return early(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
+  }
+  // Smuggling shapes the parser lets through: `chunked` alone is the only transfer coding
+  // forwarded (RFC 9112 6.3: a request whose final coding is not chunked is invalid).
+  if (auto codings = request.count(bhttp::field::transfer_encoding);
+      codings > 1 || (codings == 1 && !boost::beast::iequals(request[bhttp::field::transfer_encoding], "chunked"))) {
+    co_return early(counters.bad_request, {400, "bad_request", "only 'Transfer-Encoding: chunked' is accepted in requests"});
   }
   std::uint64_t max_body = config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
@@ -143,10 +151,10 @@ asio::awaitable<bool> Exchange::phases() {
   }
 
   std::string new_cookie;
-  std::uint16_t backend = route_->plan.bands.empty() ? route_->plan.rollback_to
-                                                     : routing::pick(route_->plan, choose_bucket(new_cookie));
+  std::uint16_t backend = routing::splits(route_->plan) ? routing::pick(route_->plan, choose_bucket(new_cookie))
+                                                       : route_->plan.rollback_to;
 
-  request.target(*path + std::string(target.substr(query_at)));
+  request.target(upstream_target);
   request.version(11);
   request.keep_alive(true);
   request.set("X-Request-Id", request_id_);

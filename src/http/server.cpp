@@ -45,6 +45,8 @@ int Server::run() {
   unsigned count = config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
 
   asio::io_context control;
+  // Installed before the ready line: a signal right after it must never hit the default action.
+  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   tcp::endpoint endpoint;
   try {
     tcp::resolver resolver(control);
@@ -62,38 +64,41 @@ int Server::run() {
   spdlog::info("listening on {}:{} ({} workers, config {})", endpoint.address().to_string(), endpoint.port(), count,
                snapshot->config_hash.substr(0, 12));
 
-  asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
-  bool stopping = false;
+  int exit_code = 0;
+  bool draining = false;
+  auto drain = [&]() -> asio::awaitable<void> {
+    auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    asio::steady_timer tick(control);
+    for (;;) {
+      std::size_t active = 0;
+      for (auto& worker : workers_) active += worker->active_sessions();
+      if (active == 0) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::warn("drain timeout: closing {} connections still busy", active);
+        break;
+      }
+      tick.expires_after(std::chrono::milliseconds(20));
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    control.stop();
+  };
   asio::co_spawn(control, [&]() -> asio::awaitable<void> {
     for (;;) {
       auto [ec, signal] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec) co_return;
       if (signal == SIGHUP) {
         reload();
-        continue;
-      }
-      if (stopping) {
+      } else if (!draining) {
+        draining = true;
+        spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", options_.drain_timeout.count());
+        for (auto& worker : workers_) worker->begin_drain();
+        asio::co_spawn(control, drain(), asio::detached);
+      } else {
         spdlog::warn("second stop signal: exiting without waiting for in-flight requests");
-        std::_Exit(1);
+        exit_code = 1;
+        control.stop();
+        co_return;
       }
-      stopping = true;
-      spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", options_.drain_timeout.count());
-      for (auto& worker : workers_) worker->begin_drain();
-      auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
-      asio::steady_timer tick(control);
-      for (;;) {
-        std::size_t active = 0;
-        for (auto& worker : workers_) active += worker->active_sessions();
-        if (active == 0) break;
-        if (std::chrono::steady_clock::now() >= deadline) {
-          spdlog::warn("drain timeout: closing {} connections still busy", active);
-          break;
-        }
-        tick.expires_after(std::chrono::milliseconds(20));
-        co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
-      }
-      signals.cancel();
-      co_return;
     }
   }, asio::detached);
   control.run();
@@ -102,7 +107,7 @@ int Server::run() {
   for (auto& worker : workers_) worker->join();
   access_log_->flush();
   spdlog::info("stopped");
-  return 0;
+  return exit_code;
 }
 
 }  // namespace cutover::http

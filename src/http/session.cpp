@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "cutover/http/worker.hpp"
+#include "http/deadline_read.hpp"
 #include "http/exchange.hpp"
 
 namespace cutover::http {
@@ -61,8 +62,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
     // exchange applies limits.max_body_bytes itself (413 with a JSON body).
     parser.body_limit(boost::none);
-    client.stream.expires_after(limits.header_timeout);
-    auto [ec, n] = co_await bhttp::async_read_header(client.stream, client.buffer, parser, asio::as_tuple(asio::use_awaitable));
+    auto ec = co_await parse_with_deadline(client.stream, client.buffer, parser, limits.header_timeout, ParseGoal::header);
     if (ec) {
       std::optional<LocalReply> reply;  // built outside co_await (GCC 12 double-destroys temporaries there)
       if (ec == bhttp::error::header_limit) {

@@ -53,6 +53,13 @@ bool is_connection_lost(const error_code& ec) {
          ec == asio::error::broken_pipe;
 }
 
+// A parse error in the body (bad chunk size...), as opposed to the client hanging up.
+bool is_malformed_body(const error_code& ec) {
+  static const auto& http_category = make_error_code(bhttp::error::bad_chunk).category();
+  return ec.category() == http_category && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream &&
+         ec != bhttp::error::body_limit;
+}
+
 // The phases of one upstream exchange. Requests without a body run send → receive (and may be
 // retried); requests with a body stream up while the response is read concurrently, because an
 // origin may answer before the upload ends (an echo, an early 413) and must not deadlock.
@@ -194,12 +201,19 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
     sent = co_await relay_message<true>(call_.client.stream, call_.client.buffer, call_.parser, connection_->stream,
-                                        limits_.body_timeout, settings_.timeout, request_buffer_.get(), true);
+                                        limits_.body_timeout, settings_.timeout, request_buffer_.get(), true, false, true);
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
     if (sent.ec && sent.failed == RelaySide::input && receiving) connection_->stream.cancel();
   };
   auto receive = [&]() -> asio::awaitable<void> {
+    if (sent.ec && sent.failed == RelaySide::input) {
+      // The client failed before this even started (a bad chunk in the first bytes): there is
+      // nothing to cancel, and no answer worth waiting for.
+      header_ec = asio::error::operation_aborted;
+      receiving = false;
+      co_return;
+    }
     header_ec = co_await read_response_header();
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;
@@ -225,6 +239,9 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
     if (sent.ec == boost::beast::error::timeout) {
       co_return fail(counters_.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
     }
+    if (is_malformed_body(sent.ec)) {
+      co_return fail(counters_.bad_request, 400, "bad_request", "malformed request body: " + sent.ec.message());
+    }
     Counters::bump(counters_.client_aborts);
     outcome_.error = "client_aborted";
     co_return std::move(outcome_);
@@ -240,7 +257,9 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   strip_hop_by_hop(message);
   if (!call_.set_cookie.empty()) message.insert(bhttp::field::set_cookie, call_.set_cookie);
   outcome_.keep_alive = call_.client_keep_alive;
-  const bool has_body = !response_->is_done();
+  unsigned status = outcome_.status;
+  const bool header_only = call_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
+  const bool has_body = !header_only && !response_->is_done();
   if (call_.client_version < 11) {
     // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
     if (message.chunked()) message.chunked(false);
@@ -253,7 +272,8 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   }
   message.keep_alive(outcome_.keep_alive);
   co_return co_await relay_message<false>(connection_->stream, connection_->buffer, *response_, call_.client.stream,
-                                          settings_.timeout, limits_.body_timeout, response_buffer_.get(), false);
+                                          settings_.timeout, limits_.body_timeout, response_buffer_.get(), false,
+                                          header_only);
 }
 
 UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {

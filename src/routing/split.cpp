@@ -54,6 +54,14 @@ SplitPlan single_backend(std::uint16_t backend) {
   return plan;
 }
 
+bool splits(const SplitPlan& plan) {
+  // A band owned by rollback_to itself (a single-backend route) changes nothing.
+  for (const auto& band : plan.bands) {
+    if (band.end > band.begin && band.backend != plan.rollback_to) return true;
+  }
+  return false;
+}
+
 std::uint16_t pick(const SplitPlan& plan, std::uint32_t bucket) {
   for (const auto& band : plan.bands) {
     if (bucket >= band.begin && bucket < band.end) return band.backend;

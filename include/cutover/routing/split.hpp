@@ -41,6 +41,10 @@ SplitPlan plan_split(std::span<const WeightedBackend> targets, std::uint16_t rol
 // A route served by one backend.
 SplitPlan single_backend(std::uint16_t backend);
 
+// True when more than one backend can be picked. Only then do buckets, and the sticky cookie
+// that anonymous users get, matter.
+bool splits(const SplitPlan& plan);
+
 // The backend owning `bucket`. Pure; O(bands).
 std::uint16_t pick(const SplitPlan& plan, std::uint32_t bucket);
 

@@ -194,3 +194,13 @@ TEST(ObservedSplit, SecondTargetToo) {
 
 }  // namespace
 }  // namespace cutover::routing
+
+TEST(Splits, OnlyWhenMoreThanOneBackendCanBePicked) {
+  EXPECT_FALSE(cutover::routing::splits(cutover::routing::single_backend(2)));
+  const std::vector<cutover::routing::WeightedBackend> none{{1, 0}};
+  EXPECT_FALSE(cutover::routing::splits(cutover::routing::plan_split(none, 0)));  // 0%: all on rollback_to
+  const std::vector<cutover::routing::WeightedBackend> some{{1, 1}};
+  EXPECT_TRUE(cutover::routing::splits(cutover::routing::plan_split(some, 0)));   // 0.01% is a split
+  const std::vector<cutover::routing::WeightedBackend> all{{1, 10000}};
+  EXPECT_TRUE(cutover::routing::splits(cutover::routing::plan_split(all, 0)));    // 100% still names rollback_to
+}
