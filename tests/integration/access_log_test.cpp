@@ -1,0 +1,113 @@
+// The access log (README "Access log"): one JSON line per request, proxied or answered locally,
+// with the request id, route, backend, user, status and byte counts; never a credential.
+#include "support/gateway.hpp"
+#include "support/http_client.hpp"
+#include "support/integration_helpers.hpp"
+#include "support/jwt_mint.hpp"
+#include "support/upstream.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace cutover::test {
+namespace {
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Every line of the log as JSON; a line that does not parse fails the test.
+std::vector<json> log_lines(const std::string& text) {
+  std::vector<json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto parsed = parse_json(line);
+    EXPECT_TRUE(parsed && parsed->is_object()) << "not a JSON object: " << line;
+    if (parsed) lines.push_back(*parsed);
+  }
+  return lines;
+}
+
+const json* line_with_id(const std::vector<json>& lines, const std::string& id) {
+  for (const auto& line : lines) {
+    if (line.value("request_id", "") == id) return &line;
+  }
+  return nullptr;
+}
+
+TEST(AccessLog, OneJsonLinePerRequestWithWhatHappened) {
+  auto app = Upstream::start("app");
+  auto gone = Upstream::start("gone");
+  const auto dead_port = gone->port;
+  gone->stop();
+  Gateway gw;
+  const auto secret = gw.write_file("hs256.key", kJwtSecret);
+  gw.write_config(yaml_prologue(2, true) +
+                  "identity:\n  jwt: { hs256_secret_file: " + secret.string() + " }\n"
+                  "backends:\n"
+                  "  app: { endpoints: [" + app->address() + "] }\n"
+                  "  dead: { endpoints: [127.0.0.1:" + std::to_string(dead_port) + "] }\n"
+                  "routes:\n"
+                  "  - { id: api, match: { prefix: /api }, backend: app }\n"
+                  "  - { id: dead, match: { prefix: /dead }, backend: dead }\n");
+  gw.start();
+  const auto token = hs256_user_token("log-user");
+  HttpConnection c(gw.port());
+  const auto ok = c.get("/api/items?secret_query=1",
+                        {{"X-Request-Id", "log-get"}, {"Authorization", "Bearer " + token}});
+  ASSERT_EQ(ok.status, 200);
+  ASSERT_EQ(c.request({.method = "POST", .target = "/api/sink", .headers = {{"X-Request-Id", "log-post"}},
+                       .body = std::string(1234, 'x')})
+                .status,
+            200);
+  ASSERT_EQ(c.get("/nowhere", {{"X-Request-Id", "log-404"}}).status, 404);
+  ASSERT_EQ(c.get("/dead/x", {{"X-Request-Id", "log-502"}}).status, 502);
+  constexpr std::size_t kRequests = 4;
+
+  ASSERT_TRUE(wait_until([&] { return log_lines(gw.access_log()).size() >= kRequests; }, 5s))
+      << "access log after 5 s:\n" << gw.access_log();
+  const auto text = gw.access_log();
+  const auto lines = log_lines(text);
+  EXPECT_EQ(lines.size(), kRequests) << text;
+  EXPECT_THAT(text, Not(HasSubstr(token))) << "a credential in the access log";
+  EXPECT_THAT(text, Not(HasSubstr("secret_query"))) << "the query string is not part of the logged path";
+
+  const auto* get = line_with_id(lines, "log-get");
+  ASSERT_NE(get, nullptr) << text;
+  EXPECT_EQ((*get)["route"], "api");
+  EXPECT_EQ((*get)["backend"], "app");
+  EXPECT_EQ((*get)["user"], "log-user");
+  EXPECT_EQ((*get)["method"], "GET");
+  EXPECT_EQ((*get)["path"], "/api/items");
+  EXPECT_EQ((*get)["client"], "127.0.0.1");
+  EXPECT_EQ((*get)["status"], 200);
+  EXPECT_EQ((*get)["bytes_out"], ok.body.size());
+  EXPECT_TRUE((*get)["duration_ms"].is_number());
+  EXPECT_TRUE((*get)["upstream_ms"].is_number());
+  EXPECT_TRUE(!get->contains("error") || (*get)["error"].is_null()) << get->dump();
+  EXPECT_THAT((*get)["time"].get<std::string>(), ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z"));
+
+  const auto* post = line_with_id(lines, "log-post");
+  ASSERT_NE(post, nullptr) << text;
+  EXPECT_EQ((*post)["bytes_in"], 1234);
+  EXPECT_TRUE((*post)["user"].is_null()) << post->dump();
+
+  const auto* not_found = line_with_id(lines, "log-404");
+  ASSERT_NE(not_found, nullptr) << text;
+  EXPECT_EQ((*not_found)["status"], 404);
+  EXPECT_EQ((*not_found)["error"], "no_route");
+  EXPECT_TRUE((*not_found)["route"].is_null());
+
+  const auto* failed = line_with_id(lines, "log-502");
+  ASSERT_NE(failed, nullptr) << text;
+  EXPECT_EQ((*failed)["status"], 502);
+  EXPECT_EQ((*failed)["route"], "dead");
+  EXPECT_EQ((*failed)["error"], "upstream_unavailable");
+}
+
+}  // namespace
+}  // namespace cutover::test
