@@ -23,7 +23,9 @@ trap cleanup EXIT INT TERM
 start() {
   local name=$1 ready=$2
   shift 2
-  "$@" >"var/$name.log" 2>&1 &
+  # Own session: Ctrl-C reaches only the load generator, which prints its summary while the
+  # services are still up; the EXIT trap stops them afterwards.
+  setsid "$@" >"var/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
     if grep -q "$ready" "var/$name.log" 2>/dev/null; then return 0; fi
