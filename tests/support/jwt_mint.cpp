@@ -31,6 +31,9 @@ std::string bio_text(BIO* bio) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
+
+}  // namespace
+
 std::string base64url(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int size = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -43,8 +46,6 @@ std::string base64url(std::string_view bytes) {
   while (!out.empty() && out.back() == '=') out.pop_back();
   return out;
 }
-
-}  // namespace
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -84,16 +85,25 @@ std::string hs256_user_token(std::string_view user, std::string_view secret, std
   return sign_jwt("HS256", secret, claims);
 }
 
-std::string hand_jwt(std::string_view header_json, std::string_view payload_json, std::string_view hmac_key) {
-  const std::string signing_input = base64url(header_json) + "." + base64url(payload_json);
-  if (hmac_key.empty()) return signing_input + ".";
+std::string hs256_signed(std::string_view signing_input, std::string_view hmac_key) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_size = 0;
   require(HMAC(EVP_sha256(), hmac_key.data(), static_cast<int>(hmac_key.size()),
                reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac,
                &mac_size) != nullptr,
           "HMAC");
-  return signing_input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
+  return std::string(signing_input) + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
+}
+
+std::string hand_jwt(std::string_view header_json, std::string_view payload_json, std::string_view hmac_key) {
+  const std::string signing_input = base64url(header_json) + "." + base64url(payload_json);
+  return hmac_key.empty() ? signing_input + "." : hs256_signed(signing_input, hmac_key);
+}
+
+std::string with_payload(std::string_view token, std::string_view payload_json) {
+  const auto first = token.find('.');
+  const auto second = token.find('.', first + 1);
+  return std::string(token.substr(0, first + 1)) + base64url(payload_json) + std::string(token.substr(second));
 }
 
 }  // namespace cutover::test

@@ -33,4 +33,13 @@ std::string hand_jwt(std::string_view header_json, std::string_view payload_json
 
 std::int64_t unix_now();
 
+// Unpadded base64url (RFC 7515 section 2).
+std::string base64url(std::string_view bytes);
+
+// "signing_input.signature" with an HMAC-SHA256 signature over signing_input.
+std::string hs256_signed(std::string_view signing_input, std::string_view hmac_key);
+
+// The same token with its payload replaced and the old signature kept (a tampering attempt).
+std::string with_payload(std::string_view token, std::string_view payload_json);
+
 }  // namespace cutover::test

@@ -17,7 +17,7 @@ using test::kSecret;
 constexpr std::int64_t kNow = 1'700'000'000;
 
 JwtResult verify_claims(const json& claims, const JwtPolicy& policy = {}, std::int64_t now = kNow) {
-  const auto token = test::libjwt_token("HS256", kSecret, claims.dump());
+  const auto token = test::sign_jwt("HS256", kSecret, claims.dump());
   return verify_jwt(token, JwtKeys{std::string(kSecret), {}}, policy, now);
 }
 

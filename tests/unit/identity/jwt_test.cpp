@@ -19,13 +19,13 @@ using test::kSecret;
 
 constexpr std::int64_t kNow = 1'700'000'000;
 
-const test::RsaKeyPair& rsa_key() {
-  static const test::RsaKeyPair key = test::generate_rsa_key();
+const test::RsaKeys& rsa_key() {
+  static const test::RsaKeys key = test::generate_rsa_keys();
   return key;
 }
 
-const test::RsaKeyPair& other_rsa_key() {
-  static const test::RsaKeyPair key = test::generate_rsa_key();
+const test::RsaKeys& other_rsa_key() {
+  static const test::RsaKeys key = test::generate_rsa_keys();
   return key;
 }
 
@@ -42,45 +42,45 @@ JwtError verify_error(std::string_view token, const JwtKeys& keys) {
 }
 
 TEST(JwtSignature, ValidHs256) {
-  const auto result = verify_jwt(test::libjwt_token("HS256", kSecret, claims()), hs_only(), {}, kNow);
+  const auto result = verify_jwt(test::sign_jwt("HS256", kSecret, claims()), hs_only(), {}, kNow);
   EXPECT_EQ(result.error, JwtError::none);
   EXPECT_EQ(result.user, "alice");
   EXPECT_EQ(result.expires_at, kNow + 600);
 }
 
 TEST(JwtSignature, ValidRs256) {
-  const auto token = test::libjwt_token("RS256", rsa_key().private_pem, claims("bob"));
+  const auto token = test::sign_jwt("RS256", rsa_key().private_pem, claims("bob"));
   const auto result = verify_jwt(token, rs_only(), {}, kNow);
   EXPECT_EQ(result.error, JwtError::none);
   EXPECT_EQ(result.user, "bob");
 }
 
 TEST(JwtSignature, BothAlgsAcceptedWhenBothConfigured) {
-  EXPECT_EQ(verify_error(test::libjwt_token("HS256", kSecret, claims()), both()), JwtError::none);
-  EXPECT_EQ(verify_error(test::libjwt_token("RS256", rsa_key().private_pem, claims()), both()),
+  EXPECT_EQ(verify_error(test::sign_jwt("HS256", kSecret, claims()), both()), JwtError::none);
+  EXPECT_EQ(verify_error(test::sign_jwt("RS256", rsa_key().private_pem, claims()), both()),
             JwtError::none);
 }
 
 TEST(JwtSignature, WrongSecretIsBadSignature) {
-  const auto token = test::libjwt_token("HS256", "a-different-secret-of-32-bytes!!", claims());
+  const auto token = test::sign_jwt("HS256", "a-different-secret-of-32-bytes!!", claims());
   EXPECT_EQ(verify_error(token, hs_only()), JwtError::bad_signature);
 }
 
 TEST(JwtSignature, OtherRsaKeyIsBadSignature) {
-  const auto token = test::libjwt_token("RS256", other_rsa_key().private_pem, claims());
+  const auto token = test::sign_jwt("RS256", other_rsa_key().private_pem, claims());
   EXPECT_EQ(verify_error(token, rs_only()), JwtError::bad_signature);
 }
 
 TEST(JwtSignature, TamperedPayloadIsBadSignature) {
   const auto forged = json{{"sub", "admin"}, {"exp", kNow + 600}}.dump();
-  const auto hs = test::libjwt_token("HS256", kSecret, claims());
-  const auto rs = test::libjwt_token("RS256", rsa_key().private_pem, claims());
+  const auto hs = test::sign_jwt("HS256", kSecret, claims());
+  const auto rs = test::sign_jwt("RS256", rsa_key().private_pem, claims());
   EXPECT_EQ(verify_error(test::with_payload(hs, forged), hs_only()), JwtError::bad_signature);
   EXPECT_EQ(verify_error(test::with_payload(rs, forged), rs_only()), JwtError::bad_signature);
 }
 
 TEST(JwtSignature, TamperedSignatureIsBadSignature) {
-  auto token = test::libjwt_token("HS256", kSecret, claims());
+  auto token = test::sign_jwt("HS256", kSecret, claims());
   const auto first_sig_char = token.rfind('.') + 1;
   token[first_sig_char] = token[first_sig_char] == 'A' ? 'B' : 'A';
   EXPECT_EQ(verify_error(token, hs_only()), JwtError::bad_signature);
@@ -88,20 +88,20 @@ TEST(JwtSignature, TamperedSignatureIsBadSignature) {
 
 TEST(JwtSignature, SignatureIsCheckedBeforeClaims) {
   const auto expired = json{{"sub", "alice"}, {"exp", kNow - 3600}}.dump();
-  const auto token = test::libjwt_token("HS256", "a-different-secret-of-32-bytes!!", expired);
+  const auto token = test::sign_jwt("HS256", "a-different-secret-of-32-bytes!!", expired);
   EXPECT_EQ(verify_error(token, hs_only()), JwtError::bad_signature);
 }
 
 TEST(JwtAlg, NoneIsRejectedInEverySpelling) {
   for (const char* alg : {"none", "None", "NONE"}) {
-    const auto token = test::hand_token(json{{"alg", alg}}.dump(), claims("admin"), "");
+    const auto token = test::hand_jwt(json{{"alg", alg}}.dump(), claims("admin"), "");
     EXPECT_EQ(verify_error(token, both()), JwtError::unsupported_alg) << alg;
   }
 }
 
 TEST(JwtAlg, UnconfiguredAlgIsUnsupported) {
-  const auto hs = test::libjwt_token("HS256", kSecret, claims());
-  const auto rs = test::libjwt_token("RS256", rsa_key().private_pem, claims());
+  const auto hs = test::sign_jwt("HS256", kSecret, claims());
+  const auto rs = test::sign_jwt("RS256", rsa_key().private_pem, claims());
   EXPECT_EQ(verify_error(hs, rs_only()), JwtError::unsupported_alg);
   EXPECT_EQ(verify_error(rs, hs_only()), JwtError::unsupported_alg);
   EXPECT_EQ(verify_error(hs, JwtKeys{}), JwtError::unsupported_alg);
@@ -109,16 +109,16 @@ TEST(JwtAlg, UnconfiguredAlgIsUnsupported) {
 
 TEST(JwtAlg, OtherAlgsAreUnsupportedEvenWithAMatchingKey) {
   const std::string long_secret(64, 'k');
-  const auto hs512 = test::libjwt_token("HS512", long_secret, claims());
+  const auto hs512 = test::sign_jwt("HS512", long_secret, claims());
   EXPECT_EQ(verify_error(hs512, JwtKeys{long_secret, {}}), JwtError::unsupported_alg);
-  const auto rs512 = test::libjwt_token("RS512", rsa_key().private_pem, claims());
+  const auto rs512 = test::sign_jwt("RS512", rsa_key().private_pem, claims());
   EXPECT_EQ(verify_error(rs512, rs_only()), JwtError::unsupported_alg);
 }
 
 // The classic attack: HMAC a forged token with the (public) RSA PEM as the secret.
 TEST(JwtAlg, AlgorithmConfusionIsRejected) {
   const auto& pem = rsa_key().public_pem;
-  const auto forged = test::libjwt_token("HS256", pem, claims("admin"));
+  const auto forged = test::sign_jwt("HS256", pem, claims("admin"));
 
   // Proof the attack is real: libjwt alone, handed the PEM, accepts the forgery.
   jwt_t* raw = nullptr;
@@ -147,7 +147,7 @@ TEST(JwtMalformed, GarbageNeverThrowsAndIsMalformed) {
 
 TEST(JwtMalformed, TokenOver8KiBIsMalformedEvenIfSigned) {
   const auto big = [](std::size_t filler) {
-    return test::libjwt_token("HS256", kSecret,
+    return test::sign_jwt("HS256", kSecret,
                               json{{"sub", "alice"}, {"pad", std::string(filler, 'x')}}.dump());
   };
   const auto fits = big(5000);
@@ -161,14 +161,14 @@ TEST(JwtMalformed, TokenOver8KiBIsMalformedEvenIfSigned) {
 TEST(JwtMalformed, HeaderMustBeAJsonObjectWithAStringAlg) {
   const auto payload = claims();
   for (const char* header : {"[]", "\"HS256\"", "{", "not json", R"({"typ":"JWT"})", R"({"alg":256})"}) {
-    EXPECT_EQ(verify_error(test::hand_token(header, payload, kSecret), hs_only()), JwtError::malformed)
+    EXPECT_EQ(verify_error(test::hand_jwt(header, payload, kSecret), hs_only()), JwtError::malformed)
         << header;
   }
 }
 
 TEST(JwtMalformed, PayloadMustBeAJsonObject) {
   for (const char* payload : {"[1,2]", "\"alice\"", "42", "{\"sub\":", "{\"sub\":\"\xff\xfe\"}"}) {
-    EXPECT_EQ(verify_error(test::hand_token(R"({"alg":"HS256"})", payload, kSecret), hs_only()),
+    EXPECT_EQ(verify_error(test::hand_jwt(R"({"alg":"HS256"})", payload, kSecret), hs_only()),
               JwtError::malformed)
         << payload;
   }
@@ -178,7 +178,7 @@ TEST(JwtMalformed, PayloadMustBeAJsonObject) {
 // bad_signature meaning exactly that.
 TEST(JwtMalformed, JsonLibjwtCannotReadIsMalformed) {
   const auto verify_payload = [](const std::string& payload) {
-    return verify_error(test::hand_token(R"({"alg":"HS256"})", payload, kSecret), hs_only());
+    return verify_error(test::hand_jwt(R"({"alg":"HS256"})", payload, kSecret), hs_only());
   };
   EXPECT_EQ(verify_payload(R"({"sub":"a","n":9223372036854775807})"), JwtError::none);
   EXPECT_EQ(verify_payload(R"({"sub":"a","n":18446744073709551615})"), JwtError::malformed);
@@ -195,7 +195,7 @@ TEST(JwtMalformed, JsonLibjwtCannotReadIsMalformed) {
 }
 
 TEST(JwtMalformed, Base64urlIsStrict) {
-  const auto token = test::libjwt_token("HS256", kSecret, claims());
+  const auto token = test::sign_jwt("HS256", kSecret, claims());
   EXPECT_EQ(verify_error(token + "=", hs_only()), JwtError::malformed);         // padding
   EXPECT_EQ(verify_error(" " + token, hs_only()), JwtError::malformed);         // whitespace
   EXPECT_EQ(verify_error(token.substr(0, token.rfind('.') + 1), hs_only()), JwtError::malformed);
@@ -214,7 +214,7 @@ TEST(JwtMalformed, Base64urlIsStrict) {
 TEST(JwtMalformed, HeaderFieldsLibjwtOrWeCannotHonour) {
   const auto payload = claims();
   const auto verify_header = [&](const char* header) {
-    return verify_error(test::hand_token(header, payload, kSecret), hs_only());
+    return verify_error(test::hand_jwt(header, payload, kSecret), hs_only());
   };
   EXPECT_EQ(verify_header(R"({"alg":"HS256","typ":"JWT"})"), JwtError::none);
   EXPECT_EQ(verify_header(R"({"alg":"HS256","typ":"jwt"})"), JwtError::none);
