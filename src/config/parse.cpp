@@ -46,6 +46,34 @@ void parse_access_log(const YAML::Node& node, const std::string& file, AccessLog
   reader.finish();
 }
 
+void parse_admin(const YAML::Node& node, const std::string& file, AdminConfig& admin, DiagnosticSink& sink) {
+  MapReader reader(node, "admin", sink);
+  if (!reader.ok()) return;
+  std::string listen;
+  if (reader.read("listen", listen)) {
+    if (listen == "off") {
+      admin.enabled = false;
+    } else if (!parse_host_port(listen, admin.listen)) {
+      sink.error(reader.key_mark("listen"), "'admin.listen' must be host:port (e.g. 127.0.0.1:9901) or off, not '" + listen + "'");
+    }
+  }
+  if (reader.read("token_file", admin.token_file)) {
+    std::filesystem::path path(admin.token_file);
+    if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    admin.token = text.str();
+    while (!admin.token.empty() && (admin.token.back() == '\n' || admin.token.back() == '\r' || admin.token.back() == ' ')) {
+      admin.token.pop_back();
+    }
+    if (!in || admin.token.empty()) {
+      sink.error(reader.key_mark("token_file"), "cannot read 'admin.token_file' file '" + path.string() + "' (missing, unreadable or empty)");
+    }
+  }
+  reader.finish();
+}
+
 void parse_top(const YAML::Node& root, const std::string& file, Config& config, DiagnosticSink& sink) {
   MapReader reader(root, "", sink);
   if (!reader.ok()) return;
@@ -66,6 +94,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   }
   reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
+  if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
   if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);
   // A key left empty (`backends:`) points at its line; a missing one at the whole file.

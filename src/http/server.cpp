@@ -16,27 +16,96 @@ namespace cutover::http {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
+namespace {
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial) : options_(std::move(options)) {
   access_log_ = std::make_unique<log::AccessLog>(initial->config.access_log.path);
+  started_at_unix_ms_ = unix_ms();
+  last_reload_ = {true, "", started_at_unix_ms_, initial->config_hash};
   store_.publish(std::move(initial));
 }
 
 Server::~Server() = default;
 
-bool Server::reload() {
+admin::ReloadStatus Server::reload() {
+  ++reloads_;
+  std::string error;
   try {
     auto next = runtime::load_snapshot(options_.config_path);
     for (const auto& warning : next->warnings) spdlog::warn("{}", warning.to_string());
     std::string hash = next->config_hash;
     store_.publish(std::move(next));
     spdlog::info("reloaded {} (config {})", options_.config_path, hash.substr(0, 12));
-    return true;
+    last_reload_ = {true, "", unix_ms(), hash};
+    return last_reload_;
   } catch (const config::ConfigError& e) {
-    spdlog::error("reload failed, still serving the previous config:\n{}", e.what());
+    error = e.what();
   } catch (const std::exception& e) {
-    spdlog::error("reload failed, still serving the previous config: {}", e.what());
+    error = e.what();
   }
-  return false;
+  ++reload_failures_;
+  spdlog::error("reload failed, still serving the previous config:\n{}", error);
+  last_reload_ = {false, error, unix_ms(), store_.current()->config_hash};
+  return last_reload_;
+}
+
+nlohmann::json Server::status() const {
+  auto snapshot = store_.current();
+  nlohmann::json last{{"ok", last_reload_.ok}, {"at_unix_ms", last_reload_.at_unix_ms},
+                      {"config_hash", last_reload_.config_hash}};
+  last["error"] = last_reload_.ok ? nlohmann::json(nullptr) : nlohmann::json(last_reload_.error);
+  return {{"version", CUTOVER_VERSION},
+          {"config_file", options_.config_path},
+          {"config_hash", snapshot->config_hash},
+          {"config_generation", snapshot->generation},
+          {"workers", workers_.size()},
+          {"started_at_unix_ms", started_at_unix_ms_},
+          {"draining", draining_},
+          {"last_reload", last},
+          {"reloads", reloads_},
+          {"reload_failures", reload_failures_}};
+}
+
+std::string Server::metrics() const {
+  // Per-worker counters summed at scrape time: writers never share a cache line.
+  std::string out;
+  auto emit = [&out](std::string_view name, std::string_view help, std::string_view type, std::uint64_t value) {
+    out += "# HELP cutover_";
+    out += name;
+    out += ' ';
+    out += help;
+    out += "\n# TYPE cutover_";
+    out += name;
+    out += ' ';
+    out += type;
+    out += "\ncutover_";
+    out += name;
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+  };
+  std::vector<std::pair<std::string, std::pair<std::string, std::uint64_t>>> totals;
+  for (const auto& worker : workers_) {
+    std::size_t i = 0;
+    worker->counters().for_each([&](std::string_view name, std::string_view help, const Counters::Counter& c) {
+      if (totals.size() <= i) totals.push_back({std::string(name) + "_total", {std::string(help), 0}});
+      totals[i++].second.second += c.load(std::memory_order_relaxed);
+    });
+  }
+  for (const auto& [name, entry] : totals) emit(name, entry.first, "counter", entry.second);
+  std::uint64_t active = 0;
+  for (const auto& worker : workers_) active += worker->active_sessions();
+  emit("connections_active", "Open client connections", "gauge", active);
+  emit("reloads_total", "Config reloads attempted (SIGHUP or POST /admin/reload)", "counter", reloads_);
+  emit("reload_failures_total", "Config reloads rejected; the previous config kept serving", "counter", reload_failures_);
+  emit("last_reload_success", "1 when the last reload succeeded", "gauge", last_reload_.ok ? 1 : 0);
+  emit("config_generation", "Snapshots published since start", "gauge", store_.current()->generation);
+  emit("access_log_dropped_total", "Access-log lines dropped because the writer fell behind", "counter", access_log_->dropped());
+  return out;
 }
 
 int Server::run() {
@@ -60,12 +129,25 @@ int Server::run() {
     spdlog::error("cannot listen on {}: {}", config.listen.to_string(), e.code().message());
     return 1;
   }
+  if (config.admin.enabled) {
+    try {
+      tcp::resolver resolver(control);
+      auto admin_endpoint = resolver.resolve(config.admin.listen.host, std::to_string(config.admin.listen.port)).begin()->endpoint();
+      admin_ = std::make_unique<admin::AdminServer>(control, *this, config.admin.token);
+      admin_endpoint = admin_->listen(admin_endpoint);
+      spdlog::info("admin API listening on {}:{}{}", admin_endpoint.address().to_string(), admin_endpoint.port(),
+                   config.admin.token.empty() ? "" : " (token required for changes)");
+    } catch (const boost::system::system_error& e) {
+      spdlog::error("cannot listen for the admin API on {}: {} (set admin.listen, or admin.listen: off)",
+                    config.admin.listen.to_string(), e.code().message());
+      return 1;
+    }
+  }
   for (auto& worker : workers_) worker->start();
   spdlog::info("listening on {}:{} ({} workers, config {})", endpoint.address().to_string(), endpoint.port(), count,
                snapshot->config_hash.substr(0, 12));
 
   int exit_code = 0;
-  bool draining = false;
   auto drain = [&]() -> asio::awaitable<void> {
     auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
     asio::steady_timer tick(control);
@@ -88,8 +170,8 @@ int Server::run() {
       if (ec) co_return;
       if (signal == SIGHUP) {
         reload();
-      } else if (!draining) {
-        draining = true;
+      } else if (!draining_) {
+        draining_ = true;
         spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", options_.drain_timeout.count());
         for (auto& worker : workers_) worker->begin_drain();
         asio::co_spawn(control, drain(), asio::detached);
@@ -103,6 +185,7 @@ int Server::run() {
   }, asio::detached);
   control.run();
 
+  if (admin_) admin_->close();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
   access_log_->flush();

@@ -1,6 +1,7 @@
 // Bad config gets file:line:col errors (DESIGN.md invariant 6) from `cutover check` and at
 // start-up, and a reload is atomic and safe (invariant 3): a broken file changes nothing, a good
 // one switches routing for new requests while requests in flight finish on the old one.
+#include <algorithm>
 #include "support/gateway.hpp"
 #include "support/http_client.hpp"
 #include "support/integration_helpers.hpp"
@@ -258,12 +259,15 @@ class Reload : public ::testing::Test {
 TEST_F(Reload, BrokenConfigKeepsServingTheOldRoutes) {
   HttpConnection before(gateway_->port());
   EXPECT_EQ(backend_of(before), "old");
-  // Valid YAML, invalid config: split 100 to new but with a typo in a key on line 12.
-  const auto failed = reload(config(100, "    rollbak: old\n"), "reload failed");
+  // Valid YAML, invalid config: split 100 to new but with a typo in a key; the error must name
+  // the line the typo is on (counted here, so the shared prologue can change).
+  const std::string broken = config(100, "    rollbak: old\n");
+  const auto typo_line = 1 + std::count(broken.begin(), broken.begin() + static_cast<std::ptrdiff_t>(broken.find("rollbak")), '\n');
+  const auto failed = reload(broken, "reload failed");
   ASSERT_TRUE(failed) << gateway_->process().output();
   EXPECT_TRUE(gateway_->process().wait_for_line(
       std::regex(std::regex_replace(gateway_->config_path().string(), std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
-                 R"(:12:5: error: unknown key 'rollbak')"),
+                 ":" + std::to_string(typo_line) + R"(:5: error: unknown key 'rollbak')"),
       5s, Process::Stream::kStderr))
       << gateway_->process().output();
   EXPECT_TRUE(gateway_->process().running());

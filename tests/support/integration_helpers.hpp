@@ -17,10 +17,11 @@
 
 namespace cutover::test {
 
-// The top of every test config: loopback port 0, `workers`, and the access log in the gateway's
-// directory when the test reads it (`access_log.path` is relative to the config file).
+// The top of every test config: loopback port 0 for traffic and for the admin API (tests run in
+// parallel: the default admin port 9901 would collide), `workers`, and the access log in the
+// gateway's directory when the test reads it (`access_log.path` is relative to the config file).
 inline std::string yaml_prologue(int workers = 2, bool access_log = false) {
-  std::string yaml = "listen: 127.0.0.1:0\nworkers: " + std::to_string(workers) + "\n";
+  std::string yaml = "listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\nworkers: " + std::to_string(workers) + "\n";
   yaml += access_log ? "access_log: { path: access.log }\n" : "access_log: { path: 'off' }\n";
   return yaml;
 }

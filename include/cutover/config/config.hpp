@@ -107,6 +107,13 @@ struct LimitsConfig {
   Duration body_timeout{30000};     // max silence while streaming a request body
 };
 
+struct AdminConfig {
+  bool enabled = true;                        // `listen: off` turns the admin API off
+  HostPort listen{"127.0.0.1", 9901, {}};     // loopback: never expose it without a token
+  std::string token_file;                     // when set, mutating calls need this bearer token
+  std::string token;                          // contents, loaded with the config
+};
+
 struct AccessLogConfig {
   std::string path = "stdout";  // stdout | stderr | off | a file path
 };
@@ -117,6 +124,7 @@ struct Config {
   unsigned workers = 0;  // 0 = auto (hardware threads)
   bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
   LimitsConfig limits;
+  AdminConfig admin;
   AccessLogConfig access_log;
   IdentityConfig identity;
   std::vector<BackendConfig> backends;

@@ -1,9 +1,13 @@
 #pragma once
 // The running gateway: workers, signals (SIGHUP reload, SIGTERM/SIGINT graceful drain).
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "cutover/admin/admin_server.hpp"
+#include "cutover/admin/control_plane.hpp"
 #include "cutover/log/access_log.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
@@ -16,20 +20,30 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{10000};
 };
 
-class Server {
+class Server : public admin::ControlPlane {
  public:
   Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial);
-  ~Server();
+  ~Server() override;
   // Binds, serves until SIGTERM/SIGINT, drains, returns the process exit code.
   int run();
-  // Loads the config file again; on any error keeps the current snapshot. Returns success.
-  bool reload();
+
+  // admin::ControlPlane, all called on the control thread.
+  nlohmann::json status() const override;
+  admin::ReloadStatus reload() override;
+  bool ready() const override { return !draining_; }
+  std::string metrics() const override;
 
  private:
   ServerOptions options_;
   runtime::SnapshotStore store_;
   std::unique_ptr<log::AccessLog> access_log_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  admin::ReloadStatus last_reload_;
+  std::uint64_t reloads_ = 0;
+  std::uint64_t reload_failures_ = 0;
+  std::int64_t started_at_unix_ms_ = 0;
+  bool draining_ = false;
 };
 
 }  // namespace cutover::http

@@ -1,0 +1,27 @@
+#pragma once
+// The admin API's request handling as a pure function of (request, control plane): no sockets.
+// JSON in and out; errors say what to fix.
+#include <string>
+#include <string_view>
+
+#include "cutover/admin/control_plane.hpp"
+
+namespace cutover::admin {
+
+struct AdminRequest {
+  std::string_view method;         // "GET"
+  std::string_view target;         // "/admin/status?x=1"
+  std::string_view authorization;  // the Authorization header, "" when absent
+  std::string_view body;
+};
+
+struct AdminReply {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// `token`: the configured admin token; empty means mutating calls need no token.
+AdminReply handle_admin(const AdminRequest& request, ControlPlane& control, std::string_view token);
+
+}  // namespace cutover::admin
