@@ -1,0 +1,141 @@
+#pragma once
+// What one worker records per request, and the scrape that sums every worker.
+//
+// Each worker thread owns one WorkerMetrics and is its only writer: record_request is a handful
+// of relaxed load + store pairs into cells indexed by position (no lock, no contended atomic,
+// no allocation, no string). A scrape on the admin thread reads every worker's cells and sums
+// them (DESIGN.md: "Counters are per worker and summed on scrape").
+//
+// Reloads: reset() builds fresh cells for the new layout on the worker thread, copies over the
+// numbers of every (route, backend) pair that still exists (so counters stay monotonic and the
+// 60 s windows survive a reload), and publishes them by swapping one shared pointer. A scrape
+// holds the cells it took, so it never reads memory a reset freed.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "cutover/metrics/histogram.hpp"
+#include "cutover/metrics/layout.hpp"
+#include "cutover/metrics/window.hpp"
+
+namespace cutover::metrics {
+
+inline constexpr std::size_t kCodeClassCount = 5;
+inline constexpr std::array<std::string_view, kCodeClassCount> kCodeClassNames = {
+    "1xx", "2xx", "3xx", "4xx", "5xx"};
+
+// Index into kCodeClassNames, or -1 for a status outside 100..599.
+int code_class(int status) noexcept;
+
+// The cumulative numbers of one (route, backend) cell, for /metrics.
+struct CellTotals {
+  std::array<std::uint64_t, kCodeClassCount> requests{};  // by code class
+  HistogramSnapshot latency;
+
+  CellTotals& merge(const CellTotals& other) noexcept;
+};
+
+// Plain numbers read from one or more workers, indexed by the cells of `layout`.
+struct Scrape {
+  std::shared_ptr<const MetricsLayout> layout;
+  std::vector<CellTotals> totals;       // empty in a windows-only scrape
+  std::vector<WindowSnapshot> windows;  // empty in a totals-only scrape
+
+  // Adds `other`. During a reload workers switch layouts one by one, so the two may differ: the
+  // result takes the newer layout, matches cells by (route name, backend name) and drops pairs
+  // the newer table no longer has.
+  Scrape& merge(const Scrape& other);
+};
+
+// Gateway-wide counters kept outside this module (http::Counters, the reload and override
+// code), summed by the caller and handed over as plain values at scrape time. Rendered by
+// gateway_samples() in prometheus.hpp.
+struct GatewayCounters {
+  std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_active = 0;  // gauge
+  std::uint64_t connections_idle = 0;    // gauge: keep-alive connections waiting for a request
+  std::uint64_t requests = 0;
+  // Local replies, one per early exit (STYLE.md habit 6).
+  std::uint64_t bad_request = 0;
+  std::uint64_t header_too_large = 0;
+  std::uint64_t body_too_large = 0;
+  std::uint64_t client_timeout = 0;
+  std::uint64_t no_route = 0;
+  std::uint64_t unauthorized = 0;
+  std::uint64_t auth_unavailable = 0;
+  std::uint64_t client_aborts = 0;
+  // Upstream.
+  std::uint64_t upstream_connect_failures = 0;
+  std::uint64_t upstream_timeouts = 0;
+  std::uint64_t upstream_errors = 0;
+  std::uint64_t upstream_retries = 0;
+  // Process-wide, set once by the control thread (not per worker, so merge() leaves them).
+  std::uint64_t reloads = 0;           // successful ones
+  std::uint64_t reload_failures = 0;
+  std::uint64_t last_reload_ok = 1;    // gauge, 0 or 1: what an alert watches
+  std::uint64_t active_overrides = 0;  // gauge
+
+  // Adds `other`'s per-worker fields (everything above the process-wide ones).
+  GatewayCounters& merge(const GatewayCounters& other) noexcept;
+};
+
+class WorkerMetrics {
+ public:
+  explicit WorkerMetrics(std::shared_ptr<const MetricsLayout> layout);
+  ~WorkerMetrics();
+  WorkerMetrics(const WorkerMetrics&) = delete;
+  WorkerMetrics& operator=(const WorkerMetrics&) = delete;
+
+  // Owner thread. Switches to `layout` (a reload changed the table), carrying over the numbers
+  // of pairs present in both. Allocates: control path only.
+  void reset(std::shared_ptr<const MetricsLayout> layout);
+
+  // Owner thread, hot path. Indexes refer to the current layout. Counts the request in the
+  // requests counter (by status class), the latency histogram and the 60 s window of its
+  // (route, backend). Returns false, recording nothing, for a pair the layout does not track or
+  // a status outside 100..599.
+  bool record_request(std::size_t route_index, std::size_t backend_index, int status,
+                      double latency_ms, std::int64_t now_seconds) noexcept;
+  // The same for a request that started on `layout`: in-flight requests finish on their own
+  // snapshot after the worker reset() to a newer one. Indexes of the layout just replaced are
+  // translated; older layouts are dropped (returns false).
+  bool record_request(const MetricsLayout& layout, std::size_t route_index,
+                      std::size_t backend_index, int status, double latency_ms,
+                      std::int64_t now_seconds) noexcept;
+
+  // Owner thread.
+  const MetricsLayout& layout() const noexcept;
+
+  // Any thread.
+  Scrape scrape_totals() const;
+  Scrape scrape_windows(std::int64_t now_seconds) const;
+
+ private:
+  struct Cell;
+  struct Storage;
+
+  bool record_cell(std::uint32_t cell, int status, double latency_ms,
+                   std::int64_t now_seconds) noexcept;
+  std::shared_ptr<const Storage> published() const;
+
+  std::shared_ptr<Storage> current_;  // what the owner writes
+  std::shared_ptr<const MetricsLayout> previous_layout_;
+  std::vector<std::uint32_t> previous_to_current_;  // cell map from previous_layout_
+  // What scrapes read. A mutex, not std::atomic<std::shared_ptr>: it is taken only by reset()
+  // and by scrapes, just to copy the pointer, never by record_request. And libstdc++ 12's
+  // atomic<shared_ptr>::load() unlocks with a relaxed fetch_sub, which ThreadSanitizer rightly
+  // reports as a race against the next store (google/sanitizers#1558).
+  mutable std::mutex published_mutex_;
+  std::shared_ptr<const Storage> published_;
+};
+
+// Sums every worker (admin thread). Totals for /metrics; windows for /admin/routes.
+Scrape scrape_totals(std::span<const WorkerMetrics* const> workers);
+Scrape scrape_windows(std::span<const WorkerMetrics* const> workers, std::int64_t now_seconds);
+
+}  // namespace cutover::metrics

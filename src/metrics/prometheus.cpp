@@ -1,0 +1,226 @@
+#include "cutover/metrics/prometheus.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <unordered_map>
+
+namespace cutover::metrics {
+
+namespace {
+
+// kBucketBoundsMs in seconds, spelled out: printing ms / 1000 could give 0.0025000000000000001.
+// A unit test checks them against kBucketBoundsMs.
+constexpr std::array<std::string_view, kBucketCount> kLeSeconds = {
+    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+    "0.25",   "0.5",   "1",      "2.5",   "5",    "10",    "+Inf"};
+
+constexpr std::string_view kRequests = "cutover_requests_total";
+constexpr std::string_view kDuration = "cutover_request_duration_seconds";
+
+void append_uint(std::string& out, std::uint64_t value) {
+  std::array<char, 24> buffer{};
+  const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
+  out.append(buffer.data(), end);
+}
+
+void append_family_header(std::string& out, std::string_view name, std::string_view help,
+                          std::string_view type) {
+  out.append("# HELP ").append(name).append(" ");
+  append_help_text(out, help);
+  out.append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void append_label(std::string& out, std::string_view name, std::string_view value, bool first) {
+  out.append(first ? "{" : ",").append(name).append("=\"");
+  append_label_value(out, value);
+  out.append("\"");
+}
+
+// `name{route="..",backend=".."` without the closing brace: the caller adds its last label.
+void append_cell_prefix(std::string& out, std::string_view name, const MetricsLayout& layout,
+                        std::uint32_t cell) {
+  out.append(name);
+  append_label(out, "route", layout.route_names()[layout.route_of(cell)], true);
+  append_label(out, "backend", layout.backend_names()[layout.backend_of(cell)], false);
+}
+
+void render_requests(std::string& out, const Scrape& scrape) {
+  append_family_header(out, kRequests,
+                       "Requests answered by a backend, by route, backend and status class.",
+                       "counter");
+  for (std::uint32_t c = 0; c < scrape.totals.size(); ++c) {
+    for (std::size_t k = 0; k < kCodeClassCount; ++k) {
+      append_cell_prefix(out, kRequests, *scrape.layout, c);
+      append_label(out, "code_class", kCodeClassNames[k], false);
+      out.append("} ");
+      append_uint(out, scrape.totals[c].requests[k]);
+      out.append("\n");
+    }
+  }
+}
+
+void render_durations(std::string& out, const Scrape& scrape) {
+  append_family_header(out, kDuration,
+                       "Time to answer a request through a backend, by route and backend.",
+                       "histogram");
+  const std::string bucket = std::string(kDuration) + "_bucket";
+  const std::string sum = std::string(kDuration) + "_sum";
+  const std::string count = std::string(kDuration) + "_count";
+  for (std::uint32_t c = 0; c < scrape.totals.size(); ++c) {
+    const HistogramSnapshot& latency = scrape.totals[c].latency;
+    const auto cumulative = latency.cumulative();
+    for (std::size_t b = 0; b < kBucketCount; ++b) {
+      append_cell_prefix(out, bucket, *scrape.layout, c);
+      append_label(out, "le", kLeSeconds[b], false);
+      out.append("} ");
+      append_uint(out, cumulative[b]);
+      out.append("\n");
+    }
+    append_cell_prefix(out, sum, *scrape.layout, c);
+    out.append("} ");
+    append_value(out, latency.sum_ms / 1000);
+    out.append("\n");
+    append_cell_prefix(out, count, *scrape.layout, c);
+    out.append("} ");
+    append_uint(out, cumulative.back());  // == the +Inf bucket, as the format requires
+    out.append("\n");
+  }
+}
+
+void render_extra(std::string& out, std::span<const Sample> extra) {
+  // Families in order of first appearance; a family's samples in the order given.
+  std::vector<std::string_view> order;
+  std::unordered_map<std::string_view, std::vector<const Sample*>> families;
+  for (const Sample& sample : extra) {
+    auto [it, added] = families.try_emplace(sample.name);
+    if (added) order.push_back(sample.name);
+    it->second.push_back(&sample);
+  }
+  for (std::string_view name : order) {
+    const auto& samples = families[name];
+    const Sample& first = *samples.front();
+    append_family_header(out, name, first.help,
+                         first.type == MetricType::kCounter ? "counter" : "gauge");
+    for (const Sample* sample : samples) {
+      out.append(name);
+      for (std::size_t i = 0; i < sample->labels.size(); ++i) {
+        append_label(out, sample->labels[i].name, sample->labels[i].value, i == 0);
+      }
+      out.append(sample->labels.empty() ? " " : "} ");
+      append_value(out, sample->value);
+      out.append("\n");
+    }
+  }
+}
+
+Sample counter(std::string name, std::string help, std::uint64_t value,
+               std::vector<Label> labels = {}) {
+  return Sample{std::move(name), std::move(help), MetricType::kCounter, std::move(labels),
+                static_cast<double>(value)};
+}
+
+Sample gauge(std::string name, std::string help, std::uint64_t value,
+             std::vector<Label> labels = {}) {
+  return Sample{std::move(name), std::move(help), MetricType::kGauge, std::move(labels),
+                static_cast<double>(value)};
+}
+
+}  // namespace
+
+void append_label_value(std::string& out, std::string_view value) {
+  for (char ch : value) {
+    switch (ch) {
+      case '\\': out.append("\\\\"); break;
+      case '"': out.append("\\\""); break;
+      case '\n': out.append("\\n"); break;
+      default: out.push_back(ch);
+    }
+  }
+}
+
+void append_help_text(std::string& out, std::string_view text) {
+  for (char ch : text) {
+    switch (ch) {
+      case '\\': out.append("\\\\"); break;
+      case '\n': out.append("\\n"); break;
+      default: out.push_back(ch);
+    }
+  }
+}
+
+void append_value(std::string& out, double value) {
+  if (std::isnan(value)) return void(out.append("NaN"));
+  if (std::isinf(value)) return void(out.append(value > 0 ? "+Inf" : "-Inf"));
+  // Whole numbers (every counter) as integers: to_chars alone would print 1000000 as 1e+06.
+  constexpr double kExactInteger = 9007199254740992.0;  // 2^53
+  std::array<char, 32> buffer{};
+  const auto end = std::fabs(value) < kExactInteger && value == std::trunc(value)
+                       ? std::to_chars(buffer.data(), buffer.data() + buffer.size(),
+                                       static_cast<std::int64_t>(value)).ptr
+                       : std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr;
+  out.append(buffer.data(), end);
+}
+
+std::string render_prometheus(const Scrape& scrape, std::span<const Sample> extra) {
+  std::string out;
+  if (scrape.layout) {
+    // ~130 bytes a line, 22 lines a cell.
+    out.reserve(scrape.layout->cells() * 22 * 130 + extra.size() * 160);
+    render_requests(out, scrape);
+    render_durations(out, scrape);
+  }
+  render_extra(out, extra);
+  return out;
+}
+
+std::vector<Sample> gateway_samples(const GatewayCounters& g) {
+  std::vector<Sample> out;
+  out.push_back(counter("cutover_connections_accepted_total", "Client connections accepted.",
+                        g.connections_accepted));
+  constexpr std::string_view kConnections =
+      "Open client connections: active (a request in flight) or idle (keep-alive, waiting).";
+  out.push_back(gauge("cutover_connections", std::string(kConnections), g.connections_active,
+                      {{"state", "active"}}));
+  out.push_back(gauge("cutover_connections", std::string(kConnections), g.connections_idle,
+                      {{"state", "idle"}}));
+  out.push_back(counter("cutover_requests_received_total",
+                        "Requests read from clients, including those answered by the gateway.",
+                        g.requests));
+  const std::pair<std::string_view, std::uint64_t> local[] = {
+      {"bad_request", g.bad_request},     {"header_too_large", g.header_too_large},
+      {"body_too_large", g.body_too_large}, {"client_timeout", g.client_timeout},
+      {"no_route", g.no_route},           {"unauthorized", g.unauthorized},
+      {"auth_unavailable", g.auth_unavailable}};
+  for (const auto& [reason, value] : local) {
+    out.push_back(counter("cutover_local_replies_total",
+                          "Requests answered by the gateway itself, by reason.", value,
+                          {{"reason", std::string(reason)}}));
+  }
+  out.push_back(counter("cutover_client_aborts_total",
+                        "Exchanges ended because the client went away.", g.client_aborts));
+  out.push_back(counter("cutover_upstream_connect_failures_total",
+                        "Failed connection attempts to backend endpoints.",
+                        g.upstream_connect_failures));
+  out.push_back(counter("cutover_upstream_timeouts_total",
+                        "Backend responses that did not start within the timeout (504).",
+                        g.upstream_timeouts));
+  out.push_back(counter("cutover_upstream_errors_total",
+                        "Backend connections that broke mid-exchange.", g.upstream_errors));
+  out.push_back(counter("cutover_upstream_retries_total",
+                        "Requests retried on a new connection after a reused one failed.",
+                        g.upstream_retries));
+  out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reloads,
+                        {{"result", "success"}}));
+  out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reload_failures,
+                        {{"result", "failure"}}));
+  out.push_back(gauge("cutover_last_reload_successful",
+                      "1 if the last config reload succeeded, 0 if it failed.", g.last_reload_ok));
+  out.push_back(gauge("cutover_active_overrides",
+                      "Routes with an admin override (split or rollback) in force.",
+                      g.active_overrides));
+  return out;
+}
+
+}  // namespace cutover::metrics

@@ -1,0 +1,202 @@
+#include "cutover/metrics/registry.hpp"
+
+#include <atomic>
+#include <stdexcept>
+#include <utility>
+
+namespace cutover::metrics {
+
+namespace {
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+// `scrape` re-indexed by the cells of `to`; pairs `to` does not track are dropped.
+Scrape remap(const Scrape& scrape, std::shared_ptr<const MetricsLayout> to) {
+  Scrape out;
+  out.layout = std::move(to);
+  const auto map = map_cells(*scrape.layout, *out.layout);
+  if (!scrape.totals.empty()) out.totals.resize(out.layout->cells());
+  if (!scrape.windows.empty()) out.windows.resize(out.layout->cells());
+  for (std::size_t c = 0; c < map.size(); ++c) {
+    if (map[c] == MetricsLayout::kNoCell) continue;
+    if (!scrape.totals.empty()) out.totals[map[c]].merge(scrape.totals[c]);
+    if (!scrape.windows.empty()) out.windows[map[c]].merge(scrape.windows[c]);
+  }
+  return out;
+}
+}  // namespace
+
+int code_class(int status) noexcept {
+  return status >= 100 && status <= 599 ? status / 100 - 1 : -1;
+}
+
+CellTotals& CellTotals::merge(const CellTotals& other) noexcept {
+  for (std::size_t i = 0; i < kCodeClassCount; ++i) requests[i] += other.requests[i];
+  latency.merge(other.latency);
+  return *this;
+}
+
+Scrape& Scrape::merge(const Scrape& other) {
+  if (!other.layout) return *this;
+  if (!layout) return *this = other;
+  if (other.layout != layout) {
+    if (other.layout->generation() <= layout->generation()) return merge(remap(other, layout));
+    *this = remap(*this, other.layout);
+  }
+  const std::size_t cells = layout->cells();
+  if (!other.totals.empty()) {
+    totals.resize(cells);
+    for (std::size_t c = 0; c < cells; ++c) totals[c].merge(other.totals[c]);
+  }
+  if (!other.windows.empty()) {
+    windows.resize(cells);
+    for (std::size_t c = 0; c < cells; ++c) windows[c].merge(other.windows[c]);
+  }
+  return *this;
+}
+
+GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
+  connections_accepted += o.connections_accepted;
+  connections_active += o.connections_active;
+  connections_idle += o.connections_idle;
+  requests += o.requests;
+  bad_request += o.bad_request;
+  header_too_large += o.header_too_large;
+  body_too_large += o.body_too_large;
+  client_timeout += o.client_timeout;
+  no_route += o.no_route;
+  unauthorized += o.unauthorized;
+  auth_unavailable += o.auth_unavailable;
+  client_aborts += o.client_aborts;
+  upstream_connect_failures += o.upstream_connect_failures;
+  upstream_timeouts += o.upstream_timeouts;
+  upstream_errors += o.upstream_errors;
+  upstream_retries += o.upstream_retries;
+  return *this;
+}
+
+struct WorkerMetrics::Cell {
+  std::array<std::atomic<std::uint64_t>, kCodeClassCount> requests{};
+  Histogram latency;
+  Window window;
+
+  void copy_from(const Cell& from) noexcept {
+    for (std::size_t i = 0; i < kCodeClassCount; ++i) {
+      requests[i].store(from.requests[i].load(kRelaxed), kRelaxed);
+    }
+    latency.copy_from(from.latency);
+    window.copy_from(from.window);
+  }
+};
+
+// One layout's cells. Immutable in shape once built; only the atomics inside change.
+struct WorkerMetrics::Storage {
+  explicit Storage(std::shared_ptr<const MetricsLayout> l)
+      : layout(std::move(l)), cells(layout->cells()) {}
+  std::shared_ptr<const MetricsLayout> layout;
+  std::vector<Cell> cells;  // never resized: Cell holds atomics and does not move
+};
+
+WorkerMetrics::WorkerMetrics(std::shared_ptr<const MetricsLayout> layout) {
+  if (!layout) throw std::invalid_argument("WorkerMetrics: null layout");
+  current_ = std::make_shared<Storage>(std::move(layout));
+  published_ = current_;
+}
+
+WorkerMetrics::~WorkerMetrics() = default;
+
+void WorkerMetrics::reset(std::shared_ptr<const MetricsLayout> layout) {
+  if (!layout) throw std::invalid_argument("WorkerMetrics::reset: null layout");
+  if (layout == current_->layout) return;
+  auto next = std::make_shared<Storage>(layout);
+  auto map = map_cells(*current_->layout, *layout);
+  // Only this thread writes current_, so reading it here sees every request recorded so far.
+  for (std::size_t c = 0; c < map.size(); ++c) {
+    if (map[c] != MetricsLayout::kNoCell) next->cells[map[c]].copy_from(current_->cells[c]);
+  }
+  previous_layout_ = current_->layout;
+  previous_to_current_ = std::move(map);
+  current_ = next;
+  // The mutex orders the copies above before any scrape of `next`. The old cells stay alive as
+  // long as a scrape still holds them.
+  std::shared_ptr<const Storage> old;
+  {
+    const std::lock_guard lock(published_mutex_);
+    old = std::exchange(published_, std::move(next));
+  }
+}  // `old` is freed here, outside the lock, unless a scrape still holds it
+
+bool WorkerMetrics::record_request(std::size_t route_index, std::size_t backend_index, int status,
+                                   double latency_ms, std::int64_t now_seconds) noexcept {
+  return record_cell(current_->layout->cell(route_index, backend_index), status, latency_ms,
+                     now_seconds);
+}
+
+bool WorkerMetrics::record_request(const MetricsLayout& layout, std::size_t route_index,
+                                   std::size_t backend_index, int status, double latency_ms,
+                                   std::int64_t now_seconds) noexcept {
+  // Pointer identity is safe: the caller's layout is alive (its snapshot holds it) and so are
+  // current_'s and previous_layout_, so no two of them can share an address.
+  if (&layout == current_->layout.get()) {
+    return record_request(route_index, backend_index, status, latency_ms, now_seconds);
+  }
+  if (&layout != previous_layout_.get()) return false;
+  const std::uint32_t old_cell = layout.cell(route_index, backend_index);
+  if (old_cell == MetricsLayout::kNoCell) return false;
+  return record_cell(previous_to_current_[old_cell], status, latency_ms, now_seconds);
+}
+
+bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_ms,
+                                std::int64_t now_seconds) noexcept {
+  const int code = code_class(status);
+  if (cell == MetricsLayout::kNoCell || code < 0) return false;
+  Cell& c = current_->cells[cell];
+  bump(c.requests[static_cast<std::size_t>(code)]);
+  c.latency.observe(latency_ms);
+  c.window.record(now_seconds, status, latency_ms);
+  return true;
+}
+
+const MetricsLayout& WorkerMetrics::layout() const noexcept { return *current_->layout; }
+
+std::shared_ptr<const WorkerMetrics::Storage> WorkerMetrics::published() const {
+  const std::lock_guard lock(published_mutex_);
+  return published_;
+}
+
+Scrape WorkerMetrics::scrape_totals() const {
+  const std::shared_ptr<const Storage> storage = published();
+  Scrape out;
+  out.layout = storage->layout;
+  out.totals.resize(storage->cells.size());
+  for (std::size_t c = 0; c < storage->cells.size(); ++c) {
+    const Cell& cell = storage->cells[c];
+    for (std::size_t i = 0; i < kCodeClassCount; ++i) {
+      out.totals[c].requests[i] = cell.requests[i].load(kRelaxed);
+    }
+    out.totals[c].latency = cell.latency.snapshot();
+  }
+  return out;
+}
+
+Scrape WorkerMetrics::scrape_windows(std::int64_t now_seconds) const {
+  const std::shared_ptr<const Storage> storage = published();
+  Scrape out;
+  out.layout = storage->layout;
+  out.windows.reserve(storage->cells.size());
+  for (const Cell& cell : storage->cells) out.windows.push_back(cell.window.snapshot(now_seconds));
+  return out;
+}
+
+Scrape scrape_totals(std::span<const WorkerMetrics* const> workers) {
+  Scrape out;
+  for (const WorkerMetrics* worker : workers) out.merge(worker->scrape_totals());
+  return out;
+}
+
+Scrape scrape_windows(std::span<const WorkerMetrics* const> workers, std::int64_t now_seconds) {
+  Scrape out;
+  for (const WorkerMetrics* worker : workers) out.merge(worker->scrape_windows(now_seconds));
+  return out;
+}
+
+}  // namespace cutover::metrics
