@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One step from a fresh Debian 12 machine to a running cutover: installs what is missing, builds,
 # starts the demo legacy monolith (:8000) and new notes service (:9000), the gateway in front of
-# them (:8080, admin off), and a load generator that shows live per-backend shares.
+# them (:8080, admin API on 127.0.0.1:9901), and a load generator that shows live per-backend shares.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +44,8 @@ echo "${pids[-1]}" > var/cutover.pid
 
 cat <<TXT
 
-  cutover is running on http://127.0.0.1:8080 in front of legacy (:8000) and notes-svc (:9000).
+  cutover is running on http://127.0.0.1:8080 in front of legacy (:8000) and notes-svc (:9000);
+  its admin API is on http://127.0.0.1:9901 (curl localhost:9901/admin/status).
   Logs: var/cutover.log (gateway), var/access.log (one JSON line per request).
 
   Try it:   curl -i http://127.0.0.1:8080/api/notes          (401: the notes API needs a user)
@@ -52,7 +53,7 @@ cat <<TXT
             curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:8080/api/notes
 
   Shift traffic: edit 'split: { notes-svc: 25 }' in config/cutover.yaml (say 50), save, then
-            kill -HUP \$(cat var/cutover.pid)
+            kill -HUP \$(cat var/cutover.pid)      (or: curl -X POST localhost:9901/admin/reload)
   and watch the notes-svc share below rise, with no user ever moving back to legacy.
 
 TXT
