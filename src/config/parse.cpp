@@ -93,6 +93,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
     }
   }
   reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
+  reader.read("watch", config.watch);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);

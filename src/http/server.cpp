@@ -3,10 +3,12 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <filesystem>
 #include <thread>
 
 #include "cutover/http/worker.hpp"
@@ -41,6 +43,8 @@ admin::ReloadStatus Server::reload() {
     store_.publish(std::move(next));
     spdlog::info("reloaded {} (config {})", options_.config_path, hash.substr(0, 12));
     last_reload_ = {true, "", unix_ms(), hash};
+    // Posted: this reload may be running inside the watch's own callback.
+    if (control_executor_) asio::post(control_executor_, [this] { sync_watch(); });
     return last_reload_;
   } catch (const config::ConfigError& e) {
     error = e.what();
@@ -51,6 +55,39 @@ admin::ReloadStatus Server::reload() {
   spdlog::error("reload failed, still serving the previous config:\n{}", error);
   last_reload_ = {false, error, unix_ms(), store_.current()->config_hash};
   return last_reload_;
+}
+
+void Server::sync_watch() {
+  const auto& config = store_.current()->config;
+  if (!config.watch) {
+    if (watch_) spdlog::info("watch: off");
+    watch_.reset();
+    watched_files_.clear();
+    return;
+  }
+  auto base = std::filesystem::path(options_.config_path).parent_path();
+  std::vector<std::filesystem::path> files;
+  for (const std::string* file : {&config.identity.jwt.hs256_secret_file, &config.identity.jwt.rs256_public_key_file,
+                                  &config.admin.token_file}) {
+    if (file->empty()) continue;
+    std::filesystem::path path(*file);
+    files.push_back(path.is_relative() ? base / path : path);
+  }
+  // A running watch keeps its baseline: replacing it would take a new baseline and could miss
+  // a save that lands in between. Only a different set of key files needs a new one.
+  if (watch_ && files == watched_files_) return;
+  watch_ = std::make_unique<reload::FileWatch>(control_executor_, options_.config_path, [this] {
+    spdlog::info("watch: {} changed, reloading", options_.config_path);
+    reload();
+  });
+  for (const auto& file : files) watch_->add(file);
+  watched_files_ = files;
+  if (auto ec = watch_->start()) {
+    spdlog::error("watch: cannot watch {}: {}; SIGHUP and POST /admin/reload still work", options_.config_path,
+                  ec.message());
+    watch_.reset();
+    watched_files_.clear();
+  }
 }
 
 nlohmann::json Server::status() const {
@@ -65,6 +102,7 @@ nlohmann::json Server::status() const {
           {"workers", workers_.size()},
           {"started_at_unix_ms", started_at_unix_ms_},
           {"draining", draining_},
+          {"watching", watch_ != nullptr},
           {"last_reload", last},
           {"reloads", reloads_},
           {"reload_failures", reload_failures_}};
@@ -114,6 +152,7 @@ int Server::run() {
   unsigned count = config.workers != 0 ? config.workers : std::max(1u, std::thread::hardware_concurrency());
 
   asio::io_context control;
+  control_executor_ = control.get_executor();
   // Installed before the ready line: a signal right after it must never hit the default action.
   asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
   tcp::endpoint endpoint;
@@ -143,6 +182,7 @@ int Server::run() {
       return 1;
     }
   }
+  sync_watch();
   for (auto& worker : workers_) worker->start();
   spdlog::info("listening on {}:{} ({} workers, config {})", endpoint.address().to_string(), endpoint.port(), count,
                snapshot->config_hash.substr(0, 12));
@@ -185,6 +225,7 @@ int Server::run() {
   }, asio::detached);
   control.run();
 
+  watch_.reset();  // before the io_context it runs on goes away
   if (admin_) admin_->close();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();

@@ -123,6 +123,7 @@ struct Config {
   HostPort listen{"0.0.0.0", 8080, {}};
   unsigned workers = 0;  // 0 = auto (hardware threads)
   bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
+  bool watch = false;                    // reload by itself when the config (or a key file) changes
   LimitsConfig limits;
   AdminConfig admin;
   AccessLogConfig access_log;

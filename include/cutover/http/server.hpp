@@ -1,6 +1,7 @@
 #pragma once
 // The running gateway: workers, signals (SIGHUP reload, SIGTERM/SIGINT graceful drain).
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include "cutover/admin/admin_server.hpp"
 #include "cutover/admin/control_plane.hpp"
 #include "cutover/log/access_log.hpp"
+#include "cutover/reload/file_watch.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
@@ -38,6 +40,11 @@ class Server : public admin::ControlPlane {
   runtime::SnapshotStore store_;
   std::unique_ptr<log::AccessLog> access_log_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // `watch: true`: follows the config and the key files it names; re-synced after each reload.
+  void sync_watch();
+  boost::asio::any_io_executor control_executor_;
+  std::unique_ptr<reload::FileWatch> watch_;
+  std::vector<std::filesystem::path> watched_files_;
   std::unique_ptr<admin::AdminServer> admin_;
   admin::ReloadStatus last_reload_;
   std::uint64_t reloads_ = 0;
