@@ -57,19 +57,12 @@ void parse_admin(const YAML::Node& node, const std::string& file, AdminConfig& a
       sink.error(reader.key_mark("listen"), "'admin.listen' must be host:port (e.g. 127.0.0.1:9901) or off, not '" + listen + "'");
     }
   }
-  if (reader.read("token_file", admin.token_file)) {
-    std::filesystem::path path(admin.token_file);
-    if (path.is_relative()) path = std::filesystem::path(file).parent_path() / path;
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (in) text << in.rdbuf();
-    admin.token = text.str();
+  if (read_key_file(reader, "token_file", file, admin.token_file, admin.token, sink)) {
+    // `echo token > file` leaves a newline no client will send.
     while (!admin.token.empty() && (admin.token.back() == '\n' || admin.token.back() == '\r' || admin.token.back() == ' ')) {
       admin.token.pop_back();
     }
-    if (!in || admin.token.empty()) {
-      sink.error(reader.key_mark("token_file"), "cannot read 'admin.token_file' file '" + path.string() + "' (missing, unreadable or empty)");
-    }
+    if (admin.token.empty()) sink.error(reader.key_mark("token_file"), "'admin.token_file' holds only whitespace");
   }
   reader.finish();
 }

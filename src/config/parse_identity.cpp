@@ -11,7 +11,6 @@
 #include "config/yaml_reader.hpp"
 
 namespace cutover::config {
-namespace {
 
 // Secrets live in their own files (never inline in YAML that gets pasted into tickets).
 bool read_key_file(MapReader& reader, std::string_view key, const std::string& config_file,
@@ -30,6 +29,8 @@ bool read_key_file(MapReader& reader, std::string_view key, const std::string& c
   contents_out = text.str();
   return true;
 }
+
+namespace {
 
 // Checked at load time: a key that doesn't parse would otherwise fail every request as "bad signature".
 bool loads_as_public_key(const std::string& pem) {

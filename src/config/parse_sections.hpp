@@ -13,4 +13,10 @@ void parse_routes(const YAML::Node& node, bool allow_anonymous, std::vector<Rout
                   DiagnosticSink& sink);
 bool parse_host_port(std::string_view text, HostPort& out);
 
+class MapReader;
+// Reads the file named by `key` (relative to the config file) into `contents_out`; reports a
+// missing, unreadable or empty file at the key. Returns whether the key was present and read.
+bool read_key_file(MapReader& reader, std::string_view key, const std::string& config_file,
+                   std::string& path_out, std::string& contents_out, DiagnosticSink& sink);
+
 }  // namespace cutover::config

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 
+#include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/worker.hpp"
 #include "cutover/identity/credentials.hpp"
@@ -24,9 +25,6 @@ double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // A user id goes into a header: anything that could split or corrupt it is refused.
 bool header_safe(std::string_view value) {

@@ -8,6 +8,7 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 
+#include "cutover/common/clock.hpp"
 #include "cutover/http/worker.hpp"
 #include "cutover/identity/credentials.hpp"
 #include "cutover/identity/jwt.hpp"
@@ -18,9 +19,6 @@ namespace {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // One GET to the auth backend with only the session cookie: the client's other headers are not
 // sent, so nothing the client forged can influence the answer.
@@ -76,7 +74,7 @@ asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snap
       token = identity::find_cookie(request[bhttp::field::cookie], config.jwt.cookie);
     }
     if (!token.empty()) {
-      std::int64_t now = unix_now();
+      std::int64_t now = unix_seconds();
       if (const std::string* cached = worker.tokens().find(token, now)) {
         result.user = *cached;
         co_return result;

@@ -11,18 +11,13 @@
 #include <filesystem>
 #include <thread>
 
+#include "cutover/common/clock.hpp"
 #include "cutover/http/worker.hpp"
 
 namespace cutover::http {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
-
-namespace {
-std::int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-}  // namespace
 
 Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial) : options_(std::move(options)) {
   access_log_ = std::make_unique<log::AccessLog>(initial->config.access_log.path);

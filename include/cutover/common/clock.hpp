@@ -1,0 +1,16 @@
+#pragma once
+// Wall-clock time for logs, token expiry and status output. Decisions take time as a parameter;
+// only the I/O code that calls them reads the clock, through these.
+#include <chrono>
+#include <cstdint>
+
+namespace cutover {
+
+inline std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline std::int64_t unix_seconds() { return unix_ms() / 1000; }
+
+}  // namespace cutover
