@@ -101,8 +101,10 @@ std::shared_ptr<Snapshot> load_snapshot(const std::string& path) {
 }
 
 void SnapshotStore::publish(std::shared_ptr<Snapshot> next) {
+  std::lock_guard lock(mutex_);
   next->generation = generation_.load(std::memory_order_relaxed) + 1;
-  current_.store(std::move(next), std::memory_order_release);
+  current_ = std::move(next);
+  // After the pointer: a worker that sees the new generation always finds the new snapshot.
   generation_.fetch_add(1, std::memory_order_release);
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -40,15 +41,23 @@ std::shared_ptr<Snapshot> load_snapshot(const std::string& path);
 // The same from text already read (for tests and `check`).
 std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::string& file);
 
+// Workers check generation() (one relaxed-cost atomic load) per request and take the snapshot
+// itself only when it changed, i.e. once per reload. That rare path uses a plain mutex rather than
+// std::atomic<std::shared_ptr>: libstdc++ 12's implementation trips ThreadSanitizer
+// (google/sanitizers#1558), and a lock taken once per reload per worker costs nothing.
 class SnapshotStore {
  public:
-  std::shared_ptr<const Snapshot> current() const { return current_.load(std::memory_order_acquire); }
+  std::shared_ptr<const Snapshot> current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   // Publishes a new snapshot; requests already running keep theirs.
   void publish(std::shared_ptr<Snapshot> next);
 
  private:
-  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> current_;
   std::atomic<std::uint64_t> generation_{0};
 };
 
