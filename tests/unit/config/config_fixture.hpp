@@ -21,6 +21,9 @@ inline constexpr const char* kBase =
     "routes:\n"
     "  - { id: default, match: { prefix: / }, backend: legacy }\n";
 
+// A section under test followed by kBase, so the section's line numbers start at 1.
+inline std::string with_base(std::string_view section) { return std::string(section) + kBase; }
+
 // Key material for identity.jwt: the loader parses the PEM and wants HS256 secrets of 32+ bytes.
 inline constexpr const char* kSecret = "0123456789abcdef0123456789abcdef";  // exactly 32 bytes
 inline constexpr const char* kRsaPublicPem =

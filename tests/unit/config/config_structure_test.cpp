@@ -12,8 +12,7 @@ using test::expect_errors;
 using test::expect_valid;
 using test::kBase;
 using test::parse;
-
-std::string with_base(std::string_view section) { return std::string(section) + kBase; }
+using test::with_base;
 
 TEST(ConfigStructure, UnknownTopLevelKeySuggestsTheNearestKnownOne) {
   expect_errors(with_base("listen: 0.0.0.0:80\nworkrs: 2\n"),

@@ -12,8 +12,7 @@ using test::expect_errors;
 using test::expect_valid;
 using test::kBase;
 using test::parse;
-
-std::string with_base(std::string_view section) { return std::string(section) + kBase; }
+using test::with_base;
 
 // A config whose only route (on line 4) carries `route_body`, one key per line starting at line 5.
 std::string with_route(std::string_view route_body) {
