@@ -11,6 +11,7 @@
 
 #include "check_command.hpp"
 #include "cutover/http/server.hpp"
+#include "cutover/runtime/state_file.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"cutover: a strangler-fig edge gateway. Routes each endpoint to the legacy backend or the "
@@ -41,6 +42,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& warning : snapshot->warnings) spdlog::warn("{}", warning.to_string());
+  // Overrides before the first request: a rollback an operator set must hold from the start.
+  // An unreadable state file stops the gateway rather than silently serving the YAML.
+  try {
+    auto overrides = cutover::runtime::load_state_file(snapshot->config.state_file);
+    if (!overrides.routes.empty()) {
+      spdlog::info("{} admin override(s) from {}", overrides.routes.size(), snapshot->config.state_file);
+    }
+    cutover::runtime::apply_overrides(*snapshot, std::move(overrides));
+  } catch (const cutover::runtime::StateFileError& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
   cutover::http::Server server({config_path}, std::move(snapshot));
   return server.run();
 }

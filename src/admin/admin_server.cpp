@@ -24,7 +24,9 @@ using asio::ip::tcp;
 constexpr auto kAdminTimeout = std::chrono::seconds(10);
 constexpr std::size_t kMaxAdminBody = 1 << 20;  // admin calls are small JSON documents
 
-asio::awaitable<void> serve(tcp::socket socket, ControlPlane& control, const std::string& token) {
+asio::awaitable<void> serve(tcp::socket socket, ControlPlane& control) {
+  boost::system::error_code peer_ec;
+  const std::string peer = socket.remote_endpoint(peer_ec).address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -46,8 +48,10 @@ asio::awaitable<void> serve(tcp::socket socket, ControlPlane& control, const std
     }
     auto& request = parser.get();
     AdminRequest admin_request{request.method_string(), request.target(), request[bhttp::field::authorization],
-                               request.body()};
-    AdminReply answer = handle_admin(admin_request, control, token);
+                               request.body(), peer};
+    // The token of the config serving now: a reload (or the watch) rotates it without a restart.
+    const auto snapshot = control.snapshot();
+    AdminReply answer = handle_admin(admin_request, control, snapshot->config.admin.token);
     bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(answer.status), request.version()};
     response.set(bhttp::field::server, "cutover-admin");
     response.set(bhttp::field::content_type, answer.content_type);
@@ -65,8 +69,8 @@ asio::awaitable<void> serve(tcp::socket socket, ControlPlane& control, const std
 
 }  // namespace
 
-AdminServer::AdminServer(asio::io_context& io, ControlPlane& control, std::string token)
-    : io_(io), control_(control), token_(std::move(token)), acceptor_(io) {}
+AdminServer::AdminServer(asio::io_context& io, ControlPlane& control)
+    : io_(io), control_(control), acceptor_(io) {}
 
 tcp::endpoint AdminServer::listen(const tcp::endpoint& endpoint) {
   acceptor_.open(endpoint.protocol());
@@ -80,7 +84,7 @@ tcp::endpoint AdminServer::listen(const tcp::endpoint& endpoint) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         continue;
       }
-      asio::co_spawn(io_, serve(std::move(socket), control_, token_), asio::detached);
+      asio::co_spawn(io_, serve(std::move(socket), control_), asio::detached);
     }
   }, asio::detached);
   return acceptor_.local_endpoint();

@@ -87,6 +87,15 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   }
   reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
   reader.read("watch", config.watch);
+  // Next to the config by default: an operator finds it, and a rollback survives a restart
+  // without anyone having to configure anything (DESIGN.md invariant 4).
+  config.state_file = "cutover-state.json";
+  if (reader.read("state_file", config.state_file) && config.state_file.empty()) {
+    sink.error(reader.key_mark("state_file"), "'state_file' must be a file path (where admin overrides are kept)");
+  }
+  if (!config.state_file.empty() && config.state_file.front() != '/') {
+    config.state_file = (std::filesystem::path(file).parent_path() / config.state_file).lexically_normal().string();
+  }
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);

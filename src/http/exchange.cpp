@@ -54,6 +54,7 @@ class Exchange {
     bool keep_alive = co_await phases();
     if (reply_) keep_alive = co_await send_reply();
     log();
+    record_metrics();
     co_return keep_alive;
   }
 
@@ -65,6 +66,7 @@ class Exchange {
   asio::awaitable<bool> send_reply();
   std::uint32_t choose_bucket(std::string& new_cookie);
   void log();
+  void record_metrics();
 
   Worker& worker_;
   ClientConnection& client_;
@@ -77,6 +79,7 @@ class Exchange {
   std::string method_;
   std::string path_;  // as received, for the log
   const routing::Route* route_ = nullptr;
+  int backend_ = -1;  // the backend picked, once it is
   std::string user_;
   UpstreamOutcome outcome_;
   unsigned status_ = 0;
@@ -122,7 +125,7 @@ asio::awaitable<bool> Exchange::phases() {
   if (max_body != 0) parser_.body_limit(max_body);
   else parser_.body_limit(boost::none);
 
-  route_ = snapshot_->routes.match({request.method_string(), request[bhttp::field::host], *path});
+  route_ = snapshot_->routes->match({request.method_string(), request[bhttp::field::host], *path});
   if (!route_) {
     co_return early(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
   }
@@ -149,8 +152,10 @@ asio::awaitable<bool> Exchange::phases() {
   }
 
   std::string new_cookie;
-  std::uint16_t backend = routing::splits(route_->plan) ? routing::pick(route_->plan, choose_bucket(new_cookie))
-                                                       : route_->plan.rollback_to;
+  // The snapshot's plan, not the route's: admin overrides live there.
+  const routing::SplitPlan& plan = snapshot_->plans[route_->index];
+  std::uint16_t backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
+  backend_ = backend;
 
   request.target(upstream_target);
   request.version(11);
@@ -186,6 +191,14 @@ std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
     id = new_cookie;
   }
   return routing::bucket_of(route_->cohort, id);
+}
+
+void Exchange::record_metrics() {
+  // Per (route, backend): requests the gateway answered itself before picking (404, 401) are
+  // counted by reason in the local-reply counters instead.
+  if (!route_ || backend_ < 0 || status_ == 0) return;
+  worker_.metrics().record_request(*snapshot_->metrics_layout, route_->index, static_cast<std::size_t>(backend_),
+                                   static_cast<int>(status_), ms_since(started_), steady_seconds());
 }
 
 bool Exchange::early(Counters::Counter& counter, LocalReply local) {

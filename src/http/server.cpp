@@ -8,11 +8,15 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
 #include "cutover/common/clock.hpp"
 #include "cutover/http/worker.hpp"
+#include "cutover/metrics/prometheus.hpp"
+#include "cutover/runtime/overrides_describe.hpp"
+#include "cutover/runtime/state_file.hpp"
 
 namespace cutover::http {
 
@@ -22,6 +26,8 @@ using asio::ip::tcp;
 Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial) : options_(std::move(options)) {
   access_log_ = std::make_unique<log::AccessLog>(initial->config.access_log.path);
   started_at_unix_ms_ = unix_ms();
+  started_steady_seconds_ = steady_seconds();
+  state_file_ = initial->config.state_file;
   last_reload_ = {true, "", started_at_unix_ms_, initial->config_hash};
   store_.publish(std::move(initial));
 }
@@ -34,6 +40,15 @@ admin::ReloadStatus Server::reload() {
   try {
     auto next = runtime::load_snapshot(options_.config_path);
     for (const auto& warning : next->warnings) spdlog::warn("{}", warning.to_string());
+    if (next->config.state_file != state_file_) {
+      spdlog::warn("state_file changed to {}; overrides stay in {} until a restart", next->config.state_file, state_file_);
+    }
+    // The overrides in memory are the durable ones (every change was saved before it was
+    // published): they carry over to the new YAML as they are.
+    runtime::apply_overrides(*next, store_.current()->overrides);
+    for (const auto& orphan : runtime::orphaned_overrides(next->config, next->overrides)) {
+      spdlog::warn("override of route '{}' applies to nothing: the config has no such route", orphan.route_id);
+    }
     std::string hash = next->config_hash;
     store_.publish(std::move(next));
     spdlog::info("reloaded {} (config {})", options_.config_path, hash.substr(0, 12));
@@ -99,47 +114,88 @@ nlohmann::json Server::status() const {
           {"draining", draining_},
           {"watching", watch_ != nullptr},
           {"last_reload", last},
+          {"state_file", state_file_},
+          {"overrides", snapshot->overrides.routes.size()},
+          {"active_overrides", snapshot->applied_overrides},
           {"reloads", reloads_},
           {"reload_failures", reload_failures_}};
 }
 
 std::string Server::metrics() const {
-  // Per-worker counters summed at scrape time: writers never share a cache line.
-  std::string out;
-  auto emit = [&out](std::string_view name, std::string_view help, std::string_view type, std::uint64_t value) {
-    out += "# HELP cutover_";
-    out += name;
-    out += ' ';
-    out += help;
-    out += "\n# TYPE cutover_";
-    out += name;
-    out += ' ';
-    out += type;
-    out += "\ncutover_";
-    out += name;
-    out += ' ';
-    out += std::to_string(value);
-    out += '\n';
-  };
-  std::vector<std::pair<std::string, std::pair<std::string, std::uint64_t>>> totals;
+  // Per-worker cells and counters summed at scrape time: writers never share a cache line.
+  std::vector<const metrics::WorkerMetrics*> cells;
+  metrics::GatewayCounters gateway;
+  std::uint64_t proxied = 0;
   for (const auto& worker : workers_) {
-    std::size_t i = 0;
-    worker->counters().for_each([&](std::string_view name, std::string_view help, const Counters::Counter& c) {
-      if (totals.size() <= i) totals.push_back({std::string(name) + "_total", {std::string(help), 0}});
-      totals[i++].second.second += c.load(std::memory_order_relaxed);
-    });
+    cells.push_back(&worker->metrics());
+    const auto& c = worker->counters();
+    auto get = [](const Counters::Counter& counter) { return counter.load(std::memory_order_relaxed); };
+    gateway.connections_accepted += get(c.connections_accepted);
+    gateway.requests += get(c.requests);
+    gateway.bad_request += get(c.bad_request);
+    gateway.header_too_large += get(c.header_too_large);
+    gateway.body_too_large += get(c.body_too_large);
+    gateway.client_timeout += get(c.client_timeout);
+    gateway.no_route += get(c.no_route);
+    gateway.unauthorized += get(c.unauthorized);
+    gateway.auth_unavailable += get(c.auth_unavailable);
+    gateway.client_aborts += get(c.client_aborts);
+    gateway.upstream_connect_failures += get(c.upstream_connect_failures);
+    gateway.upstream_timeouts += get(c.upstream_timeouts);
+    gateway.upstream_errors += get(c.upstream_errors);
+    gateway.upstream_retries += get(c.upstream_retries);
+    proxied += get(c.proxied);
+    gateway.connections_active += worker->active_sessions();
+    gateway.connections_idle += worker->idle_sessions();
   }
-  for (const auto& [name, entry] : totals) emit(name, entry.first, "counter", entry.second);
-  std::uint64_t active = 0;
-  for (const auto& worker : workers_) active += worker->active_sessions();
-  emit("connections_active", "Open client connections", "gauge", active);
-  emit("reloads_total", "Config reloads attempted (SIGHUP or POST /admin/reload)", "counter", reloads_);
-  emit("reload_failures_total", "Config reloads rejected; the previous config kept serving", "counter", reload_failures_);
-  emit("last_reload_success", "1 when the last reload succeeded", "gauge", last_reload_.ok ? 1 : 0);
-  emit("config_generation", "Snapshots published since start", "gauge", store_.current()->generation);
-  emit("access_log_dropped_total", "Access-log lines dropped because the writer fell behind", "counter", access_log_->dropped());
-  return out;
+  // Idle connections are open too; "active" means a request in flight.
+  gateway.connections_active -= std::min(gateway.connections_active, gateway.connections_idle);
+  const auto snapshot = store_.current();
+  gateway.reloads = reloads_ - reload_failures_;
+  gateway.reload_failures = reload_failures_;
+  gateway.last_reload_ok = last_reload_.ok ? 1 : 0;
+  gateway.active_overrides = snapshot->applied_overrides;
+  auto samples = metrics::gateway_samples(gateway);
+  samples.push_back({"cutover_requests_proxied_total", "Requests answered by a backend.", metrics::MetricType::kCounter,
+                     {}, static_cast<double>(proxied)});
+  samples.push_back({"cutover_config_generation", "Snapshots published since start (reloads and admin overrides).",
+                     metrics::MetricType::kGauge, {}, static_cast<double>(snapshot->generation)});
+  samples.push_back({"cutover_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.",
+                     metrics::MetricType::kCounter, {}, static_cast<double>(access_log_->dropped())});
+  return metrics::render_prometheus(metrics::scrape_totals(cells), samples);
 }
+
+std::optional<std::string> Server::replace_overrides(runtime::OverrideSet next) {
+  // Durable first: an override that is live but not saved would vanish on restart.
+  try {
+    runtime::save_state_file(state_file_, next);
+  } catch (const runtime::StateFileError& e) {
+    spdlog::error("admin override not applied: {}", e.what());
+    return std::string(e.what()) + " (set state_file to a writable path)";
+  }
+  const auto current = store_.current();
+  std::size_t before = current->overrides.routes.size();
+  store_.publish(runtime::with_overrides(*current, std::move(next)));
+  const auto now = store_.current();
+  spdlog::info("admin overrides: {} → {} ({} applied), saved to {}", before, now->overrides.routes.size(),
+               now->applied_overrides, state_file_);
+  return std::nullopt;
+}
+
+admin::LiveStats Server::live_stats() const {
+  std::vector<const metrics::WorkerMetrics*> cells;
+  for (const auto& worker : workers_) cells.push_back(&worker->metrics());
+  const std::int64_t now = steady_seconds();
+  // During the first minute the window is not full yet: dividing by 60 would understate rps.
+  double seconds = static_cast<double>(std::clamp<std::int64_t>(now - started_steady_seconds_ + 1, 1, metrics::kWindowSeconds));
+  return {metrics::scrape_windows(cells, now), seconds};
+}
+
+std::shared_ptr<const runtime::Snapshot> Server::load_candidate() const {
+  return runtime::load_snapshot(options_.config_path);
+}
+
+std::int64_t Server::now_unix() const { return unix_seconds(); }
 
 int Server::run() {
   auto snapshot = store_.current();
@@ -167,7 +223,7 @@ int Server::run() {
     try {
       tcp::resolver resolver(control);
       auto admin_endpoint = resolver.resolve(config.admin.listen.host, std::to_string(config.admin.listen.port)).begin()->endpoint();
-      admin_ = std::make_unique<admin::AdminServer>(control, *this, config.admin.token);
+      admin_ = std::make_unique<admin::AdminServer>(control, *this);
       admin_endpoint = admin_->listen(admin_endpoint);
       spdlog::info("admin API listening on {}:{}{}", admin_endpoint.address().to_string(), admin_endpoint.port(),
                    config.admin.token.empty() ? "" : " (token required for changes)");

@@ -48,9 +48,11 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     if (client.buffer.size() == 0) {
       // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
       client.idle = true;
+      worker.idle_changed(true);
       client.stream.expires_after(client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
       auto [ec, n] = co_await client.stream.async_read_some(client.buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
       client.idle = false;
+      worker.idle_changed(false);
       if (ec) {
         if (ec == beast::error::timeout) Counters::bump(counters.client_timeout);
         break;

@@ -48,7 +48,8 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       access_log_(access_log),
       pool_(io_->get_executor()),
       tokens_(10000),
-      random_(seed_for(index)) {
+      random_(seed_for(index)),
+      metrics_(store.current()->metrics_layout) {
   snapshot();
 }
 
@@ -125,14 +126,19 @@ void Worker::session_ended(ClientConnection* client) {
 const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
   std::uint64_t generation = store_.generation();
   if (generation != snapshot_generation_ || !snapshot_) {
+    const std::uint64_t previous_build = snapshot_ ? snapshot_->build : 0;
     snapshot_ = store_.current();
     snapshot_generation_ = generation;
-    // Keys or policy may have changed: verified identities are re-checked under the new config.
-    const auto& identity = snapshot_->config.identity;
-    tokens_ = identity::TokenCache(identity.jwt.cache_entries);
-    sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
-                                                          identity.auth_request.cache_ttl);
-    round_robin_.assign(snapshot_->backends.size(), 0);
+    if (snapshot_->build != previous_build) {
+      // Keys or policy may have changed: verified identities are re-checked under the new config.
+      // An admin override publishes the same build: caches stay warm.
+      const auto& identity = snapshot_->config.identity;
+      tokens_ = identity::TokenCache(identity.jwt.cache_entries);
+      sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
+                                                            identity.auth_request.cache_ttl);
+      round_robin_.assign(snapshot_->backends.size(), 0);
+    }
+    if (&metrics_.layout() != snapshot_->metrics_layout.get()) metrics_.reset(snapshot_->metrics_layout);
   }
   return snapshot_;
 }

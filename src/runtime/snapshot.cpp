@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <fstream>
 #include <sstream>
@@ -70,18 +72,72 @@ void compile_identity(Snapshot& snapshot) {
   }
 }
 
+std::uint64_t next_build() {
+  static std::atomic<std::uint64_t> builds{0};
+  return builds.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+void add_reachable(std::vector<std::uint16_t>& reachable, std::uint16_t backend) {
+  if (std::find(reachable.begin(), reachable.end(), backend) == reachable.end()) reachable.push_back(backend);
+}
+
 }  // namespace
+
+void apply_overrides(Snapshot& snapshot, OverrideSet overrides) {
+  const auto& config = snapshot.config;
+  const auto& routes = snapshot.routes->routes();
+  std::vector<std::vector<std::uint16_t>> reachable(routes.size());
+  snapshot.plans.assign(routes.size(), {});
+  snapshot.applied_overrides = 0;
+  for (const auto& route : routes) {
+    const auto& route_config = config.routes[route.index];
+    const RouteOverride* applied = applied_override(config, route_config, overrides);
+    snapshot.plans[route.index] = applied ? effective_plan(config, route_config, applied) : route.plan;
+    if (applied) ++snapshot.applied_overrides;
+    auto& pairs = reachable[route.index];
+    const routing::SplitPlan& effective = snapshot.plans[route.index];
+    for (const routing::SplitPlan* plan : {&route.plan, &effective}) {
+      for (const auto& band : plan->bands) add_reachable(pairs, band.backend);
+      add_reachable(pairs, plan->rollback_to);
+    }
+    // Every backend an override may name: their rows exist before anyone ramps them.
+    for (const auto& name : overridable_backends(route_config)) {
+      if (auto index = backend_index(config, name)) add_reachable(pairs, *index);
+    }
+    std::sort(pairs.begin(), pairs.end());
+  }
+  if (!snapshot.metrics_layout || reachable != snapshot.reachable_backends) {
+    std::vector<std::string> route_names;
+    for (const auto& route : routes) route_names.push_back(route.id);
+    std::vector<std::string> backend_names;
+    for (const auto& backend : config.backends) backend_names.push_back(backend.name);
+    snapshot.metrics_layout =
+        std::make_shared<metrics::MetricsLayout>(std::move(route_names), std::move(backend_names), reachable);
+    snapshot.reachable_backends = std::move(reachable);
+  }
+  snapshot.overrides = std::move(overrides);
+}
+
+std::shared_ptr<Snapshot> with_overrides(const Snapshot& base, OverrideSet overrides) {
+  auto next = std::make_shared<Snapshot>(base);
+  for (std::size_t i = 0; i < next->backends.size(); ++i) next->backends[i].config = &next->config.backends[i];
+  next->generation = 0;
+  apply_overrides(*next, std::move(overrides));
+  return next;
+}
 
 std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::string& file) {
   config::DiagnosticSink sink(file);
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->config = config::parse_config(yaml_text, file, sink);
   sink.throw_if_errors();  // compiling half-parsed config would only add confusing follow-on errors
-  snapshot->routes = routing::RouteTable::build(snapshot->config, sink);
+  snapshot->routes = std::make_shared<routing::RouteTable>(routing::RouteTable::build(snapshot->config, sink));
   resolve_backends(*snapshot, sink);
   compile_identity(*snapshot);
   sink.throw_if_errors();
   snapshot->config_hash = sha256_hex(yaml_text);
+  snapshot->build = next_build();
+  apply_overrides(*snapshot, {});
   for (const auto& d : sink.all()) {
     if (d.severity == config::Severity::warning) snapshot->warnings.push_back(d);
   }

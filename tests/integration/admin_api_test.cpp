@@ -55,8 +55,10 @@ TEST(AdminApi, HealthStatusReloadAndMetrics) {
   auto metrics = http_get(admin, "/metrics");
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.body, ::testing::HasSubstr("# TYPE cutover_requests_total counter"));
-  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cutover_reload_failures_total 1"));
-  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cutover_reloads_total 2"));
+  // One good reload and one broken one.
+  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cutover_reloads_total{result=\"failure\"} 1"));
+  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cutover_reloads_total{result=\"success\"} 1"));
+  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cutover_last_reload_successful 1"));
 }
 
 TEST(AdminApi, ReloadNeedsTheTokenWhenConfigured) {

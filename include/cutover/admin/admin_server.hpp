@@ -1,7 +1,6 @@
 #pragma once
 // The admin listener: its own socket (loopback by default), served on the control thread next to
 // signal handling, so a reload asked for over HTTP and one asked for by SIGHUP never race.
-#include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +11,7 @@ namespace cutover::admin {
 
 class AdminServer {
  public:
-  AdminServer(boost::asio::io_context& io, ControlPlane& control, std::string token);
+  AdminServer(boost::asio::io_context& io, ControlPlane& control);
   // Binds and starts accepting; returns the bound endpoint (port 0 picks one). Throws on failure.
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
   void close();
@@ -20,7 +19,6 @@ class AdminServer {
  private:
   boost::asio::io_context& io_;
   ControlPlane& control_;
-  std::string token_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
 

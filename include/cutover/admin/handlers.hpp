@@ -1,6 +1,6 @@
 #pragma once
-// The admin API's request handling as a pure function of (request, control plane): no sockets.
-// JSON in and out; errors say what to fix.
+// The admin API's request handling as a function of (request, control plane): no sockets.
+// JSON in and out; errors say what to fix. Calls and answers: README "Admin API".
 #include <string>
 #include <string_view>
 
@@ -13,6 +13,7 @@ struct AdminRequest {
   std::string_view target;         // "/admin/status?x=1"
   std::string_view authorization;  // the Authorization header, "" when absent
   std::string_view body;
+  std::string_view peer;           // the client's address: who made a change, when the body says nothing
 };
 
 struct AdminReply {

@@ -124,6 +124,9 @@ struct Config {
   unsigned workers = 0;  // 0 = auto (hardware threads)
   bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
   bool watch = false;                    // reload by itself when the config (or a key file) changes
+  // Where admin overrides are kept (absolute after parsing; relative paths are resolved against
+  // the config file's directory). Read at start-up only: a new value takes effect on restart.
+  std::string state_file;
   LimitsConfig limits;
   AdminConfig admin;
   AccessLogConfig access_log;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,11 @@ class Server : public admin::ControlPlane {
   admin::ReloadStatus reload() override;
   bool ready() const override { return !draining_; }
   std::string metrics() const override;
+  std::shared_ptr<const runtime::Snapshot> snapshot() const override { return store_.current(); }
+  std::optional<std::string> replace_overrides(runtime::OverrideSet next) override;
+  admin::LiveStats live_stats() const override;
+  std::shared_ptr<const runtime::Snapshot> load_candidate() const override;
+  std::int64_t now_unix() const override;
 
  private:
   ServerOptions options_;
@@ -50,6 +56,9 @@ class Server : public admin::ControlPlane {
   std::uint64_t reloads_ = 0;
   std::uint64_t reload_failures_ = 0;
   std::int64_t started_at_unix_ms_ = 0;
+  std::int64_t started_steady_seconds_ = 0;
+  // Where overrides are saved: the config's state_file at start-up (a change needs a restart).
+  std::string state_file_;
   bool draining_ = false;
 };
 

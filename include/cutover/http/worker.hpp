@@ -18,6 +18,7 @@
 #include "cutover/identity/session_lookup.hpp"
 #include "cutover/identity/token_cache.hpp"
 #include "cutover/log/access_log.hpp"
+#include "cutover/metrics/registry.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/pool.hpp"
 
@@ -57,10 +58,20 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
   Random& random() { return random_; }
   Counters& counters() { return counters_; }
+  const Counters& counters() const { return counters_; }
+  // Per (route, backend) requests, latency and 60 s windows; this worker is the only writer.
+  metrics::WorkerMetrics& metrics() { return metrics_; }
+  const metrics::WorkerMetrics& metrics() const { return metrics_; }
   log::AccessLog& access_log() { return access_log_; }
   std::size_t next_endpoint(std::size_t backend, std::size_t endpoint_count);  // round robin
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   std::size_t active_sessions() const { return active_sessions_.load(std::memory_order_relaxed); }
+  // Keep-alive connections waiting for their next request (a gauge for /metrics).
+  std::size_t idle_sessions() const { return idle_sessions_.load(std::memory_order_relaxed); }
+  void idle_changed(bool idle) {
+    if (idle) idle_sessions_.fetch_add(1, std::memory_order_relaxed);
+    else idle_sessions_.fetch_sub(1, std::memory_order_relaxed);
+  }
   void session_started(ClientConnection* client);
   void session_ended(ClientConnection* client);
   // Graceful shutdown: stop accepting, close idle keep-alive connections, let the rest finish
@@ -83,9 +94,11 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_;
   Random random_;
   Counters counters_;
+  metrics::WorkerMetrics metrics_;
   std::vector<std::size_t> round_robin_;
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> active_sessions_{0};
+  std::atomic<std::size_t> idle_sessions_{0};
   std::unordered_set<ClientConnection*> sessions_open_;
   std::thread thread_;
 };

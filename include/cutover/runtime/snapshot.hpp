@@ -1,7 +1,8 @@
 #pragma once
 // Everything a request needs from the config, compiled once and never mutated: the route table,
-// resolved backend endpoints and identity keys. Published by one atomic pointer swap
-// (SnapshotStore); a request takes it once and finishes on it even if a reload happens meanwhile.
+// the plan each route runs (admin overrides applied), resolved backend endpoints, identity keys
+// and the metrics layout. Published by one pointer swap (SnapshotStore); a request takes it once
+// and finishes on it even if a reload or an admin override happens meanwhile.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -13,19 +14,32 @@
 
 #include "cutover/config/config.hpp"
 #include "cutover/identity/jwt.hpp"
+#include "cutover/metrics/layout.hpp"
 #include "cutover/routing/route_table.hpp"
+#include "cutover/runtime/overrides.hpp"
 
 namespace cutover::runtime {
 
 struct Backend {
   std::string name;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
-  const config::BackendConfig* config = nullptr;  // points into Snapshot::config
+  const config::BackendConfig* config = nullptr;  // into Snapshot::config: a copy must re-point it
 };
 
 struct Snapshot {
   config::Config config;
-  routing::RouteTable routes;
+  // Shared by snapshots that differ only in overrides: an admin call never recompiles the table.
+  std::shared_ptr<const routing::RouteTable> routes;
+  // What each route runs, by Route::index: the file's split, or an applied override on top of it.
+  // Requests pick from these, never from Route::plan (which is the file's).
+  std::vector<routing::SplitPlan> plans;
+  OverrideSet overrides;           // what `plans` were built with, orphans included
+  std::size_t applied_overrides = 0;
+  // Per route, the backends it can send to (file split, rollback_to, an override's extras): the
+  // (route, backend) pairs that have metrics. Reused, pointer and all, while the pairs stay the
+  // same, so an override that changes only shares does not make workers rebuild their cells.
+  std::vector<std::vector<std::uint16_t>> reachable_backends;
+  std::shared_ptr<const metrics::MetricsLayout> metrics_layout;
   std::vector<Backend> backends;  // same order as config.backends
   identity::JwtKeys jwt_keys;
   identity::JwtPolicy jwt_policy;
@@ -33,6 +47,9 @@ struct Snapshot {
   std::string config_hash;        // sha256 of the file text, hex
   std::vector<config::Diagnostic> warnings;
   std::uint64_t generation = 0;   // set by SnapshotStore
+  // One per config load: equal for snapshots that differ only in overrides, so workers keep
+  // their token and session caches across an admin call.
+  std::uint64_t build = 0;
 };
 
 // Parses, validates and compiles a config file; resolves backend host names. Throws ConfigError
@@ -40,6 +57,13 @@ struct Snapshot {
 std::shared_ptr<Snapshot> load_snapshot(const std::string& path);
 // The same from text already read (for tests and `check`).
 std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::string& file);
+
+// Runs `overrides` over the YAML: recomputes every route's plan (effective_plan), the applied
+// count and, only when the reachable pairs change, the metrics layout. In place: for a snapshot
+// not yet published (a reload).
+void apply_overrides(Snapshot& snapshot, OverrideSet overrides);
+// A new snapshot equal to `base` but running `overrides`: what an admin override call publishes.
+std::shared_ptr<Snapshot> with_overrides(const Snapshot& base, OverrideSet overrides);
 
 // Workers check generation() (one relaxed-cost atomic load) per request and take the snapshot
 // itself only when it changed, i.e. once per reload. That rare path uses a plain mutex rather than

@@ -51,5 +51,18 @@ TEST(ConfigAdmin, TokenFileIsReadRelativeToTheConfigAndTrimmed) {
   EXPECT_THAT(blank.errors()[0].message, ::testing::HasSubstr("only whitespace"));
 }
 
+TEST(ConfigAdmin, StateFileDefaultsNextToTheConfigAndResolvesRelativePaths) {
+  auto defaulted = parse(kBase);
+  ASSERT_TRUE(defaulted.errors().empty()) << dump(defaulted.errors());
+  EXPECT_EQ(defaulted.config.state_file, "/etc/cutover/cutover-state.json");
+  auto relative = parse(with_base("state_file: ../var/overrides.json\n"));
+  ASSERT_TRUE(relative.errors().empty()) << dump(relative.errors());
+  EXPECT_EQ(relative.config.state_file, "/etc/var/overrides.json");
+  auto absolute = parse(with_base("state_file: /var/lib/cutover/state.json\n"));
+  ASSERT_TRUE(absolute.errors().empty()) << dump(absolute.errors());
+  EXPECT_EQ(absolute.config.state_file, "/var/lib/cutover/state.json");
+  expect_error(with_base("state_file: ''\n"), 1, {"'state_file' must be a file path"});
+}
+
 }  // namespace
 }  // namespace cutover::config::test
