@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
       spdlog::info("{} admin override(s) from {}", overrides.routes.size(), snapshot->config.state_file);
     }
     cutover::runtime::apply_overrides(*snapshot, std::move(overrides));
+    if (auto problem = cutover::runtime::state_file_problem(snapshot->config.state_file)) {
+      // Not fatal (the gateway serves the YAML fine), but a rollback would fail with 500.
+      spdlog::warn("{}; PUT/POST/DELETE overrides will fail until state_file points at a writable directory", *problem);
+    }
   } catch (const cutover::runtime::StateFileError& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -115,6 +115,10 @@ nlohmann::json Server::status() const {
           {"watching", watch_ != nullptr},
           {"last_reload", last},
           {"state_file", state_file_},
+          {"state_file_problem", [&] {
+             auto problem = runtime::state_file_problem(state_file_);
+             return problem ? nlohmann::json(*problem) : nlohmann::json(nullptr);
+           }()},
           {"overrides", snapshot->overrides.routes.size()},
           {"active_overrides", snapshot->applied_overrides},
           {"reloads", reloads_},

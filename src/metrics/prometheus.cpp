@@ -48,7 +48,8 @@ void append_cell_prefix(std::string& out, std::string_view name, const MetricsLa
 
 void render_requests(std::string& out, const Scrape& scrape) {
   append_family_header(out, kRequests,
-                       "Requests answered by a backend, by route, backend and status class.",
+                       "Requests routed to a backend, by route, backend and status class sent to the "
+                       "client (502/504 when the backend failed).",
                        "counter");
   for (std::uint32_t c = 0; c < scrape.totals.size(); ++c) {
     for (std::size_t k = 0; k < kCodeClassCount; ++k) {

@@ -159,10 +159,28 @@ OverrideSet load_state_file(const std::string& path) {
   }
 }
 
+namespace {
+std::string directory_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
+}  // namespace
+
+std::optional<std::string> state_file_problem(const std::string& path) {
+  const std::string dir = directory_of(path);
+  // The save creates a temp file next to the target and renames it: the directory must be
+  // writable; the file itself may be read-only (rename replaces it).
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    const int error = errno;
+    return "admin overrides cannot be saved: directory " + dir + " of state file " + path + ": " +
+           std::strerror(error);
+  }
+  return std::nullopt;
+}
+
 void save_state_file(const std::string& path, const OverrideSet& set) {
   const auto slash = path.rfind('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir = directory_of(path);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   // Same directory as the target: rename() is atomic only within one file system.
   std::string temp = dir + "/." + base + ".tmp-XXXXXX";

@@ -11,12 +11,13 @@
 //
 // Percentages are JSON numbers read by basis_points_from_json(), the same rule as the admin API.
 //
-// How the gateway is meant to use it (not wired in yet):
+// How the gateway uses it:
 // - Start-up: load_state_file() before serving; an error stops the gateway with the message, like
 //   a bad config does. Reload (SIGHUP): the overrides in memory stay, they are not re-read.
 // - A mutating admin call: validate, apply the change to a copy of the set, save_state_file(),
 //   then publish the snapshot built with effective_plan(), then answer. A failed save answers 500
 //   and changes nothing: an override that is live but not durable would vanish on restart.
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -46,5 +47,10 @@ OverrideSet load_state_file(const std::string& path);
 // over `path`, then the directory is fsynced. On any failure the old file is untouched, the temp
 // file removed, and StateFileError thrown. Callers serialize saves (one admin writer).
 void save_state_file(const std::string& path, const OverrideSet& set);
+
+// Why a save to `path` would fail now (its directory missing or not writable), or nullopt.
+// Checked at start-up and shown in /admin/status, so an operator learns it before the incident
+// in which a rollback has to be saved.
+std::optional<std::string> state_file_problem(const std::string& path);
 
 }  // namespace cutover::runtime

@@ -67,7 +67,7 @@ TEST(Prometheus, ExactOutputForOneRouteAndBackend) {
   const std::vector<Sample> extra = {
       {"cutover_active_overrides", "Overrides in force.", MetricType::kGauge, {}, 1}};
   const std::string expected =
-      "# HELP cutover_requests_total Requests answered by a backend, by route, backend and status class.\n"
+      "# HELP cutover_requests_total Requests routed to a backend, by route, backend and status class sent to the client (502/504 when the backend failed).\n"
       "# TYPE cutover_requests_total counter\n"
       "cutover_requests_total{route=\"notes\",backend=\"legacy\",code_class=\"1xx\"} 0\n"
       "cutover_requests_total{route=\"notes\",backend=\"legacy\",code_class=\"2xx\"} 2\n"

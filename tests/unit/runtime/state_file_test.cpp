@@ -137,6 +137,15 @@ TEST_F(StateFile, MissingDirectoryNamesThePath) {
   }
 }
 
+TEST_F(StateFile, ProblemIsReportedBeforeAnySaveIsTried) {
+  EXPECT_EQ(state_file_problem(path_), std::nullopt) << "a writable directory, no file yet";
+  const std::string missing = (dir_ / "no-such-dir" / "state.json").string();
+  const auto problem = state_file_problem(missing);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find((dir_ / "no-such-dir").string()), std::string::npos) << *problem;
+  EXPECT_NE(problem->find("No such file or directory"), std::string::npos) << *problem;
+}
+
 TEST_F(StateFile, RenameOntoADirectoryFailsAndCleansUp) {
   fs::create_directory(path_);
   fs::create_directory(fs::path(path_) / "keep");
