@@ -96,6 +96,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   if (!config.state_file.empty() && config.state_file.front() != '/') {
     config.state_file = (std::filesystem::path(file).parent_path() / config.state_file).lexically_normal().string();
   }
+  reader.read_duration("drain_timeout", config.drain_timeout);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);

@@ -244,7 +244,9 @@ int Server::run() {
 
   int exit_code = 0;
   auto drain = [&]() -> asio::awaitable<void> {
-    auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    // The config serving when the signal came: a reload just before it can change the bound.
+    const auto drain_timeout = store_.current()->config.drain_timeout;
+    auto deadline = std::chrono::steady_clock::now() + drain_timeout;
     asio::steady_timer tick(control);
     for (;;) {
       std::size_t active = 0;
@@ -267,7 +269,7 @@ int Server::run() {
         reload();
       } else if (!draining_) {
         draining_ = true;
-        spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", options_.drain_timeout.count());
+        spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", store_.current()->config.drain_timeout.count());
         for (auto& worker : workers_) worker->begin_drain();
         asio::co_spawn(control, drain(), asio::detached);
       } else {

@@ -126,5 +126,23 @@ TEST_F(Shutdown, SecondSignalExitsAtOnce) {
   pending.get();  // whatever it got; it must only not hang
 }
 
+TEST(ShutdownTimeout, DrainTimeoutBoundsTheWaitForSlowRequests) {
+  auto app = Upstream::start("app", 2);
+  auto gateway = Gateway::launch(yaml_prologue() + "drain_timeout: 300ms\n"
+                                 "backends:\n"
+                                 "  app: { endpoints: [" + app->address() + "] }\n"
+                                 "routes:\n"
+                                 "  - { id: all, match: { prefix: / }, backend: app }\n");
+  auto pending = std::async(std::launch::async, [port = gateway->port()] { return http_get(port, "/delay?ms=6000", {}, 15s); });
+  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  const auto signalled = Clock::now();
+  ASSERT_TRUE(gateway->process().send_signal(SIGTERM));
+  const auto status = gateway->process().wait_exit(4s);
+  ASSERT_TRUE(status) << "still running 4 s after SIGTERM with drain_timeout 300ms";
+  EXPECT_LT(Clock::now() - signalled, 3s);
+  EXPECT_THAT(gateway->process().output(), ::testing::HasSubstr("drain timeout"));
+  pending.get();
+}
+
 }  // namespace
 }  // namespace cutover::test

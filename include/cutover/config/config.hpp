@@ -127,6 +127,8 @@ struct Config {
   // Where admin overrides are kept (absolute after parsing; relative paths are resolved against
   // the config file's directory). Read at start-up only: a new value takes effect on restart.
   std::string state_file;
+  // SIGTERM/SIGINT: how long in-flight requests may take to finish before the gateway exits anyway.
+  Duration drain_timeout{10000};
   LimitsConfig limits;
   AdminConfig admin;
   AccessLogConfig access_log;

@@ -20,7 +20,6 @@ class Worker;
 
 struct ServerOptions {
   std::string config_path;
-  std::chrono::milliseconds drain_timeout{10000};
 };
 
 class Server : public admin::ControlPlane {
