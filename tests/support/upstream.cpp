@@ -63,6 +63,8 @@ std::string Upstream::stats_json() const {
 
 std::uint64_t Upstream::total_requests() const { return json_count(stats_json(), "requests"); }
 
+std::uint64_t Upstream::connections_accepted() const { return json_count(stats_json(), "connections"); }
+
 std::uint64_t Upstream::hits(std::string_view path) const { return json_count(stats_json(), std::string(path)); }
 
 }  // namespace cutover::test

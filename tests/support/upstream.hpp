@@ -25,6 +25,7 @@ struct Upstream {
   // GET /__stats: the raw JSON, the total, and the count for one path (0 if never hit).
   std::string stats_json() const;
   std::uint64_t total_requests() const;
+  std::uint64_t connections_accepted() const;
   std::uint64_t hits(std::string_view path) const;
 
   std::string name;

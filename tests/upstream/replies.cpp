@@ -192,9 +192,15 @@ void Stats::record(std::string_view path) {
   }
 }
 
+void Stats::record_connection() {
+  const std::lock_guard lock(mutex_);
+  ++connections_;
+}
+
 std::string Stats::to_json() const {
   const std::lock_guard lock(mutex_);
-  std::string body = "{\"requests\": " + std::to_string(total_) + ", \"by_path\": {";
+  std::string body = "{\"requests\": " + std::to_string(total_) + ", \"connections\": " +
+                     std::to_string(connections_) + ", \"by_path\": {";
   bool first = true;
   for (const auto& [path, count] : by_path_) {
     if (!first) body += ", ";

@@ -25,6 +25,9 @@ using StringResponse = http::response<http::string_body>;
 class Stats {
  public:
   void record(std::string_view path);
+  // A connection served its first request other than /__stats (so polling the stats does not
+  // count): tests check that the gateway reuses pooled connections.
+  void record_connection();
   std::string to_json() const;
 
  private:
@@ -34,6 +37,7 @@ class Stats {
 
   mutable std::mutex mutex_;
   std::uint64_t total_ = 0;
+  std::uint64_t connections_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> by_path_;
 };
 

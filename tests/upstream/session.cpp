@@ -90,7 +90,11 @@ class Session {
   asio::awaitable<bool> serve(Parser& parser) {
     const auto& req = parser.get();
     const RequestHead head = make_head(req, raw_head_);
-    if (head.path != "/__stats") state_.stats.record(head.path);
+    if (head.path != "/__stats") {
+      state_.stats.record(head.path);
+      if (!counted_) state_.stats.record_connection();
+      counted_ = true;
+    }
     const bool keep_alive = req.keep_alive();
     const bool head_only = req.method() == http::verb::head;
 
@@ -255,6 +259,7 @@ class Session {
   ServerState& state_;
   beast::flat_buffer buffer_;
   std::string raw_head_;
+  bool counted_ = false;  // this connection is in Stats::connections
   std::vector<char> chunk_ = std::vector<char>(kPatternPiece);
 };
 
