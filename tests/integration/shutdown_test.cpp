@@ -126,6 +126,21 @@ TEST_F(Shutdown, SecondSignalExitsAtOnce) {
   pending.get();  // whatever it got; it must only not hang
 }
 
+TEST_F(Shutdown, SigtermUnderLoadAnswersEveryRequestThatReachedTheBackend) {
+  // Eight keep-alive clients, each with a request in flight most of the time. After the signal,
+  // new connections are refused (clients would go to another replica), but every request that
+  // reached the backend must have had its response delivered: nothing in flight is lost.
+  BackgroundLoad load(gateway_->port(), "/delay?ms=60", 8);
+  ASSERT_TRUE(load.wait_for_progress(40, 5s)) << load.failures();
+  ASSERT_TRUE(process().send_signal(SIGTERM));
+  EXPECT_EQ(process().wait_exit(10s), 0) << process().output();
+  load.stop();
+  EXPECT_GT(load.ok(), 40u);
+  EXPECT_EQ(app_->hits("/delay"), load.ok())
+      << "requests reached the backend but their answers never reached the client; failures:\n"
+      << load.failures().substr(0, 1000);
+}
+
 TEST(ShutdownTimeout, DrainTimeoutBoundsTheWaitForSlowRequests) {
   auto app = Upstream::start("app", 2);
   auto gateway = Gateway::launch(yaml_prologue() + "drain_timeout: 300ms\n"
