@@ -234,6 +234,7 @@ int Server::run() {
     } catch (const boost::system::system_error& e) {
       spdlog::error("cannot listen for the admin API on {}: {} (set admin.listen, or admin.listen: off)",
                     config.admin.listen.to_string(), e.code().message());
+      admin_.reset();  // before `control`, which its acceptor lives on
       return 1;
     }
   }
@@ -283,7 +284,8 @@ int Server::run() {
   control.run();
 
   watch_.reset();  // before the io_context it runs on goes away
-  if (admin_) admin_->close();
+  // Its acceptor lives on `control`, which ends with this function (TSan caught ~Server doing it).
+  admin_.reset();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
   access_log_->flush();

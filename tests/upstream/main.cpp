@@ -132,8 +132,9 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < contexts.size(); ++i) {
     asio::co_spawn(*contexts[i], accept_loop(*acceptors[i], state), asio::detached);
   }
-  asio::signal_set signals(*contexts[0], SIGINT, SIGTERM);
-  signals.async_wait([&contexts](const boost::system::error_code&, int) {
+  // Held by pointer so it can go before the io_context it was made on (TSan caught the reverse).
+  auto signals = std::make_unique<asio::signal_set>(*contexts[0], SIGINT, SIGTERM);
+  signals->async_wait([&contexts](const boost::system::error_code&, int) {
     for (auto& context : contexts) context->stop();
   });
   std::cout << "test_upstream " << options->name << " listening on " << endpoint.address().to_string() << ":"
@@ -145,7 +146,9 @@ int main(int argc, char** argv) {
   }
   contexts[0]->run();
   for (auto& thread : threads) thread.join();
-  // Sessions still open die with their io_context; acceptors go first since they borrow one.
+  // Sessions still open die with their io_context; the signal set and acceptors go first since
+  // they borrow one.
+  signals.reset();
   acceptors.clear();
   contexts.clear();
   return 0;
