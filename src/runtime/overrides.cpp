@@ -56,6 +56,34 @@ std::string changed_text(const RouteOverride& override_, const config::RouteConf
          "', now '" + split_text(route) + "')";
 }
 
+// The file now says what the override says (an operator folded it into the YAML): the override
+// is harmless but should go, so the next YAML edit is not silently ignored.
+bool file_matches(const config::RouteConfig& route, const RouteOverride& override_) {
+  for (const auto& target : route.split) {
+    config::BasisPoints wanted = 0;
+    if (override_.kind == RouteOverride::Kind::split) {
+      for (const auto& [name, share] : override_.split) {
+        if (name == target.backend) wanted = share;
+      }
+    }
+    if (target.share != wanted) return false;
+  }
+  if (override_.kind == RouteOverride::Kind::split) {
+    for (const auto& [name, share] : override_.split) {
+      if (share == 0) continue;
+      bool listed = false;
+      for (const auto& target : route.split) listed = listed || target.backend == name;
+      if (!listed) return false;
+    }
+  }
+  return true;
+}
+
+std::string matches_text(const RouteOverride& override_, const config::RouteConfig& route) {
+  return "the file's split changed since the override was set (was '" + override_.file_split +
+         "', now '" + split_text(route) + "') and now says the same as the override: nothing moves when it goes";
+}
+
 OverrideFit fit_rollback(const config::Config& config, const config::RouteConfig& route,
                          const RouteOverride& override_) {
   const std::string& target = override_.rollback_to;
@@ -78,8 +106,10 @@ OverrideFit fit_rollback(const config::Config& config, const config::RouteConfig
                                    : "the file's rollback_to is now '" + route.rollback_to + "'") +
             holds};
   }
-  if (override_.file_split != split_text(route))
+  if (override_.file_split != split_text(route)) {
+    if (file_matches(route, override_)) return {true, true, matches_text(override_, route)};
     return {true, true, changed_text(override_, route) + holds};
+  }
   return {true, false, {}};
 }
 
@@ -111,6 +141,7 @@ OverrideFit fit_split(const config::Config& config, const config::RouteConfig& r
                 "file; the override still applies"};
   }
   if (override_.file_split != split_text(route)) {
+    if (file_matches(route, override_)) return {true, true, matches_text(override_, route)};
     return {true, true, changed_text(override_, route) + "; the override still applies"};
   }
   return {true, false, {}};

@@ -125,6 +125,24 @@ TEST(FitOverride, FileShareChangedKeepsTheOverrideAndSaysSo) {
   EXPECT_EQ(routing::pick(effective_plan(edited, route, &override_), 4999), kNotes);
 }
 
+TEST(FitOverride, AnOverrideFoldedIntoTheFileSaysNothingMovesWhenItGoes) {
+  const auto override_ = split_override(standard_config(), "notes", {{"notes-svc", 4000}});
+  const auto folded = standard_config(4000);
+  const auto fit = fit_override(folded, route_of(folded, "notes"), override_);
+  EXPECT_TRUE(fit.applied);
+  EXPECT_TRUE(fit.stale);
+  EXPECT_EQ(fit.reason,
+            "the file's split changed since the override was set (was 'notes-svc 25%, rest "
+            "legacy', now 'notes-svc 40%, rest legacy') and now says the same as the override: "
+            "nothing moves when it goes (DELETE /admin/routes/notes/override to follow the file)");
+
+  // A rollback folded in: the file gives the split target 0%.
+  const auto rollback = make_rollback_override(route_of(standard_config(), "notes"), "bob", "", 1);
+  const auto zero = standard_config(0);
+  EXPECT_NE(fit_override(zero, route_of(zero, "notes"), rollback).reason.find("nothing moves when it goes"),
+            std::string::npos);
+}
+
 TEST(FitOverride, RollbackHoldsWhenTheFileMovesRollbackTo) {
   const auto rollback = make_rollback_override(route_of(standard_config(), "notes"), "bob", "", 1);
   auto edited = standard_config();
