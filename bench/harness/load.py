@@ -1,0 +1,85 @@
+"""Load generators, pinned to the client CPU: wrk (closed loop) and bench's openloop (fixed rate)."""
+import json
+import os
+import subprocess
+
+from .proxies import CLIENT_CPU
+
+
+class LoadError(RuntimeError):
+    pass
+
+
+def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s=10, window=None):
+    """wrk -t1 for `seconds` (whole seconds); returns requests, rps, bytes, errors and latency in ms.
+    window (measure.Window) is opened just before wrk starts and closed when it exits."""
+    script = os.path.join(env.bench_dir, "wrk", "pool.lua" if pool_file else "report.lua")
+    cmd = ["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+           f"--timeout={timeout_s}s", "-s", script, f"http://127.0.0.1:{port}{path}"]
+    if pool_file:
+        cmd += ["--", pool_file]
+    if window:
+        window.open()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    if window:
+        window.close()
+    line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)
+    if out.returncode != 0 or line is None:
+        raise LoadError(f"wrk failed ({out.returncode}): {out.stdout[-2000:]}{out.stderr[-2000:]}")
+    r = json.loads(line[len("WRKJSON "):])
+    duration = r["duration_us"] / 1e6
+    errors = sum(r["errors"].values())
+    return {
+        "requests": r["requests"],
+        "duration_s": duration,
+        "rps": r["requests"] / duration,
+        "bytes": r["bytes"],
+        "mib_per_s": r["bytes"] / duration / 2**20,
+        "errors": errors,
+        "error_detail": r["errors"],
+        "p50_ms": r["p50_us"] / 1e3,
+        "p90_ms": r["p90_us"] / 1e3,
+        "p99_ms": r["p99_us"] / 1e3,
+        "p999_ms": r["p999_us"] / 1e3,
+        "max_ms": r["max_us"] / 1e3,
+    }
+
+
+def run_openloop(env, port, rate, connections, seconds, path="/", warmup=0, window=None, headers=()):
+    """bench/loadgen openloop. rate > 0: requests due at a fixed rate, latency from the due time (no
+    coordinated omission); rate 0: closed loop. Connections are opened before the clock starts and
+    window (measure.Window) follows openloop's recorded window exactly (after `warmup` seconds)."""
+    cmd = ["taskset", "-c", str(CLIENT_CPU), env.openloop, "--target", f"127.0.0.1:{port}", "--path", path,
+           "--rate", str(rate), "--connections", str(connections), "--duration", str(seconds),
+           "--warmup", str(warmup)]
+    for h in headers:
+        cmd += ["--header", h]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last = ""
+    for line in proc.stdout:
+        line = line.strip()
+        if line == "WINDOW_START" and window:
+            window.open()
+        elif line == "WINDOW_END" and window:
+            window.close()
+        elif line:
+            last = line
+    err = proc.stderr.read()
+    proc.wait(timeout=60)
+    try:
+        r = json.loads(last)
+    except json.JSONDecodeError:
+        raise LoadError(f"openloop failed ({proc.returncode}): {last[-2000:]}{err[-2000:]}") from None
+    return {
+        "requests": r["window_completed"],
+        "sent": r["sent"],
+        "duration_s": r["duration_s"],
+        "rps": r["achieved_rps"],
+        "target_rps": r["target_rate"],
+        "errors": r["errors"] + r["non2xx"],
+        "p50_ms": r["p50_ms"],
+        "p90_ms": r["p90_ms"],
+        "p99_ms": r["p99_ms"],
+        "p999_ms": r["p999_ms"],
+        "max_ms": r["max_ms"],
+    }

@@ -1,0 +1,197 @@
+"""The four scenarios of the benchmark. Each interleaves its variants (A B C A B C ...), starts every
+proxy fresh for every measurement, and returns per-variant medians plus the raw samples."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+
+from .load import run_openloop, run_wrk
+from .measure import measure, median_of
+from .proxies import PEERS, route_paths
+
+HEADLINE_CONNECTIONS = 64
+CONNECTION_RAMP = 4  # seconds of load on all connections before the window (scenario 4b)
+IDLE_PERIOD = 2.0  # seconds between two requests of one "idle" keep-alive connection (scenario 4b)
+JWT_USERS = 1000
+JWT_SECRET = hashlib.sha256(b"cutover-bench").hexdigest()
+FEATURE_VARIANTS = {  # name -> cutover features
+    "plain": (),
+    "jwt": ("jwt",),
+    "split": ("split",),
+    "log": ("log",),
+    "all": ("jwt", "split", "log"),
+}
+
+
+class Settings:
+    def __init__(self, quick, duration=None, reps=None):
+        self.quick = quick
+        self.duration = duration or (2 if quick else 5)
+        self.warmup = 1
+        self.reps_headline = reps or (2 if quick else 5)
+        self.reps = reps or (1 if quick else 3)
+        self.reps_scale = reps or (1 if quick else 2)  # 4b and 4c: long runs, effects far above noise
+        self.rates = [5000, 20000]
+        self.route_points = [1, 10000] if quick else [1, 1000, 10000]
+        self.connection_points = [64, 1000] if quick else [64, 1000, 5000]
+        self.body_sizes = [1024, 2**20] if quick else [1024, 2**20, 10 * 2**20]
+        self.feature_variants = ["plain", "all"] if quick else list(FEATURE_VARIANTS)
+
+
+def interleave(reps, variants, run_one, log):
+    """for rep: for variant: run_one(variant) -> {variant: [samples]}"""
+    samples = {v: [] for v in variants}
+    for rep in range(reps):
+        for v in variants:
+            t0 = time.monotonic()
+            s = run_one(v)
+            samples[v].append(s)
+            log(f"  rep {rep + 1}/{reps} {label(v):<28} {s['req_per_cpu_s']:>9.0f} req/CPU-s {s['rps']:>9.0f} req/s "
+                f"cpu {s['cpu_util']:.2f} (other {s.get('core_other', 0):.2f})  p99 {s['p99_ms']:.2f} ms  err {s['errors']}  ({time.monotonic() - t0:.1f}s)")
+    return samples
+
+
+def label(v):
+    return " ".join(str(x) for x in v) if isinstance(v, tuple) else str(v)
+
+
+def summarize(samples):
+    return {
+        "medians": {label(v): median_of(s) for v, s in samples.items()},
+        "samples": {label(v): s for v, s in samples.items()},
+    }
+
+
+def write_pool(env, name, lines):
+    path = os.path.join(env.run_dir, name)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def headline(env, st, log):
+    """1: small GET, 64 keep-alive connections, every proxy."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+
+    def one(proxy):
+        return measure(env, proxy, lambda w: run_wrk(env, port, c, st.duration, window=w),
+                       warmup=lambda: run_wrk(env, port, c, st.warmup))
+
+    return summarize(interleave(st.reps_headline, ["cutover"] + PEERS, one, log))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_token(claims, secret):
+    """A compact HS256 JWT (RFC 7519), made with the standard library only."""
+    head = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    body = b64url(json.dumps(claims, separators=(",", ":")).encode())
+    mac = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64url(mac)}"
+
+
+def write_jwt_secret(env):
+    with open(env.jwt_secret_file, "w") as f:
+        f.write(JWT_SECRET + "\n")
+
+
+def jwt_pool(env):
+    """JWT_USERS users, each with an HS256 token and a sticky cookie; every variant sends the same requests."""
+    write_jwt_secret(env)
+    secret = JWT_SECRET
+    exp = int(time.time()) + 86400
+    lines = []
+    for i in range(JWT_USERS):
+        token = hs256_token({"sub": f"user-{i}", "exp": exp}, secret)
+        cookie = hashlib.md5(f"user-{i}".encode()).hexdigest()
+        lines.append(f"/api/items/{i}\tAuthorization: Bearer {token}\tCookie: cutover_uid={cookie}")
+    return write_pool(env, "pool-users.txt", lines)
+
+
+def features(env, st, log):
+    """2: the headline load with cutover's features on: JWT identity, a 25% sticky split, access log to a file."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+    pool = jwt_pool(env)
+
+    def one(variant):
+        return measure(env, "cutover", lambda w: run_wrk(env, port, c, st.duration, pool_file=pool, window=w),
+                       warmup=lambda: run_wrk(env, port, c, st.warmup, pool_file=pool),
+                       features=FEATURE_VARIANTS[variant], tag=variant)
+
+    return summarize(interleave(st.reps, st.feature_variants, one, log))
+
+
+def fixed_load(env, st, log):
+    """3: latency at fixed offered loads below saturation (open loop, latency from the due time)."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+    variants = [(rate, p) for rate in st.rates for p in ["cutover"] + PEERS]
+
+    def one(variant):
+        rate, proxy = variant
+        return measure(env, proxy, lambda w: run_openloop(env, port, rate, c, st.duration, warmup=st.warmup, window=w))
+
+    return summarize(interleave(st.reps, variants, one, log))
+
+
+def scale_routes(env, st, log):
+    """4a: cutover with 1 .. 10,000 routes; requests spread over the table (same paths at 1 and 10,000)."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+    pools = {n: write_pool(env, f"pool-routes-{n}.txt", route_paths(n)) for n in st.route_points}
+
+    def one(n):
+        return measure(env, "cutover", lambda w: run_wrk(env, port, c, st.duration, pool_file=pools[n], window=w),
+                       warmup=lambda: run_wrk(env, port, c, st.warmup, pool_file=pools[n]), routes=n, tag=f"routes{n}")
+
+    return summarize(interleave(st.reps, st.route_points, one, log))
+
+
+def scale_connections(env, st, log):
+    """4b: 64 .. 5,000 keep-alive connections, closed loop (openloop --rate 0). Idle RSS is taken after a
+    one-connection warm-up; then all connections are opened and driven for CONNECTION_RAMP seconds
+    before the measured window, so connection set-up is not in req/CPU-s. RSS per connection =
+    (highest VmRSS in the window - idle) / connections. Upstream pools are sized to the client count,
+    so each client connection may hold one upstream connection too.
+    The "idle" variants hold the top count of keep-alive connections that each send one request every
+    IDLE_PERIOD seconds: the memory of a mostly idle connection rather than of a busy one."""
+    port = env.proxy_port
+    top = st.connection_points[-1]
+    variants = [("cutover", n) for n in st.connection_points] + [(p, top) for p in PEERS]
+    variants += [(p, top, "idle") for p in ["cutover"] + PEERS]
+
+    def one(variant):
+        proxy, n = variant[:2]
+        rate = n / IDLE_PERIOD if len(variant) > 2 else 0
+        s = measure(env, proxy, lambda w: run_openloop(env, port, rate, n, st.duration, warmup=CONNECTION_RAMP, window=w),
+                    warmup=lambda: run_wrk(env, port, 1, st.warmup), pool=max(64, n))
+        s["rss_per_conn_kib"] = (s["rss_max_kib"] - s["rss_idle_kib"]) / n
+        return s
+
+    return summarize(interleave(st.reps_scale, variants, one, log))
+
+
+def scale_bodies(env, st, log):
+    """4c: response bodies of 1 KiB .. 10 MiB through every proxy, 64 connections: throughput and peak RSS."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+    for size in st.body_sizes:
+        env.make_body_file(size)
+    variants = [(size, p) for size in st.body_sizes for p in ["cutover"] + PEERS]
+
+    def one(variant):
+        size, proxy = variant
+        path = env.path_for_body(size)
+        return measure(env, proxy, lambda w: run_wrk(env, port, c, st.duration, path=path, timeout_s=30, window=w),
+                       warmup=lambda: run_wrk(env, port, c, st.warmup, path=path, timeout_s=30))
+
+    return summarize(interleave(st.reps_scale, variants, one, log))
+
+
+SCENARIOS = {
+    1: [("headline", headline)],
+    2: [("features", features)],
+    3: [("fixed_load", fixed_load)],
+    4: [("routes", scale_routes), ("connections", scale_connections), ("bodies", scale_bodies)],
+}
