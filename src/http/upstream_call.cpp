@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cutover/http/headers.hpp"
+#include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
 #include "http/relay.hpp"
 
@@ -75,9 +76,9 @@ class Call {
   }
 
   asio::awaitable<UpstreamOutcome> run() {
-    response_buffer_ = std::make_unique<char[]>(kRelayBufferSize);
+    response_buffer_ = call_.worker.relay_buffers().take();
     if (call_.parser.is_done()) co_return co_await run_without_body();
-    request_buffer_ = std::make_unique<char[]>(kRelayBufferSize);
+    request_buffer_ = call_.worker.relay_buffers().take();
     co_return co_await run_with_body();
   }
 
@@ -97,8 +98,8 @@ class Call {
   const config::LimitsConfig& limits_;
   Counters& counters_;
   UpstreamOutcome outcome_;
-  std::unique_ptr<char[]> request_buffer_;
-  std::unique_ptr<char[]> response_buffer_;
+  RelayBufferPool::Lease request_buffer_;
+  RelayBufferPool::Lease response_buffer_;
   std::unique_ptr<upstream::Connection> connection_;
   std::optional<ResponseParser> response_;
   bool upstream_reusable_ = false;

@@ -10,6 +10,7 @@
 
 #include "cutover/http/session.hpp"
 #include "http/client_connection.hpp"
+#include "http/relay_buffers.hpp"
 
 namespace cutover::http {
 
@@ -49,6 +50,7 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       pool_(io_->get_executor()),
       tokens_(10000),
       random_(seed_for(index)),
+      relay_buffers_(std::make_unique<RelayBufferPool>()),
       metrics_(store.current()->metrics_layout) {
   snapshot();
 }

@@ -25,6 +25,7 @@
 namespace cutover::http {
 
 struct ClientConnection;
+class RelayBufferPool;
 
 // Fast non-cryptographic randomness for request ids, sticky cookie ids and `sticky: none` rolls.
 class Random {
@@ -57,6 +58,7 @@ class Worker {
   // Shared so a lookup in flight survives a reload that replaces the cache.
   std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
   Random& random() { return random_; }
+  RelayBufferPool& relay_buffers() { return *relay_buffers_; }
   Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
   // Per (route, backend) requests, latency and 60 s windows; this worker is the only writer.
@@ -94,6 +96,7 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_;
   Random random_;
   Counters counters_;
+  std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys
   metrics::WorkerMetrics metrics_;
   std::vector<std::size_t> round_robin_;
   std::atomic<bool> draining_{false};
