@@ -129,28 +129,12 @@ std::string Server::metrics() const {
   // Per-worker cells and counters summed at scrape time: writers never share a cache line.
   std::vector<const metrics::WorkerMetrics*> cells;
   metrics::GatewayCounters gateway;
-  std::uint64_t proxied = 0;
   for (const auto& worker : workers_) {
     cells.push_back(&worker->metrics());
-    const auto& c = worker->counters();
-    auto get = [](const Counters::Counter& counter) { return counter.load(std::memory_order_relaxed); };
-    gateway.connections_accepted += get(c.connections_accepted);
-    gateway.requests += get(c.requests);
-    gateway.bad_request += get(c.bad_request);
-    gateway.header_too_large += get(c.header_too_large);
-    gateway.body_too_large += get(c.body_too_large);
-    gateway.client_timeout += get(c.client_timeout);
-    gateway.no_route += get(c.no_route);
-    gateway.unauthorized += get(c.unauthorized);
-    gateway.auth_unavailable += get(c.auth_unavailable);
-    gateway.client_aborts += get(c.client_aborts);
-    gateway.upstream_connect_failures += get(c.upstream_connect_failures);
-    gateway.upstream_timeouts += get(c.upstream_timeouts);
-    gateway.upstream_errors += get(c.upstream_errors);
-    gateway.upstream_retries += get(c.upstream_retries);
-    proxied += get(c.proxied);
-    gateway.connections_active += worker->active_sessions();
-    gateway.connections_idle += worker->idle_sessions();
+    auto counted = worker->counters().snapshot();
+    counted.connections_active = worker->active_sessions();
+    counted.connections_idle = worker->idle_sessions();
+    gateway.merge(counted);
   }
   // Idle connections are open too; "active" means a request in flight.
   gateway.connections_active -= std::min(gateway.connections_active, gateway.connections_idle);
@@ -160,8 +144,6 @@ std::string Server::metrics() const {
   gateway.last_reload_ok = last_reload_.ok ? 1 : 0;
   gateway.active_overrides = snapshot->applied_overrides;
   auto samples = metrics::gateway_samples(gateway);
-  samples.push_back({"cutover_requests_proxied_total", "Requests answered by a backend.", metrics::MetricType::kCounter,
-                     {}, static_cast<double>(proxied)});
   samples.push_back({"cutover_config_generation", "Snapshots published since start (reloads and admin overrides).",
                      metrics::MetricType::kGauge, {}, static_cast<double>(snapshot->generation)});
   samples.push_back({"cutover_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.",

@@ -189,6 +189,8 @@ std::vector<Sample> gateway_samples(const GatewayCounters& g) {
   out.push_back(counter("cutover_requests_received_total",
                         "Requests read from clients, including those answered by the gateway.",
                         g.requests));
+  out.push_back(counter("cutover_requests_proxied_total", "Requests answered by a backend.",
+                        g.requests_proxied));
   const std::pair<std::string_view, std::uint64_t> local[] = {
       {"bad_request", g.bad_request},     {"header_too_large", g.header_too_large},
       {"body_too_large", g.body_too_large}, {"client_timeout", g.client_timeout},

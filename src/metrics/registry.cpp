@@ -59,6 +59,7 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   connections_active += o.connections_active;
   connections_idle += o.connections_idle;
   requests += o.requests;
+  requests_proxied += o.requests_proxied;
   bad_request += o.bad_request;
   header_too_large += o.header_too_large;
   body_too_large += o.body_too_large;

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "cutover/metrics/registry.hpp"
+
 namespace cutover::http {
 
 struct Counters {
@@ -28,25 +30,28 @@ struct Counters {
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
-  // Every counter with its metric name and help text, for exposition. Keep in step with the
-  // members above: a counter missing here is invisible to operators.
-  template <class Fn>
-  void for_each(Fn&& fn) const {
-    fn("connections_accepted", "Client connections accepted", connections_accepted);
-    fn("requests", "Requests read from clients", requests);
-    fn("proxied", "Requests answered by a backend", proxied);
-    fn("bad_request", "400: malformed requests (including smuggling shapes)", bad_request);
-    fn("header_too_large", "431: request header over limits.max_header_bytes", header_too_large);
-    fn("body_too_large", "413: request body over limits.max_body_bytes", body_too_large);
-    fn("client_timeout", "408 or idle close: a client stalled past its timeout", client_timeout);
-    fn("no_route", "404: no route matched", no_route);
-    fn("unauthorized", "401: the route requires a user", unauthorized);
-    fn("auth_unavailable", "502: the auth subrequest failed", auth_unavailable);
-    fn("upstream_connect_failures", "Failed connects to backend endpoints", upstream_connect_failures);
-    fn("upstream_timeouts", "504: a backend did not answer in time", upstream_timeouts);
-    fn("upstream_errors", "502: a backend closed or broke the exchange", upstream_errors);
-    fn("upstream_retries", "Safe retries on reused pooled connections", upstream_retries);
-    fn("client_aborts", "Clients that went away mid-exchange", client_aborts);
+  // This worker's counters as plain numbers, summed over workers at scrape time. Names and help
+  // texts for /metrics live with GatewayCounters (src/metrics/prometheus.cpp). Keep in step with
+  // the members above: a counter missing here is invisible to operators.
+  metrics::GatewayCounters snapshot() const {
+    auto get = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
+    metrics::GatewayCounters out;
+    out.connections_accepted = get(connections_accepted);
+    out.requests = get(requests);
+    out.requests_proxied = get(proxied);
+    out.bad_request = get(bad_request);
+    out.header_too_large = get(header_too_large);
+    out.body_too_large = get(body_too_large);
+    out.client_timeout = get(client_timeout);
+    out.no_route = get(no_route);
+    out.unauthorized = get(unauthorized);
+    out.auth_unavailable = get(auth_unavailable);
+    out.client_aborts = get(client_aborts);
+    out.upstream_connect_failures = get(upstream_connect_failures);
+    out.upstream_timeouts = get(upstream_timeouts);
+    out.upstream_errors = get(upstream_errors);
+    out.upstream_retries = get(upstream_retries);
+    return out;
   }
 };
 

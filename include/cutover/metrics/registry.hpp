@@ -60,6 +60,7 @@ struct GatewayCounters {
   std::uint64_t connections_active = 0;  // gauge
   std::uint64_t connections_idle = 0;    // gauge: keep-alive connections waiting for a request
   std::uint64_t requests = 0;
+  std::uint64_t requests_proxied = 0;  // answered by a backend
   // Local replies, one per early exit (STYLE.md habit 6).
   std::uint64_t bad_request = 0;
   std::uint64_t header_too_large = 0;

@@ -240,16 +240,19 @@ TEST(Scrape, WorkersOnDifferentLayoutsMergeIntoTheNewer) {
 TEST(GatewayCounters, MergeSumsPerWorkerFieldsOnly) {
   GatewayCounters a;
   a.requests = 10;
+  a.requests_proxied = 9;
   a.upstream_retries = 1;
   a.reloads = 3;
   a.active_overrides = 2;
   GatewayCounters b;
   b.requests = 5;
+  b.requests_proxied = 4;
   b.upstream_retries = 2;
   b.reloads = 3;
   b.active_overrides = 2;
   a.merge(b);
   EXPECT_EQ(a.requests, 15u);
+  EXPECT_EQ(a.requests_proxied, 13u);
   EXPECT_EQ(a.upstream_retries, 3u);
   EXPECT_EQ(a.reloads, 3u);
   EXPECT_EQ(a.active_overrides, 2u);
