@@ -1,9 +1,6 @@
 #include "http/exchange.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <optional>
 
@@ -14,6 +11,7 @@
 #include "cutover/routing/path.hpp"
 #include "http/identity_step.hpp"
 #include "http/upstream_call.hpp"
+#include "http/wire.hpp"
 
 namespace cutover::http {
 namespace {
@@ -34,6 +32,20 @@ bool header_safe(std::string_view value) {
     if (u < 0x20 || u == 0x7F) return false;
   }
   return true;
+}
+
+// A reply the gateway wrote itself; false when the client could not take it.
+asio::awaitable<bool> write_local_reply(Worker& worker, ClientConnection& client,
+                                        const bhttp::response<bhttp::string_body>& response,
+                                        std::chrono::milliseconds timeout) {
+  client.head.clear();
+  append_head(client.head, response.base());
+  Outgoing out;
+  out.add(client.head);
+  out.add(response.body());
+  auto ec = write_now(client.socket, out);
+  if (!ec && !out.empty()) ec = co_await write_rest(worker.watchdog(), client.socket, out, timeout);
+  co_return !ec;
 }
 
 std::string sticky_cookie_header(std::string_view name, std::string_view id) {
@@ -214,9 +226,8 @@ asio::awaitable<bool> Exchange::send_reply() {
   bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && reply_->status != 400 &&
                     reply_->status != 408 && reply_->status != 413;
   auto response = make_local_reply(*reply_, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
-  client_.stream.expires_after(snapshot_->config.limits.body_timeout);
-  auto [ec, n] = co_await bhttp::async_write(client_.stream, response, asio::as_tuple(asio::use_awaitable));
-  co_return keep_alive && !ec;
+  bool written = co_await write_local_reply(worker_, client_, response, snapshot_->config.limits.body_timeout);
+  co_return keep_alive && written;
 }
 
 void Exchange::log() {
@@ -250,8 +261,7 @@ asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, Req
 asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, const LocalReply& reply) {
   std::string request_id = worker.random().hex128();
   auto response = make_local_reply(reply, request_id, 11, false);
-  client.stream.expires_after(std::chrono::seconds(5));
-  co_await bhttp::async_write(client.stream, response, asio::as_tuple(asio::use_awaitable));
+  co_await write_local_reply(worker, client, response, std::chrono::seconds(5));
   if (worker.access_log().enabled()) {
     log::AccessRecord record;
     record.time_unix_ms = unix_ms();

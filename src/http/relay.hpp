@@ -1,20 +1,19 @@
 #pragma once
-// Streams a message from one stream to another through a fixed buffer, never holding a whole
-// body (Beast's buffer_body relay pattern, with per-read inactivity timeouts). Chunked bodies are
-// decoded by the parser and re-chunked by the serializer.
+// Streams a message from one socket to another through a fixed buffer, never holding a whole
+// body. The head is serialised once into a flat string (wire.hpp); chunked bodies are decoded by
+// the parser and re-chunked here. Each read and each write that has to wait has its own deadline.
 #include <chrono>
 #include <cstdint>
+#include <string>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
-#include <tuple>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
 
-#include "http/deadline_read.hpp"
+#include "http/parse_io.hpp"
+#include "http/wire.hpp"
 
 namespace cutover::http {
 
@@ -22,96 +21,97 @@ enum class RelaySide { none, input, output };
 
 struct RelayResult {
   boost::system::error_code ec;
-  RelaySide failed = RelaySide::none;  // which stream failed, when ec is set
+  RelaySide failed = RelaySide::none;  // which socket failed, when ec is set
   std::uint64_t body_bytes = 0;
   bool header_written = false;         // output already received the message header
 };
 
 inline constexpr std::size_t kRelayBufferSize = 64 * 1024;
 
-// Writes the parser's message (header as already rewritten) to `output` and relays its body
-// (only the header when `header_only`). `input_is_client`: input stalls end with a timeout error
-// while the client's socket stays open (see deadline_read.hpp).
-// `pause_output_timer`: while waiting for input, the output's timer is stopped, so a slow sender
-// on the input side is never blamed on the output (used for uploads while the response is read
-// concurrently on the same upstream stream, whose timer both directions share).
+struct RelayTimeouts {
+  std::chrono::milliseconds read;   // silence allowed from the input, per read
+  std::chrono::milliseconds write;  // per write that has to wait for the output
+};
+
+// Writes the parser's message (its header as already rewritten) to `output` and relays its body,
+// or only the header when `header_only`. `head` is scratch space for the serialised head whose
+// capacity the caller keeps across messages.
 template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
-    boost::beast::tcp_stream& input, boost::beast::flat_buffer& input_buffer,
+    Watchdog& watchdog, boost::asio::ip::tcp::socket& input, boost::beast::flat_buffer& input_buffer,
     boost::beast::http::parser<IsRequest, boost::beast::http::buffer_body>& parser,
-    boost::beast::tcp_stream& output, std::chrono::milliseconds read_timeout,
-    std::chrono::milliseconds write_timeout, char* buffer, bool pause_output_timer, bool header_only = false,
-    bool input_is_client = false) {
-  namespace asio = boost::asio;
-  namespace bhttp = boost::beast::http;
+    boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, std::string& head,
+    bool header_only = false) {
   RelayResult result;
-  auto& body = parser.get().body();
-  bhttp::serializer<IsRequest, bhttp::buffer_body> serializer{parser.get()};
+  auto& message = parser.get();
+  auto& body = message.body();
+  head.clear();
+  append_head(head, message.base());
+  Outgoing out;
 
-  if (header_only) {
-    // HEAD, 204 and 304 answers: the header may say chunked or name a length, but no body bytes
-    // (not even a terminating chunk) may follow, or the next response on the connection breaks.
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
-    output.expires_after(write_timeout);
-    auto [ec, n] = co_await bhttp::async_write_header(output, serializer, asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return RelayResult{ec, RelaySide::output, 0, false};
-    result.header_written = true;
-    co_return result;
-  }
-
-  // The header goes out at once unless body bytes are already buffered: then header and the first
-  // body bytes share one write. (A response whose body is slow to start still shows its header.)
-  if (!parser.is_done() && input_buffer.size() == 0) {
-    body.data = nullptr;
-    body.more = true;
-    output.expires_after(write_timeout);
-    if (auto [ec, n] = co_await bhttp::async_write_header(output, serializer, asio::as_tuple(asio::use_awaitable)); ec) {
-      co_return RelayResult{ec, RelaySide::output, 0, false};
-    }
-    result.header_written = true;
-  }
-
-  while (!serializer.is_done()) {
-    if (!parser.is_done()) {
-      body.data = buffer;
-      body.size = kRelayBufferSize;
-      if (pause_output_timer) output.expires_never();
-      boost::system::error_code ec;
-      if (input_is_client) {
-        // The client's socket must survive a stall so it can still be told 408.
-        ec = co_await parse_with_deadline(input, input_buffer, parser, read_timeout, ParseGoal::progress);
-      } else {
-        input.expires_after(read_timeout);
-        std::tie(ec, std::ignore) = co_await bhttp::async_read_some(input, input_buffer, parser, asio::as_tuple(asio::use_awaitable));
-      }
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (ec) {
-        result.ec = ec;
-        result.failed = RelaySide::input;
-        co_return result;
-      }
-      std::size_t got = kRelayBufferSize - body.size;
-      if (got == 0 && !parser.is_done()) continue;  // only framing was read (a chunk header)
-      body.data = got == 0 ? nullptr : buffer;
-      body.size = got;
-      body.more = !parser.is_done();
-      result.body_bytes += got;
-    } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
-    }
-    output.expires_after(write_timeout);
-    auto [ec, n] = co_await bhttp::async_write(output, serializer, asio::as_tuple(asio::use_awaitable));
-    if (ec == bhttp::error::need_buffer) ec = {};
+  // HEAD, 204 and 304 answers: the header may say chunked or name a length, but no body bytes
+  // (not even a last chunk) may follow, or the next response on the connection breaks.
+  // Otherwise the header goes out at once unless body bytes are already buffered: then header
+  // and the first body bytes share one write. (A body that is slow to start still shows its
+  // header.)
+  bool head_pending = true;
+  if (header_only || (!parser.is_done() && input_buffer.size() == 0)) {
+    out.add(head);
+    boost::system::error_code ec = write_now(output, out);
+    if (!ec && !out.empty()) ec = co_await write_rest(watchdog, output, out, timeouts.write);
     if (ec) {
       result.ec = ec;
       result.failed = RelaySide::output;
       co_return result;
     }
     result.header_written = true;
+    head_pending = false;
+    if (header_only) co_return result;
+  }
+
+  const bool chunked = message.chunked();
+  for (;;) {
+    std::size_t got = 0;
+    if (!parser.is_done()) {
+      body.data = buffer;
+      body.size = kRelayBufferSize;
+      boost::system::error_code ec;
+      while (!parse_buffered(parser, input_buffer, ParseGoal::progress, ec)) {
+        ec = co_await fill(watchdog, input, input_buffer, timeouts.read);
+        if (ec == boost::asio::error::eof) ec = parse_eof(parser);
+        if (ec || parser.is_done()) break;
+      }
+      if (ec) {
+        result.ec = ec;
+        result.failed = RelaySide::input;
+        co_return result;
+      }
+      got = kRelayBufferSize - body.size;
+      if (got == 0 && !parser.is_done()) continue;  // only framing was read (a chunk header)
+      result.body_bytes += got;
+    }
+    const bool last = parser.is_done();
+    if (head_pending) out.add(head);
+    ChunkSize size_line(got);
+    if (chunked && got > 0) out.add(size_line.text());
+    out.add(boost::asio::const_buffer(buffer, got));
+    if (chunked && got > 0) out.add(kChunkEnd);
+    if (chunked && last) out.add(kLastChunk);
+    if (!out.empty()) {
+      // The usual case, a socket with room, needs neither a wait nor a coroutine frame.
+      boost::system::error_code ec = write_now(output, out);
+      if (ec || !out.empty()) {
+        if (!ec) ec = co_await write_rest(watchdog, output, out, timeouts.write);
+        if (ec) {
+          result.ec = ec;
+          result.failed = RelaySide::output;
+          co_return result;
+        }
+      }
+      result.header_written = true;
+    }
+    head_pending = false;
+    if (last) break;
   }
   co_return result;
 }

@@ -1,15 +1,13 @@
 #include "cutover/http/session.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <optional>
 
 #include "cutover/http/worker.hpp"
-#include "http/deadline_read.hpp"
 #include "http/exchange.hpp"
+#include "http/parse_io.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 namespace {
@@ -36,11 +34,13 @@ struct SessionGuard {
 asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
+  socket.non_blocking(true, ignored);  // writes are tried at once (wire.hpp)
   auto peer = socket.remote_endpoint(ignored);
-  ClientConnection client{beast::tcp_stream(std::move(socket))};
+  ClientConnection client{std::move(socket)};
   client.peer_address = peer.address().to_string();
   SessionGuard guard(worker, client);
   auto& counters = worker.counters();
+  auto& watchdog = worker.watchdog();
 
   while (!worker.draining()) {
     const auto snapshot = worker.snapshot();
@@ -49,22 +49,28 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
       // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
       client.idle = true;
       worker.idle_changed(true);
-      client.stream.expires_after(client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
-      auto [ec, n] = co_await client.stream.async_read_some(client.buffer.prepare(4096), asio::as_tuple(asio::use_awaitable));
+      auto ec = co_await fill(watchdog, client.socket, client.buffer,
+                              client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
       client.idle = false;
       worker.idle_changed(false);
       if (ec) {
         if (ec == beast::error::timeout) Counters::bump(counters.client_timeout);
         break;
       }
-      client.buffer.commit(n);
     }
+    // The whole header must arrive within header_timeout of its first bytes.
+    const auto header_due = std::chrono::steady_clock::now() + limits.header_timeout;
     RequestParser parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
     // exchange applies limits.max_body_bytes itself (413 with a JSON body).
     parser.body_limit(boost::none);
-    auto ec = co_await parse_with_deadline(client.stream, client.buffer, parser, limits.header_timeout, ParseGoal::header);
+    boost::system::error_code ec;
+    while (!parse_buffered(parser, client.buffer, ParseGoal::header, ec)) {
+      ec = co_await fill(watchdog, client.socket, client.buffer, time_left(header_due));
+      if (ec == asio::error::eof) ec = parse_eof(parser);
+      if (ec) break;
+    }
     if (ec) {
       std::optional<LocalReply> reply;  // built outside co_await (GCC 12 double-destroys temporaries there)
       if (ec == bhttp::error::header_limit) {
@@ -85,8 +91,8 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;
   }
-  client.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  client.stream.close();
+  client.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  client.socket.close(ignored);
 }
 
 }  // namespace cutover::http

@@ -1,10 +1,6 @@
 #include "http/upstream_call.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
@@ -13,6 +9,7 @@
 #include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
 #include "http/relay.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 namespace {
@@ -71,7 +68,8 @@ class Call {
         target_(call.snapshot.backends[call.backend]),
         settings_(*target_.config),
         limits_(call.snapshot.config.limits),
-        counters_(call.worker.counters()) {
+        counters_(call.worker.counters()),
+        watchdog_(call.worker.watchdog()) {
     outcome_.backend = target_.name;
   }
 
@@ -97,6 +95,7 @@ class Call {
   const config::BackendConfig& settings_;
   const config::LimitsConfig& limits_;
   Counters& counters_;
+  Watchdog& watchdog_;
   UpstreamOutcome outcome_;
   RelayBufferPool::Lease request_buffer_;
   RelayBufferPool::Lease response_buffer_;
@@ -133,16 +132,20 @@ UpstreamOutcome Call::fail_header(const error_code& ec) {
 }
 
 asio::awaitable<error_code> Call::read_response_header() {
+  // The whole header, interim answers included, within the backend's timeout.
+  const auto due = Clock::now() + settings_.timeout;
+  auto& socket = connection_->stream.socket();
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
     response_.emplace();
     response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     response_->body_limit(boost::none);
     if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
-    connection_->stream.expires_after(settings_.timeout);
-    auto [read_ec, n] = co_await bhttp::async_read_header(connection_->stream, connection_->buffer, *response_,
-                                                          asio::as_tuple(asio::use_awaitable));
-    ec = read_ec;
+    while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
+      ec = co_await fill(watchdog_, socket, connection_->buffer, time_left(due));
+      if (ec == asio::error::eof) ec = parse_eof(*response_);
+      if (ec) break;
+    }
   } while (!ec && response_->get().result_int() / 100 == 1);
   co_return ec;
 }
@@ -153,9 +156,9 @@ asio::awaitable<UpstreamOutcome> Call::run_without_body() {
     if (!acquired.connection) co_return fail_connect(acquired);
     connection_ = std::move(acquired.connection);
     sent_at_ = Clock::now();
-    RelayResult sent = co_await relay_message<true>(call_.client.stream, call_.client.buffer, call_.parser,
-                                                    connection_->stream, limits_.body_timeout, settings_.timeout,
-                                                    request_buffer_.get(), false);
+    RelayResult sent = co_await relay_message<true>(watchdog_, call_.client.socket, call_.client.buffer, call_.parser,
+                                                    connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
+                                                    request_buffer_.get(), connection_->head);
     // A reused connection the backend had closed fails before any answer: safe to try once more.
     bool retryable = connection_->reused && attempt == 0;
     if (sent.ec) {
@@ -185,9 +188,10 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
   sent_at_ = Clock::now();
   if (call_.expect_continue) {
     // Sent before the response can be read, so the two never interleave on the client stream.
-    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    call_.client.stream.expires_after(limits_.body_timeout);
-    auto [ec, n] = co_await asio::async_write(call_.client.stream, asio::buffer(kContinue), asio::as_tuple(asio::use_awaitable));
+    Outgoing out;
+    out.add("HTTP/1.1 100 Continue\r\n\r\n");
+    error_code ec = write_now(call_.client.socket, out);
+    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
     if (ec) {
       Counters::bump(counters_.client_aborts);
       outcome_.error = "client_aborted";
@@ -201,11 +205,13 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
   bool sending = true;
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
-    sent = co_await relay_message<true>(call_.client.stream, call_.client.buffer, call_.parser, connection_->stream,
-                                        limits_.body_timeout, settings_.timeout, request_buffer_.get(), true, false, true);
+    sent = co_await relay_message<true>(watchdog_, call_.client.socket, call_.client.buffer, call_.parser,
+                                        connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
+                                        request_buffer_.get(), connection_->head);
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
-    if (sent.ec && sent.failed == RelaySide::input && receiving) connection_->stream.cancel();
+    error_code ignored;
+    if (sent.ec && sent.failed == RelaySide::input && receiving) connection_->stream.socket().cancel(ignored);
   };
   auto receive = [&]() -> asio::awaitable<void> {
     if (sent.ec && sent.failed == RelaySide::input) {
@@ -220,8 +226,9 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
     receiving = false;
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.
     if (sending) {
-      connection_->stream.cancel();
-      call_.client.stream.cancel();
+      error_code ignored;
+      connection_->stream.socket().cancel(ignored);
+      call_.client.socket.cancel(ignored);
     }
   };
   co_await (send() && receive());
@@ -272,9 +279,9 @@ asio::awaitable<RelayResult> Call::deliver_response() {
     if (has_body && !message.chunked() && !response_->content_length()) message.chunked(true);
   }
   message.keep_alive(outcome_.keep_alive);
-  co_return co_await relay_message<false>(connection_->stream, connection_->buffer, *response_, call_.client.stream,
-                                          settings_.timeout, limits_.body_timeout, response_buffer_.get(), false,
-                                          header_only);
+  co_return co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer, *response_,
+                                          call_.client.socket, {settings_.timeout, limits_.body_timeout},
+                                          response_buffer_.get(), call_.client.head, header_only);
 }
 
 UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {

@@ -11,6 +11,7 @@
 #include "cutover/http/session.hpp"
 #include "http/client_connection.hpp"
 #include "http/relay_buffers.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 
@@ -51,6 +52,7 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       tokens_(10000),
       random_(seed_for(index)),
       relay_buffers_(std::make_unique<RelayBufferPool>()),
+      watchdog_(std::make_unique<Watchdog>(*io_)),
       metrics_(store.current()->metrics_layout) {
   snapshot();
 }
@@ -60,6 +62,7 @@ Worker::~Worker() {
   join();
   pool_.clear();
   acceptor_.reset();
+  watchdog_->shutdown();  // its timer must go before the io_context
   io_.reset();  // destroys suspended sessions; they unregister from sessions_open_ as they go
 }
 
@@ -102,7 +105,7 @@ void Worker::begin_drain() {
     boost::system::error_code ignored;
     acceptor_->close(ignored);
     for (ClientConnection* client : sessions_open_) {
-      if (client->idle) client->stream.socket().cancel(ignored);
+      if (client->idle) client->socket.cancel(ignored);
     }
   });
 }

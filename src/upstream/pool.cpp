@@ -63,7 +63,10 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
   ec = error;
   if (ec) co_return nullptr;
   ++stats_.connects;
+  connection->stream.expires_never();
   connection->stream.socket().set_option(tcp::no_delay(true), ec);
+  // The data path tries writes at once and waits only when the kernel's buffer is full.
+  connection->stream.socket().non_blocking(true, ec);
   ec = {};
   co_return connection;
 }

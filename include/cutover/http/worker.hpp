@@ -26,6 +26,7 @@ namespace cutover::http {
 
 struct ClientConnection;
 class RelayBufferPool;
+class Watchdog;
 
 // Fast non-cryptographic randomness for request ids, sticky cookie ids and `sticky: none` rolls.
 class Random {
@@ -59,6 +60,8 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
   Random& random() { return random_; }
   RelayBufferPool& relay_buffers() { return *relay_buffers_; }
+  // Deadlines of the data path's socket waits (src/http/watchdog.hpp).
+  Watchdog& watchdog() { return *watchdog_; }
   Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
   // Per (route, backend) requests, latency and 60 s windows; this worker is the only writer.
@@ -97,6 +100,7 @@ class Worker {
   Random random_;
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys
+  std::unique_ptr<Watchdog> watchdog_;              // likewise: their pending waits unlink from it
   metrics::WorkerMetrics metrics_;
   std::vector<std::size_t> round_robin_;
   std::atomic<bool> draining_{false};

@@ -1,0 +1,21 @@
+#include "http/parse_io.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace cutover::http {
+
+boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
+                                                       boost::beast::flat_buffer& buffer,
+                                                       std::chrono::milliseconds timeout) {
+  // Sized by the free capacity, as Beast does: a buffer that grew for a large header or body
+  // keeps reading in large pieces.
+  std::size_t room = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), 4096, 64 * 1024);
+  Watch watch(watchdog, socket, timeout);
+  auto [ec, n] = co_await socket.async_read_some(buffer.prepare(room),
+                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+  buffer.commit(n);
+  co_return watch.result(ec);
+}
+
+}  // namespace cutover::http

@@ -1,0 +1,73 @@
+#pragma once
+// Feeding a Beast parser from a socket. Bytes already buffered are parsed first, synchronously:
+// a small request or response usually arrives whole, so parsing it costs no socket call and no
+// coroutine. Only when the parser needs more does the caller co_await fill(), one read under a
+// deadline kept by the worker's Watchdog. A deadline cancels the read but leaves the socket open,
+// so a slow client can still be told 408.
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "http/watchdog.hpp"
+
+namespace cutover::http {
+
+enum class ParseGoal { header, progress };
+
+// Parses what `buffer` holds towards `goal`: the header is complete, or (progress) the parser
+// consumed something (body bytes, a chunk header), filled the body buffer, or the message ended.
+// True: the goal is met, or `ec` says why it cannot be. False: more bytes must be read first.
+template <bool IsRequest, class Body>
+bool parse_buffered(boost::beast::http::parser<IsRequest, Body>& parser, boost::beast::flat_buffer& buffer,
+                    ParseGoal goal, boost::system::error_code& ec) {
+  namespace bhttp = boost::beast::http;
+  ec = {};
+  if (parser.is_done()) return true;
+  while (buffer.size() > 0) {
+    std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec == bhttp::error::need_buffer) {  // the body buffer is full: that is progress
+      ec = {};
+      return true;
+    }
+    if (ec) return true;
+    if (parser.is_done()) return true;
+    if (goal == ParseGoal::header ? parser.is_header_done() : used > 0) return true;
+    if (used == 0) return false;
+  }
+  return false;
+}
+
+// What the end of the input means for the message being parsed: end_of_stream when nothing of a
+// message had arrived (a quiet close), success when it completes a close-delimited body,
+// partial_message otherwise.
+template <bool IsRequest, class Body>
+boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body>& parser) {
+  if (!parser.got_some()) return make_error_code(boost::beast::http::error::end_of_stream);
+  boost::system::error_code ec;
+  parser.put_eof(ec);
+  return ec;
+}
+
+// One read into `buffer` (as much as its free capacity takes, 4-64 KiB). Errors: the socket's
+// (eof included) or beast::error::timeout when `timeout` passes first.
+boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
+                                                       boost::beast::flat_buffer& buffer,
+                                                       std::chrono::milliseconds timeout);
+
+// The time left until `due`, at least 1 ms: a deadline shared by several reads.
+inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point due) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(1));
+}
+
+}  // namespace cutover::http

@@ -1,0 +1,112 @@
+#include "http/wire.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
+#include <charconv>
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+void append_version(std::string& out, unsigned version) {
+  out += version >= 11 ? "HTTP/1.1" : "HTTP/1.0";
+}
+
+void append_fields(std::string& out, const bhttp::fields& fields) {
+  for (const auto& field : fields) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+void append_head(std::string& out, const bhttp::request_header<>& head) {
+  out += head.method_string();
+  out += ' ';
+  out += head.target();
+  out += ' ';
+  append_version(out, head.version());
+  out += "\r\n";
+  append_fields(out, head);
+}
+
+void append_head(std::string& out, const bhttp::response_header<>& head) {
+  append_version(out, head.version());
+  const unsigned status = head.result_int();
+  char digits[4] = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+                    static_cast<char>('0' + status % 10), ' '};
+  out += ' ';
+  out.append(digits, 4);
+  // Beast answers a missing reason with the standard one, and "<unknown-status>" for a code it
+  // does not know: an empty reason is the honest spelling of that (RFC 9112 4).
+  std::string_view reason = head.reason();
+  if (bhttp::int_to_status(status) == bhttp::status::unknown && reason == bhttp::obsolete_reason(bhttp::status::unknown)) {
+    reason = {};
+  }
+  out += reason;
+  out += "\r\n";
+  append_fields(out, head);
+}
+
+ChunkSize::ChunkSize(std::size_t size) {
+  auto result = std::to_chars(bytes.data(), bytes.data() + bytes.size() - 2, size, 16);
+  *result.ptr++ = '\r';
+  *result.ptr++ = '\n';
+  length = static_cast<std::size_t>(result.ptr - bytes.data());
+}
+
+void Outgoing::add(asio::const_buffer buffer) {
+  if (buffer.size() == 0) return;
+  buffers_.at(count_++) = buffer;  // at(): more pieces than the array holds is a bug, not a case
+}
+
+std::size_t Outgoing::size() const {
+  std::size_t total = 0;
+  for (std::size_t i = first_; i < count_; ++i) total += buffers_[i].size();
+  return total;
+}
+
+void Outgoing::consume(std::size_t bytes) {
+  while (bytes > 0 && first_ < count_) {
+    auto& buffer = buffers_[first_];
+    if (bytes >= buffer.size()) {
+      bytes -= buffer.size();
+      ++first_;
+    } else {
+      buffer += bytes;
+      bytes = 0;
+    }
+  }
+  if (first_ == count_) first_ = count_ = 0;
+}
+
+boost::system::error_code write_now(asio::ip::tcp::socket& socket, Outgoing& out) {
+  boost::system::error_code ec;
+  while (!out.empty()) {
+    std::size_t written = socket.write_some(out.pending(), ec);
+    out.consume(written);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return {};
+    if (ec) return ec;
+  }
+  return ec;
+}
+
+asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, asio::ip::tcp::socket& socket,
+                                                      Outgoing& out, std::chrono::milliseconds timeout) {
+  if (auto ec = write_now(socket, out); ec || out.empty()) co_return ec;
+  Watch watch(watchdog, socket, timeout);
+  auto [ec, written] = co_await asio::async_write(socket, out.pending(), asio::as_tuple(asio::use_awaitable));
+  out.consume(written);
+  co_return watch.result(ec);
+}
+
+}  // namespace cutover::http

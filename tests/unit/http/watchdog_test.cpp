@@ -1,0 +1,143 @@
+// Deadlines kept in user space: a wait that outlives its deadline is cancelled and reads as a
+// timeout, the socket stays usable, and a shorter deadline added later is still honoured.
+#include "http/watchdog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <algorithm>
+#include <optional>
+
+#include "http/parse_io.hpp"
+#include "unit/http/socket_pair.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct Waiting {
+  std::optional<boost::system::error_code> result;
+  Clock::time_point finished;
+};
+
+void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket& socket,
+                boost::beast::flat_buffer& buffer, std::chrono::milliseconds timeout, Waiting& waiting) {
+  asio::co_spawn(io, fill(watchdog, socket, buffer, timeout), [&](std::exception_ptr, boost::system::error_code ec) {
+    waiting.result = ec;
+    waiting.finished = Clock::now();
+  });
+}
+
+// Runs handlers until `done` (the watchdog's timer may stay armed for long after the last wait).
+template <class Done>
+void run_until(asio::io_context& io, Done done, std::chrono::seconds limit = 10s) {
+  const auto give_up = Clock::now() + limit;
+  while (!done() && Clock::now() < give_up) io.run_one_for(100ms);
+}
+
+TEST(Watchdog, AReadPastItsDeadlineIsATimeoutAndTheSocketStaysOpen) {
+  asio::io_context io;
+  SocketPair pair(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer buffer;
+  Waiting waiting;
+  start_fill(io, watchdog, pair.near, buffer, 50ms, waiting);
+  run_until(io, [&] { return waiting.result.has_value(); });
+  ASSERT_TRUE(waiting.result.has_value());
+  EXPECT_EQ(*waiting.result, boost::beast::error::timeout);
+  EXPECT_EQ(watchdog.watching(), 0u);
+  // Still open: the gateway can tell a slow client 408.
+  ASSERT_TRUE(pair.near.is_open());
+  asio::write(pair.near, asio::buffer(std::string_view("408")));
+  char got[3];
+  pair.far.non_blocking(false);
+  asio::read(pair.far, asio::buffer(got));
+  EXPECT_EQ(std::string_view(got, 3), "408");
+}
+
+TEST(Watchdog, AReadThatCompletesInTimeKeepsItsBytes) {
+  asio::io_context io;
+  SocketPair pair(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer buffer;
+  Waiting waiting;
+  start_fill(io, watchdog, pair.near, buffer, 10s, waiting);
+  asio::write(pair.far, asio::buffer(std::string_view("hello")));
+  run_until(io, [&] { return waiting.result.has_value(); });
+  ASSERT_TRUE(waiting.result.has_value());
+  EXPECT_FALSE(*waiting.result) << waiting.result->message();
+  EXPECT_EQ(boost::beast::buffers_to_string(buffer.data()), "hello");
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
+TEST(Watchdog, AShorterDeadlineAddedLaterIsNotHeldBackByALongerOne) {
+  asio::io_context io;
+  SocketPair slow(io);
+  SocketPair quick(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer slow_buffer;
+  boost::beast::flat_buffer quick_buffer;
+  Waiting slow_wait;
+  Waiting quick_wait;
+  const auto started = Clock::now();
+  start_fill(io, watchdog, slow.near, slow_buffer, 60s, slow_wait);
+  io.poll();  // the 60 s deadline is armed first
+  start_fill(io, watchdog, quick.near, quick_buffer, 50ms, quick_wait);
+  run_until(io, [&] { return quick_wait.result.has_value(); }, 5s);
+  io.poll();
+  ASSERT_TRUE(quick_wait.result.has_value()) << "the 50 ms deadline waited for the 60 s one";
+  EXPECT_EQ(*quick_wait.result, boost::beast::error::timeout);
+  EXPECT_LT(quick_wait.finished - started, 5s);
+  EXPECT_FALSE(slow_wait.result.has_value()) << "only the expired wait is cancelled";
+  EXPECT_EQ(watchdog.watching(), 1u);
+  slow.near.cancel();
+  run_until(io, [&] { return slow_wait.result.has_value(); });
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
+TEST(Watchdog, ManyDeadlinesAllFire) {
+  asio::io_context io;
+  Watchdog watchdog(io);
+  std::vector<std::unique_ptr<SocketPair>> pairs;
+  std::vector<boost::beast::flat_buffer> buffers(20);
+  std::vector<Waiting> waits(20);
+  for (int i = 0; i < 20; ++i) {
+    pairs.push_back(std::make_unique<SocketPair>(io));
+    start_fill(io, watchdog, pairs.back()->near, buffers[static_cast<std::size_t>(i)], std::chrono::milliseconds(10 + 10 * (i % 5)),
+               waits[static_cast<std::size_t>(i)]);
+  }
+  run_until(io, [&] { return std::all_of(waits.begin(), waits.end(), [](const Waiting& w) { return w.result.has_value(); }); });
+  for (const auto& wait : waits) {
+    ASSERT_TRUE(wait.result.has_value());
+    EXPECT_EQ(*wait.result, boost::beast::error::timeout);
+  }
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
+TEST(Watchdog, AZeroTimeoutMeansNoDeadline) {
+  asio::io_context io;
+  SocketPair pair(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer buffer;
+  Waiting waiting;
+  start_fill(io, watchdog, pair.near, buffer, 0ms, waiting);
+  io.run_for(200ms);
+  EXPECT_FALSE(waiting.result.has_value());
+  EXPECT_EQ(watchdog.watching(), 0u);
+  pair.near.cancel();
+  run_until(io, [&] { return waiting.result.has_value(); });
+  ASSERT_TRUE(waiting.result.has_value());
+  EXPECT_EQ(*waiting.result, asio::error::operation_aborted);
+}
+
+}  // namespace
+}  // namespace cutover::http
