@@ -1,25 +1,37 @@
 #pragma once
 // State of one client connection shared by the session loop and the exchange it runs.
+#include <optional>
 #include <string>
+#include <tuple>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "cutover/http/field_arena.hpp"
+
 namespace cutover::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
-using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+using RequestParser = bhttp::request_parser<bhttp::buffer_body, ArenaAllocator<char>>;
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body, ArenaAllocator<char>>;
+
+// Parsers whose fields live in `arena`.
+template <class Parser>
+Parser* emplace_parser(std::optional<Parser>& parser, FieldArena& arena) {
+  return &parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
+}
 
 struct ClientConnection {
-  explicit ClientConnection(boost::asio::ip::tcp::socket s) : socket(std::move(s)) {}
+  ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
   beast::flat_buffer buffer;   // bytes read ahead of the current request (pipelining)
   std::string head;            // the response head being written; its capacity is reused
+  std::string upstream_head;   // the request head as rewritten for the backend; likewise
+  FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;
   std::uint64_t requests = 0;
   bool idle = false;           // waiting for the next request: safe to close during a drain

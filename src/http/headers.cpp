@@ -2,77 +2,169 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
+#include <boost/container/small_vector.hpp>
 
-#include <string>
-#include <vector>
+#include "http/wire.hpp"
 
 namespace cutover::http {
 namespace {
 
+using boost::beast::iequals;
+
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && boost::beast::iequals(text.substr(0, prefix.size()), prefix);
+  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+}
+
+bool is_standard_hop_by_hop(bhttp::field name) {
+  switch (name) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::upgrade:
+    case bhttp::field::proxy_authorization:
+    case bhttp::field::proxy_authenticate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The hop-by-hop headers of one message: the standard ones, and those its Connection headers name.
+class HopByHop {
+ public:
+  template <class Fields>
+  explicit HopByHop(const Fields& fields) {
+    for (const auto& field : fields) {
+      if (field.name() != bhttp::field::connection) continue;
+      for (auto token : bhttp::token_list(field.value())) {
+        // Framing headers are never dropped, even when a client lists them in Connection.
+        if (iequals(token, "content-length") || iequals(token, "transfer-encoding") || iequals(token, "host")) continue;
+        named_.push_back(token);
+      }
+    }
+  }
+
+  template <class Field>
+  bool contains(const Field& field) const {
+    if (is_standard_hop_by_hop(field.name())) return true;
+    for (auto name : named_) {
+      if (iequals(field.name_string(), name)) return true;
+    }
+    return false;
+  }
+
+ private:
+  // Views into the Connection values, which outlive this object.
+  boost::container::small_vector<std::string_view, 8> named_;
+};
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
 }
 
 }  // namespace
 
-void strip_hop_by_hop(bhttp::fields& fields) {
-  // Collect names first: erasing while walking the Connection value would invalidate it.
-  std::vector<std::string> named;
-  for (auto it = fields.find(bhttp::field::connection); it != fields.end() && it->name() == bhttp::field::connection; ++it) {
-    for (auto token : bhttp::token_list(it->value())) named.emplace_back(token);
-  }
-  for (const auto& name : named) {
-    // Framing headers are never dropped, even when a client lists them in Connection.
-    if (boost::beast::iequals(name, "content-length") || boost::beast::iequals(name, "transfer-encoding") ||
-        boost::beast::iequals(name, "host")) {
+template <class Fields>
+void append_upstream_request_head(std::string& out, const bhttp::header<true, Fields>& request,
+                                  const UpstreamRequestHead& rewrite) {
+  out += request.method_string();
+  out += ' ';
+  out += rewrite.target;
+  out += " HTTP/1.1\r\n";
+
+  const HopByHop hop_by_hop(request);
+  const bool trust = rewrite.forwarded.trust_client_headers;
+  std::string_view host;
+  bool has_forwarded_proto = false;
+  bool has_forwarded_host = false;
+  boost::container::small_vector<std::string_view, 4> forwarded_chain;
+  for (const auto& field : request) {
+    const auto name = field.name_string();
+    if (hop_by_hop.contains(field) || field.name() == bhttp::field::expect || iequals(name, "X-Request-Id") ||
+        iequals(name, rewrite.identity_header) ||
+        (!rewrite.header_namespace.empty() && starts_with_ci(name, rewrite.header_namespace))) {
       continue;
     }
-    fields.erase(name);
+    if (field.name() == bhttp::field::host && host.empty()) host = field.value();
+    if (iequals(name, "X-Forwarded-For")) {
+      if (trust && !field.value().empty()) forwarded_chain.push_back(field.value());
+      continue;  // written once, below
+    }
+    // From an untrusted client, every forwarding claim is a forgery: X-Forwarded-Prefix and
+    // -Port steer URL generation in many frameworks, and RFC 7239's Forwarded does it all.
+    if (!trust && (starts_with_ci(name, "X-Forwarded-") || field.name() == bhttp::field::forwarded)) continue;
+    if (iequals(name, "X-Forwarded-Proto")) has_forwarded_proto = true;
+    if (iequals(name, "X-Forwarded-Host")) has_forwarded_host = true;
+    append_field(out, name, field.value());
   }
-  for (auto field : {bhttp::field::connection, bhttp::field::keep_alive, bhttp::field::proxy_connection,
-                     bhttp::field::te, bhttp::field::trailer, bhttp::field::upgrade,
-                     bhttp::field::proxy_authorization, bhttp::field::proxy_authenticate}) {
-    fields.erase(field);
+
+  append_field(out, "X-Request-Id", rewrite.request_id);
+  if (!rewrite.user.empty()) append_field(out, rewrite.identity_header, rewrite.user);
+  out += "X-Forwarded-For: ";
+  for (auto hop : forwarded_chain) {
+    out += hop;
+    out += ", ";
   }
+  out += rewrite.forwarded.client_address;
+  out += "\r\n";
+  if (!has_forwarded_proto) append_field(out, "X-Forwarded-Proto", rewrite.forwarded.proto);
+  if (!has_forwarded_host && !host.empty()) append_field(out, "X-Forwarded-Host", host);
+  out += "\r\n";
 }
 
-void strip_gateway_headers(bhttp::fields& fields, std::string_view identity_header,
-                           std::string_view header_namespace) {
-  fields.erase(identity_header);
-  if (header_namespace.empty()) return;
-  for (auto it = fields.begin(); it != fields.end();) {
-    if (starts_with_ci(it->name_string(), header_namespace)) {
-      it = fields.erase(it);
-    } else {
-      ++it;
+template <class Fields>
+void append_client_response_head(std::string& out, const bhttp::header<false, Fields>& response,
+                                 const ClientResponseHead& rewrite) {
+  using Chunking = ClientResponseHead::Chunking;
+  append_status_line(out, rewrite.version >= 11 ? 11 : 10, response.result_int(), response.reason());
+
+  const HopByHop hop_by_hop(response);
+  // Several Transfer-Encoding lines are one list: "chunked" goes once, at the end of the last.
+  const typename Fields::value_type* last_transfer_encoding = nullptr;
+  if (rewrite.chunking == Chunking::add) {
+    for (const auto& field : response) {
+      if (field.name() == bhttp::field::transfer_encoding) last_transfer_encoding = &field;
     }
   }
+  for (const auto& field : response) {
+    if (hop_by_hop.contains(field)) continue;
+    if (field.name() == bhttp::field::transfer_encoding && rewrite.chunking != Chunking::keep) {
+      // Rebuilt without "chunked", then with it last when the body is re-chunked.
+      std::string codings;
+      for (auto coding : bhttp::token_list(field.value())) {
+        if (iequals(coding, "chunked")) continue;
+        if (!codings.empty()) codings += ", ";
+        codings += coding;
+      }
+      if (&field == last_transfer_encoding) {
+        if (!codings.empty()) codings += ", ";
+        codings += "chunked";
+      }
+      if (!codings.empty()) append_field(out, field.name_string(), codings);
+      continue;
+    }
+    append_field(out, field.name_string(), field.value());
+  }
+  if (rewrite.chunking == Chunking::add && !last_transfer_encoding) append_field(out, "Transfer-Encoding", "chunked");
+  if (!rewrite.set_cookie.empty()) append_field(out, "Set-Cookie", rewrite.set_cookie);
+  if (rewrite.version >= 11 && !rewrite.keep_alive) append_field(out, "Connection", "close");
+  if (rewrite.version < 11 && rewrite.keep_alive) append_field(out, "Connection", "keep-alive");
+  out += "\r\n";
 }
 
-void set_forwarded_headers(bhttp::fields& fields, const ForwardedFor& forwarded) {
-  if (forwarded.trust_client_headers) {
-    std::string chain;
-    for (auto it = fields.find("X-Forwarded-For"); it != fields.end() && boost::beast::iequals(it->name_string(), "X-Forwarded-For"); ++it) {
-      if (!chain.empty()) chain += ", ";
-      chain.append(it->value());
-    }
-    if (!chain.empty()) chain += ", ";
-    chain.append(forwarded.client_address);
-    fields.set("X-Forwarded-For", chain);
-    if (fields.find("X-Forwarded-Proto") == fields.end()) fields.set("X-Forwarded-Proto", forwarded.proto);
-    auto host = fields[bhttp::field::host];
-    if (fields.find("X-Forwarded-Host") == fields.end() && !host.empty()) fields.set("X-Forwarded-Host", host);
-    return;
-  }
-  fields.set("X-Forwarded-For", forwarded.client_address);
-  fields.set("X-Forwarded-Proto", forwarded.proto);
-  auto host = fields[bhttp::field::host];
-  if (host.empty()) {
-    fields.erase("X-Forwarded-Host");
-  } else {
-    fields.set("X-Forwarded-Host", host);
-  }
-}
+template void append_upstream_request_head(std::string&, const bhttp::header<true, bhttp::fields>&,
+                                           const UpstreamRequestHead&);
+template void append_upstream_request_head(std::string&, const bhttp::header<true, ArenaFields>&,
+                                           const UpstreamRequestHead&);
+template void append_client_response_head(std::string&, const bhttp::header<false, bhttp::fields>&,
+                                          const ClientResponseHead&);
+template void append_client_response_head(std::string&, const bhttp::header<false, ArenaFields>&,
+                                          const ClientResponseHead&);
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;

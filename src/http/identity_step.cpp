@@ -64,8 +64,7 @@ asio::awaitable<identity::SessionAnswer> ask_auth_backend(Worker& worker, std::s
 
 }  // namespace
 
-asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snapshot& snapshot,
-                                             const bhttp::fields& request, std::string_view request_id) {
+std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ArenaFields& request) {
   Identity result;
   const auto& config = snapshot.config.identity;
   if (config.jwt.enabled) {
@@ -77,7 +76,7 @@ asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snap
       std::int64_t now = unix_seconds();
       if (const std::string* cached = worker.tokens().find(token, now)) {
         result.user = *cached;
-        co_return result;
+        return result;
       }
       auto verified = identity::verify_jwt(token, snapshot.jwt_keys, snapshot.jwt_policy, now);
       if (verified.error == identity::JwtError::none) {
@@ -86,26 +85,34 @@ asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snap
       } else {
         result.problem = identity::to_string(verified.error);
       }
-      co_return result;  // a token was presented: its verdict stands, no session fallback
+      return result;  // a token was presented: its verdict stands, no session fallback
     }
   }
-  if (config.auth_request.enabled && snapshot.auth_backend >= 0) {
-    std::string_view session = identity::find_cookie(request[bhttp::field::cookie], config.auth_request.cookie);
-    if (session.empty()) co_return result;
-    auto backend_index = static_cast<std::size_t>(snapshot.auth_backend);
-    const auto& backend = snapshot.backends[backend_index];
-    const auto& auth = config.auth_request;
-    auto lookup = worker.sessions_handle();  // kept alive across a reload that replaces the cache
-    std::string id(request_id);
-    // A named function object: GCC 12 destroys temporaries inside co_await expressions twice.
-    const identity::SessionLookup::Fetch fetch = [&worker, backend_index, &backend, &auth, id](std::string s) {
-      return ask_auth_backend(worker, backend_index, backend, auth, std::move(s), id);
-    };
-    auto answer = co_await lookup->lookup(session, std::chrono::steady_clock::now(), fetch);
-    using Kind = identity::SessionAnswer::Kind;
-    if (answer.kind == Kind::user) result.user = std::move(answer.user);
-    else if (answer.kind == Kind::failed) result.lookup_failed = true;
+  if (config.auth_request.enabled && snapshot.auth_backend >= 0 &&
+      !identity::find_cookie(request[bhttp::field::cookie], config.auth_request.cookie).empty()) {
+    return std::nullopt;  // a session to look up
   }
+  return result;
+}
+
+asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
+                                          const ArenaFields& request, std::string_view request_id) {
+  Identity result;
+  const auto& auth = snapshot.config.identity.auth_request;
+  std::string_view session = identity::find_cookie(request[bhttp::field::cookie], auth.cookie);
+  if (session.empty() || snapshot.auth_backend < 0) co_return result;
+  auto backend_index = static_cast<std::size_t>(snapshot.auth_backend);
+  const auto& backend = snapshot.backends[backend_index];
+  auto lookup = worker.sessions_handle();  // kept alive across a reload that replaces the cache
+  std::string id(request_id);
+  // A named function object: GCC 12 destroys temporaries inside co_await expressions twice.
+  const identity::SessionLookup::Fetch fetch = [&worker, backend_index, &backend, &auth, id](std::string s) {
+    return ask_auth_backend(worker, backend_index, backend, auth, std::move(s), id);
+  };
+  auto answer = co_await lookup->lookup(session, std::chrono::steady_clock::now(), fetch);
+  using Kind = identity::SessionAnswer::Kind;
+  if (answer.kind == Kind::user) result.user = std::move(answer.user);
+  else if (answer.kind == Kind::failed) result.lookup_failed = true;
   co_return result;
 }
 

@@ -2,12 +2,14 @@
 // Establishes who the user is for one request: a verified JWT (cached per worker), or an auth
 // subrequest to the service that owns the session cookie (cached and coalesced per worker).
 // The request's own identity headers were already stripped; this only reads credentials.
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/fields.hpp>
 
+#include "cutover/http/field_arena.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
@@ -20,8 +22,12 @@ struct Identity {
   bool lookup_failed = false;    // the auth subrequest failed: the user is unknown, not anonymous
 };
 
-boost::asio::awaitable<Identity> establish_identity(Worker& worker, const runtime::Snapshot& snapshot,
-                                                    const boost::beast::http::fields& request,
-                                                    std::string_view request_id);
+// What can be decided without waiting: a JWT (cached or verified here), or no credentials at all.
+// nullopt: the request carries a session cookie for the auth subrequest; call look_up_session.
+// Split in two so the common request costs no coroutine.
+std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ArenaFields& request);
+
+boost::asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
+                                                 const ArenaFields& request, std::string_view request_id);
 
 }  // namespace cutover::http

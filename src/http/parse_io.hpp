@@ -22,8 +22,8 @@ enum class ParseGoal { header, progress };
 // Parses what `buffer` holds towards `goal`: the header is complete, or (progress) the parser
 // consumed something (body bytes, a chunk header), filled the body buffer, or the message ended.
 // True: the goal is met, or `ec` says why it cannot be. False: more bytes must be read first.
-template <bool IsRequest, class Body>
-bool parse_buffered(boost::beast::http::parser<IsRequest, Body>& parser, boost::beast::flat_buffer& buffer,
+template <bool IsRequest, class Body, class Allocator>
+bool parse_buffered(boost::beast::http::parser<IsRequest, Body, Allocator>& parser, boost::beast::flat_buffer& buffer,
                     ParseGoal goal, boost::system::error_code& ec) {
   namespace bhttp = boost::beast::http;
   ec = {};
@@ -50,19 +50,29 @@ bool parse_buffered(boost::beast::http::parser<IsRequest, Body>& parser, boost::
 // What the end of the input means for the message being parsed: end_of_stream when nothing of a
 // message had arrived (a quiet close), success when it completes a close-delimited body,
 // partial_message otherwise.
-template <bool IsRequest, class Body>
-boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body>& parser) {
+template <bool IsRequest, class Body, class Allocator>
+boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body, Allocator>& parser) {
   if (!parser.got_some()) return make_error_code(boost::beast::http::error::end_of_stream);
   boost::system::error_code ec;
   parser.put_eof(ec);
   return ec;
 }
 
-// One read into `buffer` (as much as its free capacity takes, 4-64 KiB). Errors: the socket's
-// (eof included) or beast::error::timeout when `timeout` passes first.
+// One read into `buffer`: as much as its free capacity takes, at least `min_room` (the buffer
+// grows for that) and at most 64 KiB. Bodies read with a large `min_room`, so a download takes a
+// quarter of the system calls; heads read with the default, so an idle connection stays small.
+// Errors: the socket's (eof included) or beast::error::timeout when `timeout` passes first.
+inline constexpr std::size_t kHeadReadSize = 4 * 1024;
+inline constexpr std::size_t kBodyReadSize = 64 * 1024;
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
                                                        boost::beast::flat_buffer& buffer,
-                                                       std::chrono::milliseconds timeout);
+                                                       std::chrono::milliseconds timeout,
+                                                       std::size_t min_room = kHeadReadSize);
+
+// Returns a read buffer grown for a body to its small size; only when it holds nothing.
+inline void shrink_if_grown(boost::beast::flat_buffer& buffer) {
+  if (buffer.size() == 0 && buffer.capacity() > 4 * kHeadReadSize) buffer.shrink_to_fit();
+}
 
 // The time left until `due`, at least 1 ms: a deadline shared by several reads.
 inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point due) {

@@ -33,20 +33,16 @@ struct RelayTimeouts {
   std::chrono::milliseconds write;  // per write that has to wait for the output
 };
 
-// Writes the parser's message (its header as already rewritten) to `output` and relays its body,
-// or only the header when `header_only`. `head` is scratch space for the serialised head whose
-// capacity the caller keeps across messages.
-template <bool IsRequest>
+// Writes `head` (the parser's message head as rewritten for `output`) and relays the body, framed
+// as chunked when `chunked_out`, or nothing more when `header_only`.
+template <bool IsRequest, class Allocator>
 boost::asio::awaitable<RelayResult> relay_message(
     Watchdog& watchdog, boost::asio::ip::tcp::socket& input, boost::beast::flat_buffer& input_buffer,
-    boost::beast::http::parser<IsRequest, boost::beast::http::buffer_body>& parser,
-    boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, std::string& head,
-    bool header_only = false) {
+    boost::beast::http::parser<IsRequest, boost::beast::http::buffer_body, Allocator>& parser,
+    boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, const std::string& head,
+    bool chunked_out, bool header_only = false) {
   RelayResult result;
-  auto& message = parser.get();
-  auto& body = message.body();
-  head.clear();
-  append_head(head, message.base());
+  auto& body = parser.get().body();
   Outgoing out;
 
   // HEAD, 204 and 304 answers: the header may say chunked or name a length, but no body bytes
@@ -69,7 +65,7 @@ boost::asio::awaitable<RelayResult> relay_message(
     if (header_only) co_return result;
   }
 
-  const bool chunked = message.chunked();
+  const bool chunked = chunked_out;
   for (;;) {
     std::size_t got = 0;
     if (!parser.is_done()) {
@@ -77,7 +73,7 @@ boost::asio::awaitable<RelayResult> relay_message(
       body.size = kRelayBufferSize;
       boost::system::error_code ec;
       while (!parse_buffered(parser, input_buffer, ParseGoal::progress, ec)) {
-        ec = co_await fill(watchdog, input, input_buffer, timeouts.read);
+        ec = co_await fill(watchdog, input, input_buffer, timeouts.read, kBodyReadSize);
         if (ec == boost::asio::error::eof) ec = parse_eof(parser);
         if (ec || parser.is_done()) break;
       }

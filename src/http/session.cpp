@@ -36,7 +36,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ignored);
   socket.non_blocking(true, ignored);  // writes are tried at once (wire.hpp)
   auto peer = socket.remote_endpoint(ignored);
-  ClientConnection client{std::move(socket)};
+  ClientConnection client{std::move(socket), worker.arena_blocks()};
   client.peer_address = peer.address().to_string();
   SessionGuard guard(worker, client);
   auto& counters = worker.counters();
@@ -45,7 +45,9 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   while (!worker.draining()) {
     const auto snapshot = worker.snapshot();
     const auto& limits = snapshot->config.limits;
+    client.arena.reset();  // the previous request's parsers are gone: so is the memory of their fields
     if (client.buffer.size() == 0) {
+      shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps 4 KiB
       // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
       client.idle = true;
       worker.idle_changed(true);
@@ -60,7 +62,8 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     }
     // The whole header must arrive within header_timeout of its first bytes.
     const auto header_due = std::chrono::steady_clock::now() + limits.header_timeout;
-    RequestParser parser;
+    std::optional<RequestParser> parsing;
+    RequestParser& parser = *emplace_parser(parsing, client.arena);
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
     // exchange applies limits.max_body_bytes itself (413 with a JSON body).

@@ -26,11 +26,11 @@ struct Acquired {
 
 // Round robin over the backend's endpoints; a pooled connection when one is idle, else a new one.
 // A failed connect moves on to the next endpoint: nothing was sent, so that is always safe.
-asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t backend_index,
-                                  bool probe, bool fresh_only) {
+// `start` is the endpoint the round robin picked; take_pooled() already tried its pool.
+asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start, bool probe,
+                                  bool fresh_only) {
   Acquired acquired;
   std::size_t count = backend.endpoints.size();
-  std::size_t start = worker.next_endpoint(backend_index, count);
   for (std::size_t i = 0; i < count; ++i) {
     const auto& endpoint = backend.endpoints[(start + i) % count];
     if (!fresh_only) {
@@ -44,6 +44,13 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
   }
   co_return acquired;
+}
+
+// The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
+std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
+                                                  bool probe) {
+  if (backend.endpoints.empty()) return nullptr;
+  return worker.pool().take_idle(backend.endpoints[start], Clock::now(), backend.config->idle_timeout, probe);
 }
 
 bool is_connection_lost(const error_code& ec) {
@@ -73,16 +80,11 @@ class Call {
     outcome_.backend = target_.name;
   }
 
-  asio::awaitable<UpstreamOutcome> run() {
-    response_buffer_ = call_.worker.relay_buffers().take();
-    if (call_.parser.is_done()) co_return co_await run_without_body();
-    request_buffer_ = call_.worker.relay_buffers().take();
-    co_return co_await run_with_body();
-  }
-
- private:
+  // UpstreamCall::run picks one (a run() member here would cost one more coroutine frame).
   asio::awaitable<UpstreamOutcome> run_without_body();
   asio::awaitable<UpstreamOutcome> run_with_body();
+
+ private:
   asio::awaitable<error_code> read_response_header();
   asio::awaitable<RelayResult> deliver_response();
   UpstreamOutcome finish_delivery(const RelayResult& delivered);
@@ -137,7 +139,8 @@ asio::awaitable<error_code> Call::read_response_header() {
   auto& socket = connection_->stream.socket();
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
-    response_.emplace();
+    response_.reset();
+    emplace_parser(response_, call_.client.arena);
     response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     response_->body_limit(boost::none);
     if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
@@ -152,13 +155,21 @@ asio::awaitable<error_code> Call::read_response_header() {
 
 asio::awaitable<UpstreamOutcome> Call::run_without_body() {
   for (int attempt = 0;; ++attempt) {
-    Acquired acquired = co_await acquire(call_.worker, target_, call_.backend, false, attempt > 0);
+    const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
+    Acquired acquired;
+    if (attempt == 0) acquired.connection = take_pooled(call_.worker, target_, start, false);
+    if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, false, attempt > 0);
     if (!acquired.connection) co_return fail_connect(acquired);
     connection_ = std::move(acquired.connection);
     sent_at_ = Clock::now();
-    RelayResult sent = co_await relay_message<true>(watchdog_, call_.client.socket, call_.client.buffer, call_.parser,
-                                                    connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
-                                                    request_buffer_.get(), connection_->head);
+    // No body: the head is the whole request, and the socket almost always takes it at once.
+    RelayResult sent;
+    Outgoing out;
+    out.add(call_.client.upstream_head);
+    sent.ec = write_now(connection_->stream.socket(), out);
+    if (!sent.ec && !out.empty()) {
+      sent.ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+    }
     // A reused connection the backend had closed fails before any answer: safe to try once more.
     bool retryable = connection_->reused && attempt == 0;
     if (sent.ec) {
@@ -181,8 +192,12 @@ asio::awaitable<UpstreamOutcome> Call::run_without_body() {
 }
 
 asio::awaitable<UpstreamOutcome> Call::run_with_body() {
+  request_buffer_ = call_.worker.relay_buffers().take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
-  Acquired acquired = co_await acquire(call_.worker, target_, call_.backend, true, false);
+  const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
+  Acquired acquired;
+  acquired.connection = take_pooled(call_.worker, target_, start, true);
+  if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, true, false);
   if (!acquired.connection) co_return fail_connect(acquired);
   connection_ = std::move(acquired.connection);
   sent_at_ = Clock::now();
@@ -207,7 +222,7 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
   auto send = [&]() -> asio::awaitable<void> {
     sent = co_await relay_message<true>(watchdog_, call_.client.socket, call_.client.buffer, call_.parser,
                                         connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
-                                        request_buffer_.get(), connection_->head);
+                                        request_buffer_.get(), call_.client.upstream_head, call_.parser.chunked());
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
     error_code ignored;
@@ -258,30 +273,42 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
 }
 
 asio::awaitable<RelayResult> Call::deliver_response() {
+  using Chunking = ClientResponseHead::Chunking;
   outcome_.upstream_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent_at_).count();
-  auto& message = response_->get();
+  const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
-  strip_hop_by_hop(message);
-  if (!call_.set_cookie.empty()) message.insert(bhttp::field::set_cookie, call_.set_cookie);
   outcome_.keep_alive = call_.client_keep_alive;
   unsigned status = outcome_.status;
   const bool header_only = call_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
   const bool has_body = !header_only && !response_->is_done();
+  ClientResponseHead rewrite;
+  rewrite.set_cookie = call_.set_cookie;
+  bool chunked_out = response_->chunked();
   if (call_.client_version < 11) {
     // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
-    if (message.chunked()) message.chunked(false);
+    rewrite.version = 10;
+    if (chunked_out) rewrite.chunking = Chunking::remove;
+    chunked_out = false;
     if (has_body && !response_->content_length()) outcome_.keep_alive = false;
-    message.version(10);
-  } else {
-    message.version(11);
+  } else if (has_body && !chunked_out && !response_->content_length()) {
     // A close-delimited upstream body is re-framed as chunked so the client connection lives on.
-    if (has_body && !message.chunked() && !response_->content_length()) message.chunked(true);
+    rewrite.chunking = Chunking::add;
+    chunked_out = true;
   }
-  message.keep_alive(outcome_.keep_alive);
-  co_return co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer, *response_,
-                                          call_.client.socket, {settings_.timeout, limits_.body_timeout},
-                                          response_buffer_.get(), call_.client.head, header_only);
+  rewrite.keep_alive = outcome_.keep_alive;
+  auto& head = call_.client.head;
+  head.clear();
+  append_client_response_head(head, message, rewrite);
+  // Borrowed only while delivering, not while the backend thinks: with thousands of requests
+  // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
+  response_buffer_ = call_.worker.relay_buffers().take();
+  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
+                                                        *response_, call_.client.socket,
+                                                        {settings_.timeout, limits_.body_timeout},
+                                                        response_buffer_.get(), head, chunked_out, header_only);
+  response_buffer_ = {};
+  co_return delivered;
 }
 
 UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
@@ -312,7 +339,8 @@ UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
 
 asio::awaitable<UpstreamOutcome> UpstreamCall::run() {
   Call call(*this);
-  co_return co_await call.run();
+  if (parser.is_done()) co_return co_await call.run_without_body();
+  co_return co_await call.run_with_body();
 }
 
 }  // namespace cutover::http

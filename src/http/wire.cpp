@@ -39,21 +39,22 @@ void append_head(std::string& out, const bhttp::request_header<>& head) {
   append_fields(out, head);
 }
 
-void append_head(std::string& out, const bhttp::response_header<>& head) {
-  append_version(out, head.version());
-  const unsigned status = head.result_int();
-  char digits[4] = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+void append_status_line(std::string& out, unsigned version, unsigned status, std::string_view reason) {
+  append_version(out, version);
+  char digits[5] = {' ', static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
                     static_cast<char>('0' + status % 10), ' '};
-  out += ' ';
-  out.append(digits, 4);
+  out.append(digits, 5);
   // Beast answers a missing reason with the standard one, and "<unknown-status>" for a code it
   // does not know: an empty reason is the honest spelling of that (RFC 9112 4).
-  std::string_view reason = head.reason();
   if (bhttp::int_to_status(status) == bhttp::status::unknown && reason == bhttp::obsolete_reason(bhttp::status::unknown)) {
     reason = {};
   }
   out += reason;
   out += "\r\n";
+}
+
+void append_head(std::string& out, const bhttp::response_header<>& head) {
+  append_status_line(out, head.version(), head.result_int(), head.reason());
   append_fields(out, head);
 }
 

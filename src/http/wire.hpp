@@ -23,6 +23,8 @@ namespace cutover::http {
 
 // "METHOD target HTTP/1.x\r\n" + fields + "\r\n", appended to `out`.
 void append_head(std::string& out, const boost::beast::http::request_header<>& head);
+// "HTTP/1.x status reason\r\n"; the standard reason when `reason` is Beast's placeholder for none.
+void append_status_line(std::string& out, unsigned version, unsigned status, std::string_view reason);
 // "HTTP/1.x status reason\r\n" + fields + "\r\n"; the standard reason when the message has none.
 void append_head(std::string& out, const boost::beast::http::response_header<>& head);
 

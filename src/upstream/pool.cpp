@@ -55,9 +55,6 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
                                                            boost::system::error_code& ec) {
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
-  // Beast sizes each read by the buffer's free capacity: a tiny buffer means tiny reads and a
-  // slow download. 16 KiB per pooled connection keeps reads large and memory modest.
-  connection->buffer.reserve(16 * 1024);
   connection->stream.expires_after(timeout);
   auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::use_awaitable));
   ec = error;
@@ -78,6 +75,8 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   if (connection->buffer.size() != 0) return;
   auto& stack = idle_[connection->endpoint];
   if (stack.size() >= max_idle_per_endpoint) return;
+  // A download grew the read buffer to 64 KiB; an idle connection keeps at most 16 KiB.
+  if (connection->buffer.capacity() > 16 * 1024) connection->buffer.shrink_to_fit();
   connection->idle_since = now;
   connection->stream.expires_never();
   stack.push_back(std::move(connection));

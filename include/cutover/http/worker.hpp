@@ -15,6 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "cutover/http/counters.hpp"
+#include "cutover/http/field_arena.hpp"
 #include "cutover/identity/session_lookup.hpp"
 #include "cutover/identity/token_cache.hpp"
 #include "cutover/log/access_log.hpp"
@@ -62,6 +63,7 @@ class Worker {
   RelayBufferPool& relay_buffers() { return *relay_buffers_; }
   // Deadlines of the data path's socket waits (src/http/watchdog.hpp).
   Watchdog& watchdog() { return *watchdog_; }
+  ArenaBlocks& arena_blocks() { return arena_blocks_; }
   Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
   // Per (route, backend) requests, latency and 60 s windows; this worker is the only writer.
@@ -101,6 +103,7 @@ class Worker {
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys
   std::unique_ptr<Watchdog> watchdog_;              // likewise: their pending waits unlink from it
+  ArenaBlocks arena_blocks_;                        // likewise: their arenas give blocks back
   metrics::WorkerMetrics metrics_;
   std::vector<std::size_t> round_robin_;
   std::atomic<bool> draining_{false};

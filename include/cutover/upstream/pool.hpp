@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -21,7 +20,6 @@ struct Connection {
   explicit Connection(boost::asio::any_io_executor executor) : stream(std::move(executor)) {}
   boost::beast::tcp_stream stream;
   boost::beast::flat_buffer buffer;  // bytes read past the previous response (normally none)
-  std::string head;                  // the request head being written; its capacity is reused
   boost::asio::ip::tcp::endpoint endpoint;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;  // came from the pool: a failure before any response byte is retryable

@@ -1,4 +1,5 @@
-// set_forwarded_headers in both trust modes, and valid_request_id.
+// X-Forwarded-* in the head append_upstream_request_head writes, in both trust modes, and
+// valid_request_id.
 #include "cutover/http/headers.hpp"
 
 #include <gtest/gtest.h>
@@ -9,16 +10,26 @@ namespace cutover::http {
 namespace {
 
 using test::HeaderList;
-using test::make_fields;
+using test::make_request;
+using test::parse_head;
 using test::values_of;
 
 using Values = std::vector<std::string>;
 
-bhttp::fields forwarded(const HeaderList& in, bool trust, std::string_view client = "10.0.0.1",
-                        std::string_view proto = "http") {
-  auto fields = make_fields(in);
-  set_forwarded_headers(fields, {client, proto, trust});
-  return fields;
+// Every field of the rewritten head, the gateway's own included; values_of reads them by name.
+HeaderList forwarded(const HeaderList& in, bool trust, std::string_view client = "10.0.0.1",
+                     std::string_view proto = "http") {
+  UpstreamRequestHead rewrite;
+  rewrite.target = "/";
+  rewrite.request_id = "req-1";
+  rewrite.identity_header = "X-User-Id";
+  rewrite.header_namespace = "X-Cutover-";
+  rewrite.forwarded = {client, proto, trust};
+  std::string out;
+  append_upstream_request_head(out, make_request(in), rewrite);
+  auto head = parse_head(out);
+  EXPECT_TRUE(head.well_formed) << out;
+  return head.fields;
 }
 
 TEST(ForwardedUntrusted, ClientValuesAreReplaced) {
@@ -44,6 +55,27 @@ TEST(ForwardedUntrusted, NoHostMeansNoForwardedHost) {
   auto f = forwarded({{"X-Forwarded-Host", "evil.example"}}, false);
   EXPECT_TRUE(values_of(f, "X-Forwarded-Host").empty());
   EXPECT_EQ(values_of(f, "X-Forwarded-For"), (Values{"10.0.0.1"}));
+}
+
+TEST(ForwardedUntrusted, EveryOtherForwardingClaimIsDropped) {
+  auto f = forwarded({{"Host", "a"},
+                      {"X-Forwarded-Prefix", "/evil"},
+                      {"x-forwarded-port", "8443"},
+                      {"X-Forwarded-Ssl", "on"},
+                      {"Forwarded", "for=6.6.6.6;proto=https"},
+                      {"X-Forwardedish", "not a forwarding header"}},
+                     false);
+  EXPECT_TRUE(values_of(f, "X-Forwarded-Prefix").empty());
+  EXPECT_TRUE(values_of(f, "X-Forwarded-Port").empty());
+  EXPECT_TRUE(values_of(f, "X-Forwarded-Ssl").empty());
+  EXPECT_TRUE(values_of(f, "Forwarded").empty());
+  EXPECT_EQ(values_of(f, "X-Forwardedish"), (Values{"not a forwarding header"}));
+}
+
+TEST(ForwardedTrusted, OtherForwardingHeadersPassFromATrustedProxy) {
+  auto f = forwarded({{"Host", "a"}, {"X-Forwarded-Prefix", "/app"}, {"Forwarded", "for=1.1.1.1"}}, true);
+  EXPECT_EQ(values_of(f, "X-Forwarded-Prefix"), (Values{"/app"}));
+  EXPECT_EQ(values_of(f, "Forwarded"), (Values{"for=1.1.1.1"}));
 }
 
 TEST(ForwardedTrusted, ClientChainIsExtended) {
@@ -83,6 +115,17 @@ TEST(ForwardedTrusted, NoHostAddsNoEmptyForwardedHost) {
   auto f = forwarded({}, true);
   EXPECT_TRUE(values_of(f, "X-Forwarded-Host").empty());
   EXPECT_EQ(values_of(f, "X-Forwarded-Proto"), (Values{"http"}));
+}
+
+TEST(ForwardedTrusted, EmptyClientValuesAddNoEmptyHop) {
+  // An empty X-Forwarded-For is no hop: the chain must not start with ", ".
+  EXPECT_EQ(values_of(forwarded({{"Host", "a"}, {"X-Forwarded-For", ""}}, true), "X-Forwarded-For"),
+            (Values{"10.0.0.1"}));
+  EXPECT_EQ(values_of(forwarded({{"X-Forwarded-For", ""}, {"x-forwarded-for", "1.1.1.1"}, {"X-FORWARDED-FOR", ""}},
+                                true),
+                      "X-Forwarded-For"),
+            (Values{"1.1.1.1, 10.0.0.1"}));
+  EXPECT_EQ(values_of(forwarded({{"X-Forwarded-For", ""}}, false), "X-Forwarded-For"), (Values{"10.0.0.1"}));
 }
 
 TEST(ValidRequestId, Table) {

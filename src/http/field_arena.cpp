@@ -1,0 +1,39 @@
+#include "cutover/http/field_arena.hpp"
+
+#include <memory>
+
+namespace cutover::http {
+
+std::unique_ptr<std::byte[]> ArenaBlocks::take() {
+  if (free_.empty()) return std::make_unique_for_overwrite<std::byte[]>(kBlockSize);
+  auto block = std::move(free_.back());
+  free_.pop_back();
+  return block;
+}
+
+void ArenaBlocks::give_back(std::unique_ptr<std::byte[]> block) {
+  if (free_.size() < kMaxIdle) free_.push_back(std::move(block));
+}
+
+void* FieldArena::allocate(std::size_t bytes, std::size_t align) {
+  if (!block_) {
+    block_ = blocks_->take();
+    used_ = 0;
+  }
+  std::size_t start = (used_ + align - 1) / align * align;
+  if (start + bytes <= ArenaBlocks::kBlockSize) {
+    used_ = start + bytes;
+    return block_.get() + start;
+  }
+  // new[] of std::byte is aligned for any fundamental type, which is all Beast's nodes need.
+  overflow_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+  return overflow_.back().get();
+}
+
+void FieldArena::reset() {
+  if (block_) blocks_->give_back(std::move(block_));
+  used_ = 0;
+  overflow_.clear();
+}
+
+}  // namespace cutover::http

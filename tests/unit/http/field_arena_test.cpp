@@ -1,0 +1,128 @@
+// Header fields allocated from a connection's arena: parsed values are intact whether they fit
+// in the lent block or not, and a reset hands the block back to the worker.
+#include "cutover/http/field_arena.hpp"
+
+#include "cutover/http/headers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <optional>
+#include <string>
+
+namespace cutover::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+using Parser = bhttp::request_parser<bhttp::empty_body, ArenaAllocator<char>>;
+
+void parse(std::optional<Parser>& parser, FieldArena& arena, const std::string& bytes) {
+  parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
+  parser->header_limit(1024 * 1024);
+  boost::system::error_code ec;
+  parser->put(boost::asio::buffer(bytes), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(parser->is_done());
+}
+
+TEST(FieldArena, AllocationsAreDistinctAndAligned) {
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  auto* a = static_cast<char*>(arena.allocate(3, 1));
+  auto* b = arena.allocate(16, 8);
+  auto* c = arena.allocate(8, 8);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b) % 8, 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(c) % 8, 0u);
+  EXPECT_GE(static_cast<char*>(b), a + 3);
+  EXPECT_GE(static_cast<char*>(c), static_cast<char*>(b) + 16);
+}
+
+TEST(FieldArena, ResetLendsTheBlockBackAndAnIdleArenaHoldsNone) {
+  ArenaBlocks blocks;
+  {
+    FieldArena arena(blocks);
+    arena.allocate(100, 8);
+    EXPECT_EQ(blocks.idle(), 0u);
+    arena.reset();
+    EXPECT_EQ(blocks.idle(), 1u);
+    arena.allocate(100, 8);  // the same block, taken again
+    EXPECT_EQ(blocks.idle(), 0u);
+  }
+  EXPECT_EQ(blocks.idle(), 1u) << "destroying an arena gives its block back";
+}
+
+TEST(FieldArena, ParsedFieldsAreIntact) {
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  std::optional<Parser> parser;
+  parse(parser, arena, "GET /x HTTP/1.1\r\nHost: a.example\r\nCookie: k=v\r\nX-Long: " + std::string(200, 'z') + "\r\n\r\n");
+  const auto& request = parser->get();
+  EXPECT_EQ(request[bhttp::field::host], "a.example");
+  EXPECT_EQ(request[bhttp::field::cookie], "k=v");
+  EXPECT_EQ(request["x-long"], std::string(200, 'z'));
+  EXPECT_EQ(request.target(), "/x");
+}
+
+TEST(FieldArena, HeadersLargerThanABlockSpillToTheHeapIntact) {
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  std::string head = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 200; ++i) head += "X-F" + std::to_string(i) + ": " + std::string(50, static_cast<char>('a' + i % 26)) + "\r\n";
+  head += "Cookie: " + std::string(10000, 'c') + "\r\n\r\n";
+  std::optional<Parser> parser;
+  parse(parser, arena, head);
+  const auto& request = parser->get();
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_EQ(request["X-F" + std::to_string(i)], std::string(50, static_cast<char>('a' + i % 26))) << i;
+  }
+  EXPECT_EQ(request[bhttp::field::cookie], std::string(10000, 'c'));
+  parser.reset();
+  arena.reset();
+  EXPECT_EQ(blocks.idle(), 1u);
+}
+
+TEST(FieldArena, ManyRequestsReuseOneBlock) {
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  for (int i = 0; i < 1000; ++i) {
+    std::optional<Parser> parser;
+    parse(parser, arena, "GET /" + std::to_string(i) + " HTTP/1.1\r\nHost: h" + std::to_string(i) + "\r\n\r\n");
+    ASSERT_EQ(parser->get()[bhttp::field::host], "h" + std::to_string(i));
+    parser.reset();
+    arena.reset();
+  }
+  EXPECT_EQ(blocks.idle(), 1u);
+}
+
+TEST(FieldArena, RewrittenHeadsAreTheSameAsWithBeastsOwnFields) {
+  const std::string request_bytes =
+      "POST /a?b=c HTTP/1.1\r\nHost: h\r\nConnection: X-Drop, keep-alive\r\nX-Drop: 1\r\nX-Cutover-R: r\r\n"
+      "X-User-Id: forged\r\nExpect: 100-continue\r\nContent-Length: 0\r\nCookie: c=1\r\n\r\n";
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  std::optional<Parser> in_arena;
+  parse(in_arena, arena, request_bytes);
+  bhttp::request_parser<bhttp::empty_body> plain;
+  boost::system::error_code ec;
+  plain.put(boost::asio::buffer(request_bytes), ec);
+  ASSERT_FALSE(ec);
+  UpstreamRequestHead rewrite;
+  rewrite.target = "/a?b=c";
+  rewrite.request_id = "id";
+  rewrite.identity_header = "X-User-Id";
+  rewrite.user = "alice";
+  rewrite.header_namespace = "X-Cutover-";
+  rewrite.forwarded = {"10.0.0.1", "http", false};
+  std::string from_arena;
+  std::string from_plain;
+  append_upstream_request_head(from_arena, in_arena->get().base(), rewrite);
+  append_upstream_request_head(from_plain, plain.get().base(), rewrite);
+  EXPECT_EQ(from_arena, from_plain);
+  EXPECT_EQ(from_arena,
+            "POST /a?b=c HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nCookie: c=1\r\nX-Request-Id: id\r\n"
+            "X-User-Id: alice\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace cutover::http
