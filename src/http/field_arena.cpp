@@ -21,19 +21,28 @@ void* FieldArena::allocate(std::size_t bytes, std::size_t align) {
     used_ = 0;
   }
   std::size_t start = (used_ + align - 1) / align * align;
+  if (start + bytes > ArenaBlocks::kBlockSize && bytes <= ArenaBlocks::kBlockSize / 2) {
+    // Many fields: carry on in another block.
+    spent_.push_back(std::move(block_));
+    block_ = blocks_->take();
+    start = 0;
+  }
   if (start + bytes <= ArenaBlocks::kBlockSize) {
     used_ = start + bytes;
     return block_.get() + start;
   }
-  // new[] of std::byte is aligned for any fundamental type, which is all Beast's nodes need.
-  overflow_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
-  return overflow_.back().get();
+  // One large field (a long cookie): its own allocation. new[] of std::byte is aligned for any
+  // fundamental type, which is all Beast's nodes need.
+  large_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
+  return large_.back().get();
 }
 
 void FieldArena::reset() {
   if (block_) blocks_->give_back(std::move(block_));
+  for (auto& block : spent_) blocks_->give_back(std::move(block));
+  spent_.clear();
   used_ = 0;
-  overflow_.clear();
+  large_.clear();
 }
 
 }  // namespace cutover::http

@@ -47,7 +47,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     const auto& limits = snapshot->config.limits;
     client.arena.reset();  // the previous request's parsers are gone: so is the memory of their fields
     if (client.buffer.size() == 0) {
-      shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps 4 KiB
+      shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps a small one
       // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
       client.idle = true;
       worker.idle_changed(true);

@@ -79,7 +79,7 @@ TEST(FieldArena, HeadersLargerThanABlockSpillToTheHeapIntact) {
   EXPECT_EQ(request[bhttp::field::cookie], std::string(10000, 'c'));
   parser.reset();
   arena.reset();
-  EXPECT_EQ(blocks.idle(), 1u);
+  EXPECT_GT(blocks.idle(), 1u) << "200 fields take several blocks, all lent back";
 }
 
 TEST(FieldArena, ManyRequestsReuseOneBlock) {
