@@ -8,11 +8,8 @@ namespace cutover::http {
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
                                                        boost::beast::flat_buffer& buffer,
                                                        std::chrono::milliseconds timeout, std::size_t min_room) {
-  // Sized by the free capacity, as Beast does: a buffer that grew for a large header or body
-  // keeps reading in large pieces.
-  std::size_t room = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), min_room, kBodyReadSize);
   Watch watch(watchdog, socket, timeout);
-  auto [ec, n] = co_await socket.async_read_some(buffer.prepare(room),
+  auto [ec, n] = co_await socket.async_read_some(read_room(buffer, min_room),
                                                  boost::asio::as_tuple(boost::asio::use_awaitable));
   buffer.commit(n);
   co_return watch.result(ec);

@@ -69,6 +69,15 @@ boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost
                                                        std::chrono::milliseconds timeout,
                                                        std::size_t min_room = kHeadReadSize);
 
+// Where the next read goes: the buffer's free capacity, at least `min_room`, at most 64 KiB.
+// (Hot paths co_await the socket read themselves, under a Watch, rather than call fill(): each
+// awaitable function costs a coroutine frame.)
+inline boost::asio::mutable_buffer read_room(boost::beast::flat_buffer& buffer, std::size_t min_room = kHeadReadSize) {
+  // Sized by the free capacity, as Beast does: a buffer that grew for a large header or body
+  // keeps reading in large pieces.
+  return buffer.prepare(std::clamp<std::size_t>(buffer.capacity() - buffer.size(), min_room, kBodyReadSize));
+}
+
 // Returns a read buffer grown for a body to its small size; only when it holds nothing.
 inline void shrink_if_grown(boost::beast::flat_buffer& buffer) {
   if (buffer.size() == 0 && buffer.capacity() > 4 * kHeadReadSize) buffer.shrink_to_fit();

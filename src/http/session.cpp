@@ -1,5 +1,7 @@
 #include "cutover/http/session.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include <optional>
@@ -51,8 +53,13 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
       // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
       client.idle = true;
       worker.idle_changed(true);
-      auto ec = co_await fill(watchdog, client.socket, client.buffer,
-                              client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+      boost::system::error_code ec;
+      {
+        Watch watch(watchdog, client.socket, client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+        auto [read_ec, n] = co_await client.socket.async_read_some(read_room(client.buffer), asio::as_tuple(asio::use_awaitable));
+        client.buffer.commit(n);
+        ec = watch.result(read_ec);
+      }
       client.idle = false;
       worker.idle_changed(false);
       if (ec) {

@@ -1,6 +1,8 @@
 #include "http/upstream_call.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
@@ -145,7 +147,10 @@ asio::awaitable<error_code> Call::read_response_header() {
     response_->body_limit(boost::none);
     if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
-      ec = co_await fill(watchdog_, socket, connection_->buffer, time_left(due));
+      Watch watch(watchdog_, socket, time_left(due));
+      auto [read_ec, n] = co_await socket.async_read_some(read_room(connection_->buffer), asio::as_tuple(asio::use_awaitable));
+      connection_->buffer.commit(n);
+      ec = watch.result(read_ec);
       if (ec == asio::error::eof) ec = parse_eof(*response_);
       if (ec) break;
     }
@@ -303,6 +308,43 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
   response_buffer_ = call_.worker.relay_buffers().take();
+  const auto length = response_->content_length();
+  const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
+                                                                               *length <= kRelayBufferSize)));
+  if (whole) {
+    // The usual small answer is already here in full: head and body go out in one write, without
+    // the relay's loop (and its coroutine frame).
+    RelayResult result;
+    std::size_t got = 0;
+    if (!header_only && !response_->is_done()) {
+      auto& body = response_->get().body();
+      body.data = response_buffer_.get();
+      body.size = kRelayBufferSize;
+      error_code ec;
+      parse_buffered(*response_, connection_->buffer, ParseGoal::progress, ec);
+      if (!ec && !response_->is_done()) ec = bhttp::error::partial_message;  // a length it did not keep
+      if (ec) {
+        result.ec = ec;
+        result.failed = RelaySide::input;
+        co_return result;
+      }
+      got = kRelayBufferSize - body.size;
+    }
+    Outgoing out;
+    out.add(head);
+    out.add(asio::const_buffer(response_buffer_.get(), got));
+    error_code ec = write_now(call_.client.socket, out);
+    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
+    response_buffer_ = {};
+    result.body_bytes = got;
+    if (ec) {
+      result.ec = ec;
+      result.failed = RelaySide::output;
+    } else {
+      result.header_written = true;
+    }
+    co_return result;
+  }
   RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
                                                         *response_, call_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
