@@ -8,6 +8,8 @@
 
 #include <csignal>
 #include <iostream>
+#include <memory>
+#include <system_error>
 
 #include "check_command.hpp"
 #include "cutover/http/server.hpp"
@@ -58,6 +60,13 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
-  cutover::http::Server server({config_path}, std::move(snapshot));
-  return server.run();
+  std::unique_ptr<cutover::http::Server> server;
+  try {
+    server = std::make_unique<cutover::http::Server>(cutover::http::ServerOptions{config_path}, std::move(snapshot));
+  } catch (const std::system_error& e) {
+    // The access log file cannot be opened: say which, and why, and exit 1.
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  return server->run();
 }

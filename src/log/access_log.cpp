@@ -1,16 +1,17 @@
 #include "cutover/log/access_log.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <ctime>
+#include <limits>
+#include <system_error>
 
 #include "cutover/common/json_text.hpp"
+#include "log/batch_writer.hpp"
 
 namespace cutover::log {
 namespace {
@@ -32,7 +33,9 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
 
 void append_integer(std::string& out, std::string_view name, std::uint64_t value) {
   append_name(out, name);
-  out += std::to_string(value);  // exact: a double would round byte counts above 2^53
+  char buffer[std::numeric_limits<std::uint64_t>::digits10 + 1];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);  // exact, unlike a double
+  out.append(buffer, result.ptr);
 }
 
 // Milliseconds with 3 decimals; NaN and infinities are not JSON, so they become null.
@@ -47,29 +50,39 @@ void append_millis(std::string& out, std::string_view name, double value) {
   out.append(buffer, result.ptr);
 }
 
-std::shared_ptr<spdlog::details::thread_pool> log_thread_pool() {
-  // One background thread for all access-log output; 32k queued lines absorb bursts.
-  static auto pool = std::make_shared<spdlog::details::thread_pool>(32768, 1);
-  return pool;
+// "YYYY-MM-DDTHH:MM:SS" of the last second seen by this thread: gmtime and strftime cost more
+// than the rest of the line, and a busy thread logs many requests per second.
+struct SecondText {
+  std::int64_t second = std::numeric_limits<std::int64_t>::min();
+  std::size_t size = 0;
+  char text[40] = {};
+};
+
+void append_time(std::string& out, std::int64_t unix_ms) {
+  // Floor division, so times before 1970 still get a millisecond part of 0..999 (written without
+  // `unix_ms - millis`, which overflows near the minimum).
+  const auto millis = static_cast<unsigned>(((unix_ms % 1000) + 1000) % 1000);
+  const std::int64_t second = unix_ms / 1000 - (unix_ms % 1000 < 0 ? 1 : 0);
+  thread_local SecondText cache;
+  if (cache.second != second) {
+    auto seconds = static_cast<std::time_t>(second);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);  // on failure tm stays zero, as it always has
+    cache.size = std::strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S", &tm);
+    cache.second = second;
+  }
+  // Only digits and "-T:" here, so no JSON escaping is needed.
+  out += "{\"time\":\"";
+  out.append(cache.text, cache.size);
+  const char suffix[] = {'.', static_cast<char>('0' + millis / 100), static_cast<char>('0' + millis / 10 % 10),
+                         static_cast<char>('0' + millis % 10), 'Z', '"'};
+  out.append(suffix, sizeof suffix);
 }
 
 }  // namespace
 
-std::string format_access_record(const AccessRecord& r) {
-  std::string out;
-  out.reserve(320);
-  out += "{\"time\":";
-  append_json_string(out, [&] {
-    char stamp[40];
-    // Floor division, so times before 1970 still get a millisecond part of 0..999.
-    std::int64_t millis = ((r.time_unix_ms % 1000) + 1000) % 1000;
-    std::time_t seconds = static_cast<std::time_t>((r.time_unix_ms - millis) / 1000);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
-    return std::string(stamp);
-  }());
+void append_access_record(std::string& out, const AccessRecord& r) {
+  append_time(out, r.time_unix_ms);
   append_field(out, "request_id", r.request_id);
   append_field(out, "route", r.route);
   append_field(out, "backend", r.backend);
@@ -84,41 +97,46 @@ std::string format_access_record(const AccessRecord& r) {
   append_integer(out, "bytes_in", r.bytes_in);
   append_integer(out, "bytes_out", r.bytes_out);
   if (!r.error.empty()) append_field(out, "error", r.error);
-  out += '}';
+  out += "}\n";
+}
+
+std::string format_access_record(const AccessRecord& record) {
+  std::string out;
+  out.reserve(320);
+  append_access_record(out, record);
+  out.pop_back();
   return out;
 }
 
-AccessLog::AccessLog(const std::string& path) {
+AccessLog::AccessLog(const std::string& path, const AccessLogOptions& options) {
   if (path == "off") return;
-  spdlog::sink_ptr sink;
-  if (path == "stdout") sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  else if (path == "stderr") sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  else sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
-  logger_ = std::make_shared<spdlog::async_logger>("access", sink, log_thread_pool(),
-                                                   spdlog::async_overflow_policy::overrun_oldest);
-  logger_->set_pattern("%v");
-  logger_->set_level(spdlog::level::info);
-  logger_->flush_on(spdlog::level::err);
-  // Registered so spdlog::flush_every() writes lines out at least once a second.
-  spdlog::drop("access");
-  spdlog::register_logger(logger_);
+  if (path == "stdout") {
+    writer_ = std::make_unique<BatchWriter>(STDOUT_FILENO, false, options);
+  } else if (path == "stderr") {
+    writer_ = std::make_unique<BatchWriter>(STDERR_FILENO, false, options);
+  } else {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + path);
+    writer_ = std::make_unique<BatchWriter>(fd, true, options);
+  }
 }
 
-AccessLog::~AccessLog() {
-  flush();
-  // Only our own registration: a newer AccessLog may have replaced it and must keep flushing.
-  if (logger_ && spdlog::get("access") == logger_) spdlog::drop("access");
-}
+AccessLog::~AccessLog() = default;  // BatchWriter's destructor writes what is pending
 
 void AccessLog::write(const AccessRecord& record) {
-  if (!logger_) return;
-  logger_->info(format_access_record(record));
+  if (!writer_) return;
+  // Formatted outside the shard lock, so threads sharing a shard only contend for the copy.
+  thread_local std::string line;
+  line.clear();
+  append_access_record(line, record);
+  writer_->append(line);
+  if (line.capacity() > 64 * 1024) std::string().swap(line);  // one huge path must not pin memory
 }
 
-std::uint64_t AccessLog::dropped() const { return log_thread_pool()->overrun_counter(); }
+std::uint64_t AccessLog::dropped() const { return writer_ ? writer_->dropped() : 0; }
 
 void AccessLog::flush() {
-  if (logger_) logger_->flush();
+  if (writer_) writer_->flush();
 }
 
 }  // namespace cutover::log

@@ -109,5 +109,20 @@ TEST(AccessLog, OneJsonLinePerRequestWithWhatHappened) {
   EXPECT_EQ((*failed)["error"], "upstream_unavailable");
 }
 
+TEST(AccessLog, AFileThatCannotBeOpenedStopsStartUpAndSaysWhy) {
+  auto app = Upstream::start("app");
+  Gateway gw;
+  gw.write_config("listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\nworkers: 1\n"
+                  "access_log: { path: /nonexistent-dir/access.log }\n"
+                  "backends:\n  app: { endpoints: [" + app->address() + "] }\n"
+                  "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n");
+  EXPECT_THROW(gw.start({}, 5s), std::runtime_error);
+  EXPECT_EQ(gw.process().wait_exit(5s), 1) << "a clean exit 1, not an abort";
+  const auto err = gw.process().output(Process::Stream::kStderr);
+  EXPECT_THAT(err, HasSubstr("cannot start"));
+  EXPECT_THAT(err, HasSubstr("/nonexistent-dir/access.log"));
+  EXPECT_THAT(err, HasSubstr("No such file or directory"));
+}
+
 }  // namespace
 }  // namespace cutover::test

@@ -1,15 +1,15 @@
 #pragma once
-// One JSON line per request, written asynchronously (spdlog's async logger with its own thread)
-// so a slow disk or a blocked stdout never stalls the data path. When the queue is full the
-// oldest lines are dropped and counted, rather than blocking requests.
+// One JSON line per request. The request path only appends the line to a per-thread buffer
+// (an uncontended mutex, no syscall, no allocation once the buffers have grown); a background
+// thread writes the buffers out in batches, one write per batch, so a slow disk or a blocked
+// stdout never stalls the data path. A buffer that has grown past its cap drops lines and counts
+// them, rather than blocking requests or growing without bound.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-
-namespace spdlog {
-class logger;
-}
 
 namespace cutover::log {
 
@@ -30,21 +30,41 @@ struct AccessRecord {
   std::string_view error;     // local reply / failure reason, "" when proxied normally
 };
 
-// Formats a record as one JSON line (no trailing newline). Pure; exposed for tests.
+// Appends a record as one JSON line plus '\n' to `out`. Pure apart from a per-thread cache of the
+// formatted second, so it allocates only when `out` must grow.
+void append_access_record(std::string& out, const AccessRecord& record);
+
+// The same line without the trailing newline, in a string of its own. Exposed for tests.
 std::string format_access_record(const AccessRecord& record);
+
+// Batching knobs; the defaults suit the gateway, tests shrink them to make drops and wake-ups
+// deterministic.
+struct AccessLogOptions {
+  std::chrono::milliseconds flush_period{100};     // the writer's longest sleep
+  std::size_t wake_bytes = 64 * 1024;              // a buffer this full wakes the writer early
+  std::size_t max_pending_bytes = 8 * 1024 * 1024; // per buffer; lines beyond it are dropped
+};
+
+class BatchWriter;
 
 class AccessLog {
  public:
-  // `path`: stdout, stderr, off, or a file (appended).
-  explicit AccessLog(const std::string& path);
-  ~AccessLog();
+  // `path`: stdout, stderr, off, or a file (appended, created 0644). Throws std::system_error
+  // naming the path when the file cannot be opened.
+  explicit AccessLog(const std::string& path, const AccessLogOptions& options = {});
+  ~AccessLog();  // writes every pending line
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
   void write(const AccessRecord& record);
-  bool enabled() const { return logger_ != nullptr; }
+  bool enabled() const { return writer_ != nullptr; }
+  // Lines lost because a buffer was full or the write failed.
   std::uint64_t dropped() const;
+  // Writes everything appended so far before returning.
   void flush();
 
  private:
-  std::shared_ptr<spdlog::logger> logger_;
+  std::unique_ptr<BatchWriter> writer_;
 };
 
 }  // namespace cutover::log

@@ -1,13 +1,13 @@
 // AccessLog writing to a real file: one parseable line per record, appended, never interleaved.
 #include "cutover/log/access_log.hpp"
 
-#include <spdlog/spdlog.h>
-
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "support/temp_dir.hpp"
@@ -24,8 +24,8 @@ std::vector<std::string> lines_of(const std::filesystem::path& file) {
   return lines;
 }
 
-// Writing is asynchronous (spdlog's background thread) and flush() only queues a flush, so wait
-// up to 5 s for `count` complete lines.
+// Without flush() lines are written by the log's background thread: wait up to 5 s for `count`
+// complete lines.
 std::vector<std::string> wait_for_lines(const std::filesystem::path& file, std::size_t count) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   std::vector<std::string> lines;
@@ -56,8 +56,8 @@ TEST(AccessLogFile, ThreeRecordsAreThreeJsonLines) {
   log.write(record("a", "/one"));
   log.write(record("b", "/two\nFAKE {\"line\":1}"));
   log.write(record("c", "/three"));
-  log.flush();
-  auto lines = wait_for_lines(file, 3);
+  log.flush();  // synchronous: the lines are in the file when it returns
+  auto lines = lines_of(file);
   ASSERT_EQ(lines.size(), 3u);
   std::vector<std::string> ids;
   for (const auto& line : lines) {
@@ -76,7 +76,7 @@ TEST(AccessLogFile, AppendsToAnExistingFile) {
     AccessLog log(file.string());
     log.write(record("x", "/"));
     log.flush();
-    ASSERT_EQ(wait_for_lines(file, 2).size(), 2u);
+    ASSERT_EQ(lines_of(file).size(), 2u);
   }
   auto lines = lines_of(file);
   EXPECT_EQ(lines.front(), "{\"earlier\":true}");
@@ -89,18 +89,38 @@ TEST(AccessLogFile, OffWritesNothing) {
   log.flush();
 }
 
-TEST(AccessLogFile, ReplacingTheLogKeepsTheNewOneRegistered) {
-  // A reload may build a new AccessLog before the old one goes away; destroying the old one must
-  // not unregister the new one (spdlog::flush_every only flushes registered loggers).
+TEST(AccessLogFile, TwoLogsAtOnceEachWriteTheirOwnFile) {
+  // A reload may build a new AccessLog before the old one goes away: destroying the old one
+  // must not stop the new one.
   cutover::test::TempDir dir("access");
   auto old_log = std::make_unique<AccessLog>(dir.file("old.log").string());
   AccessLog new_log(dir.file("new.log").string());
+  old_log->write(record("o", "/"));
   old_log.reset();
-  auto registered = spdlog::get("access");
-  ASSERT_NE(registered, nullptr);
   new_log.write(record("n", "/"));
-  registered->flush();
   EXPECT_EQ(wait_for_lines(dir.file("new.log"), 1).size(), 1u);
+  EXPECT_EQ(lines_of(dir.file("old.log")).size(), 1u);
+}
+
+TEST(AccessLogFile, AFileThatCannotBeOpenedIsAnErrorNamingIt) {
+  cutover::test::TempDir dir("access");
+  auto file = dir.file("missing-dir") / "access.log";
+  try {
+    AccessLog log(file.string());
+    FAIL() << "opened " << file;
+  } catch (const std::system_error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(file.string()));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("No such file or directory"));
+    EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory);
+  }
+}
+
+TEST(AccessLogFile, LinesAWriteFailedOnAreCountedAsDropped) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  AccessLog log("/dev/full");  // every write fails with ENOSPC
+  for (int i = 0; i < 3; ++i) log.write(record("x", "/"));
+  log.flush();
+  EXPECT_EQ(log.dropped(), 3u);
 }
 
 }  // namespace

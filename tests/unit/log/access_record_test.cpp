@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <limits>
 #include <regex>
+#include <thread>
 
 namespace cutover::log {
 namespace {
@@ -155,6 +158,57 @@ TEST(AccessRecord, DurationsHaveThreeDecimals) {
   r.duration_ms = 1.0 / 3.0;
   std::string line = format_access_record(r);
   EXPECT_NE(line.find("\"duration_ms\":0.333,"), std::string::npos) << line;
+}
+
+TEST(AccessRecord, AppendAddsTheLineAndANewlineToWhatIsThere) {
+  std::string out = "earlier\n";
+  append_access_record(out, full_record());
+  append_access_record(out, full_record());
+  const std::string line = format_access_record(full_record());
+  EXPECT_EQ(out, "earlier\n" + line + "\n" + line + "\n");
+}
+
+// The time as the log wrote it before the per-second cache: gmtime and strftime on every call.
+std::string reference_time(std::int64_t unix_ms) {
+  char stamp[40];
+  std::int64_t millis = ((unix_ms % 1000) + 1000) % 1000;
+  std::time_t seconds = static_cast<std::time_t>((unix_ms - millis) / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(stamp + n, sizeof stamp - n, ".%03dZ", static_cast<int>(millis));
+  return stamp;
+}
+
+TEST(AccessRecord, CachedSecondsGiveTheSameTimeAsFormattingEachOne) {
+  // Back and forth across second boundaries (and 1970), so a stale cached second would show.
+  std::vector<std::int64_t> times;
+  for (std::int64_t base : {std::int64_t{0}, kTime - 123, std::int64_t{-86'400'000}, std::int64_t{253'402'300'799'000}}) {
+    for (std::int64_t ms : {base - 1001, base - 1000, base - 999, base - 1, base, base + 1, base - 1, base + 999,
+                            base + 1000, base + 999, base + 1999, base + 2000}) {
+      times.push_back(ms);
+    }
+  }
+  for (std::int64_t ms : times) {
+    SCOPED_TRACE(ms);
+    AccessRecord r = full_record();
+    r.time_unix_ms = ms;
+    std::string time = parse_line(format_access_record(r))["time"];
+    EXPECT_EQ(time, reference_time(ms));
+  }
+}
+
+TEST(AccessRecord, EachThreadHasItsOwnCachedSecond) {
+  auto time_of = [](std::int64_t ms) {
+    AccessRecord r = full_record();
+    r.time_unix_ms = ms;
+    return parse_line(format_access_record(r))["time"].get<std::string>();
+  };
+  EXPECT_EQ(time_of(kTime), "2023-11-14T22:13:20.123Z");
+  std::string other;
+  std::thread([&] { other = time_of(0); }).join();
+  EXPECT_EQ(other, "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(time_of(kTime + 1), "2023-11-14T22:13:20.124Z");
 }
 
 }  // namespace
