@@ -19,11 +19,7 @@ using Values = std::vector<std::string>;
 // Every field of the rewritten head, the gateway's own included; values_of reads them by name.
 HeaderList forwarded(const HeaderList& in, bool trust, std::string_view client = "10.0.0.1",
                      std::string_view proto = "http") {
-  UpstreamRequestHead rewrite;
-  rewrite.target = "/";
-  rewrite.request_id = "req-1";
-  rewrite.identity_header = "X-User-Id";
-  rewrite.header_namespace = "X-Cutover-";
+  UpstreamRequestHead rewrite = test::typical_rewrite();
   rewrite.forwarded = {client, proto, trust};
   std::string out;
   append_upstream_request_head(out, make_request(in), rewrite);

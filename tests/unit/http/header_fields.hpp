@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "cutover/http/headers.hpp"
+
 namespace cutover::http::test {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -80,6 +82,18 @@ inline std::vector<std::string> values_of(const HeaderList& fields, std::string_
     if (boost::beast::iequals(field, name)) out.push_back(value);
   }
   return out;
+}
+
+// The rewrite most tests start from: target "/", request id "req-1", identity header X-User-Id,
+// namespace X-Cutover-, an untrusted client at 10.0.0.1 over http.
+inline UpstreamRequestHead typical_rewrite() {
+  UpstreamRequestHead rewrite;
+  rewrite.target = "/";
+  rewrite.request_id = "req-1";
+  rewrite.identity_header = "X-User-Id";
+  rewrite.header_namespace = "X-Cutover-";
+  rewrite.forwarded = {"10.0.0.1", "http", false};
+  return rewrite;
 }
 
 }  // namespace cutover::http::test

@@ -21,15 +21,7 @@ using test::values_of;
 
 using Values = std::vector<std::string>;
 
-UpstreamRequestHead default_rewrite() {
-  UpstreamRequestHead rewrite;
-  rewrite.target = "/";
-  rewrite.request_id = "req-1";
-  rewrite.identity_header = "X-User-Id";
-  rewrite.header_namespace = "X-Cutover-";
-  rewrite.forwarded = {"10.0.0.1", "http", false};
-  return rewrite;
-}
+UpstreamRequestHead default_rewrite() { return test::typical_rewrite(); }
 
 std::string upstream_head(const bhttp::request_header<>& request, const UpstreamRequestHead& rewrite) {
   std::string out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
+#include "unit/log/log_file_lines.hpp"
 
 namespace cutover::log {
 namespace {
@@ -20,23 +21,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-std::vector<std::string> lines_of(const std::filesystem::path& file) {
-  std::istringstream in(cutover::test::read_text_file(file));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Polls for `count` complete lines; generous, because only "no flush() needed" is under test.
-std::vector<std::string> wait_for_lines(const std::filesystem::path& file, std::size_t count) {
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = cutover::test::read_text_file(file);
-    if (!text.empty() && text.back() == '\n' && lines_of(file).size() >= count) break;
-    std::this_thread::sleep_for(10ms);
-  }
-  return lines_of(file);
-}
+using test::lines_of;
+using test::wait_for_lines;
 
 AccessRecord record(std::string_view request_id) {
   AccessRecord r;

@@ -11,31 +11,15 @@
 #include <thread>
 
 #include "support/temp_dir.hpp"
+#include "unit/log/log_file_lines.hpp"
 
 namespace cutover::log {
 namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> lines_of(const std::filesystem::path& file) {
-  std::istringstream in(cutover::test::read_text_file(file));
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Without flush() lines are written by the log's background thread: wait up to 5 s for `count`
-// complete lines.
-std::vector<std::string> wait_for_lines(const std::filesystem::path& file, std::size_t count) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  std::vector<std::string> lines;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::string text = cutover::test::read_text_file(file);
-    if (!text.empty() && text.back() == '\n' && (lines = lines_of(file)).size() >= count) return lines;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return lines_of(file);
-}
+using test::lines_of;
+using test::wait_for_lines;
 
 AccessRecord record(std::string_view request_id, std::string_view path) {
   AccessRecord r;
@@ -116,7 +100,7 @@ TEST(AccessLogFile, AFileThatCannotBeOpenedIsAnErrorNamingIt) {
 }
 
 TEST(AccessLogFile, LinesAWriteFailedOnAreCountedAsDropped) {
-  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  ASSERT_TRUE(std::filesystem::exists("/dev/full")) << "Linux's always-full device is the test's disk";
   AccessLog log("/dev/full");  // every write fails with ENOSPC
   for (int i = 0; i < 3; ++i) log.write(record("x", "/"));
   log.flush();
