@@ -168,21 +168,18 @@ asio::awaitable<UpstreamOutcome> Call::run_without_body() {
     connection_ = std::move(acquired.connection);
     sent_at_ = Clock::now();
     // No body: the head is the whole request, and the socket almost always takes it at once.
-    RelayResult sent;
     Outgoing out;
     out.add(call_.client.upstream_head);
-    sent.ec = write_now(connection_->stream.socket(), out);
-    if (!sent.ec && !out.empty()) {
-      sent.ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
-    }
+    error_code sent = write_now(connection_->stream.socket(), out);
+    if (!sent && !out.empty()) sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
     // A reused connection the backend had closed fails before any answer: safe to try once more.
     bool retryable = connection_->reused && attempt == 0;
-    if (sent.ec) {
+    if (sent) {
       if (retryable) {
         Counters::bump(counters_.upstream_retries);
         continue;
       }
-      co_return fail_header(sent.ec);
+      co_return fail_header(sent);
     }
     error_code ec = co_await read_response_header();
     if (!ec) break;
