@@ -50,25 +50,11 @@ boost::asio::awaitable<RelayResult> relay_message(
   // Otherwise the header goes out at once unless body bytes are already buffered: then header
   // and the first body bytes share one write. (A body that is slow to start still shows its
   // header.)
+  bool head_alone = header_only || (!parser.is_done() && input_buffer.size() == 0);
   bool head_pending = true;
-  if (header_only || (!parser.is_done() && input_buffer.size() == 0)) {
-    out.add(head);
-    boost::system::error_code ec = write_now(output, out);
-    if (!ec && !out.empty()) ec = co_await write_rest(watchdog, output, out, timeouts.write);
-    if (ec) {
-      result.ec = ec;
-      result.failed = RelaySide::output;
-      co_return result;
-    }
-    result.header_written = true;
-    head_pending = false;
-    if (header_only) co_return result;
-  }
-
-  const bool chunked = chunked_out;
   for (;;) {
     std::size_t got = 0;
-    if (!parser.is_done()) {
+    if (!head_alone && !parser.is_done()) {
       body.data = buffer;
       body.size = kRelayBufferSize;
       boost::system::error_code ec;
@@ -86,27 +72,26 @@ boost::asio::awaitable<RelayResult> relay_message(
       if (got == 0 && !parser.is_done()) continue;  // only framing was read (a chunk header)
       result.body_bytes += got;
     }
-    const bool last = parser.is_done();
+    const bool last = header_only || (!head_alone && parser.is_done());
     if (head_pending) out.add(head);
     ChunkSize size_line(got);
-    if (chunked && got > 0) out.add(size_line.text());
+    if (chunked_out && got > 0) out.add(size_line.text());
     out.add(boost::asio::const_buffer(buffer, got));
-    if (chunked && got > 0) out.add(kChunkEnd);
-    if (chunked && last) out.add(kLastChunk);
+    if (chunked_out && got > 0) out.add(kChunkEnd);
+    if (chunked_out && last && !header_only) out.add(kLastChunk);
     if (!out.empty()) {
       // The usual case, a socket with room, needs neither a wait nor a coroutine frame.
       boost::system::error_code ec = write_now(output, out);
-      if (ec || !out.empty()) {
-        if (!ec) ec = co_await write_rest(watchdog, output, out, timeouts.write);
-        if (ec) {
-          result.ec = ec;
-          result.failed = RelaySide::output;
-          co_return result;
-        }
+      if (!ec && !out.empty()) ec = co_await write_rest(watchdog, output, out, timeouts.write);
+      if (ec) {
+        result.ec = ec;
+        result.failed = RelaySide::output;
+        co_return result;
       }
       result.header_written = true;
     }
     head_pending = false;
+    head_alone = false;
     if (last) break;
   }
   co_return result;
