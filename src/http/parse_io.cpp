@@ -1,16 +1,32 @@
 #include "http/parse_io.hpp"
+#include "http/read_readiness.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace cutover::http {
 
+boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                                       std::size_t min_room) {
+  if (!next_read_is_tried_at_once(socket)) return boost::asio::error::would_block;
+  const auto room = read_room(buffer, min_room);
+  boost::system::error_code ec;
+  const std::size_t n = socket.read_some(room, ec);  // the socket is non-blocking
+  buffer.commit(n);
+  // Found empty just now, and no event can have been handled since: the next read waits for one.
+  if (ec == boost::asio::error::would_block || (!ec && n < room.size())) next_read_waits_for_event(socket);
+  return ec;
+}
+
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
                                                        boost::beast::flat_buffer& buffer,
                                                        std::chrono::milliseconds timeout, std::size_t min_room) {
+  if (auto ec = read_arrived(socket, buffer, min_room); ec != boost::asio::error::would_block) co_return ec;
   Watch watch(watchdog, socket, timeout);
-  auto [ec, n] = co_await socket.async_read_some(read_room(buffer, min_room),
-                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+  const auto room = read_room(buffer, min_room);
+  ReadReadiness readiness(socket);
+  auto [ec, n] = co_await socket.async_read_some(room, boost::asio::as_tuple(boost::asio::use_awaitable));
+  readiness.completed(ec, n, room.size());
   buffer.commit(n);
   co_return watch.result(ec);
 }

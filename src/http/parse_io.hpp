@@ -58,7 +58,7 @@ boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body, 
   return ec;
 }
 
-// One read into `buffer`: as much as its free capacity takes, at least `min_room` (the buffer
+// One read into `buffer`, waiting for data if none has arrived (read_arrived, then an async read): as much as its free capacity takes, at least `min_room` (the buffer
 // grows for that) and at most 64 KiB. Bodies read with a large `min_room`, so a download takes a
 // quarter of the system calls; heads read with the default, so an idle connection stays small.
 // Errors: the socket's (eof included) or beast::error::timeout when `timeout` passes first.
@@ -68,6 +68,14 @@ boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost
                                                        boost::beast::flat_buffer& buffer,
                                                        std::chrono::milliseconds timeout,
                                                        std::size_t min_room = kHeadReadSize);
+
+// One read of what has already arrived, without waiting and without a coroutine frame: tried only
+// when the reactor has seen the socket become readable since a read last found it empty
+// (read_readiness.hpp). would_block, often without any system call, when nothing has arrived; the
+// caller then co_awaits an async read, which waits for the next readable event instead of trying
+// first. Other errors are the socket's (eof included).
+boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                                       std::size_t min_room = kHeadReadSize);
 
 // Where the next read goes: the buffer's free capacity, at least `min_room`, at most 64 KiB.
 // (Hot paths co_await the socket read themselves, under a Watch, rather than call fill(): each

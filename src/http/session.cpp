@@ -9,6 +9,7 @@
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 #include "http/parse_io.hpp"
+#include "http/read_readiness.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -50,18 +51,23 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     client.arena.reset();  // the previous request's parsers are gone: so is the memory of their fields
     if (client.buffer.size() == 0) {
       shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps a small one
-      // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
-      client.idle = true;
-      worker.idle_changed(true);
-      boost::system::error_code ec;
-      {
-        Watch watch(watchdog, client.socket, client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
-        auto [read_ec, n] = co_await client.socket.async_read_some(read_room(client.buffer), asio::as_tuple(asio::use_awaitable));
-        client.buffer.commit(n);
-        ec = watch.result(read_ec);
+      boost::system::error_code ec = read_arrived(client.socket, client.buffer);
+      if (ec == asio::error::would_block) {
+        // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
+        client.idle = true;
+        worker.idle_changed(true);
+        {
+          Watch watch(watchdog, client.socket, client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+          const auto room = read_room(client.buffer);
+          ReadReadiness readiness(client.socket);
+          auto [read_ec, n] = co_await client.socket.async_read_some(room, asio::as_tuple(asio::use_awaitable));
+          readiness.completed(read_ec, n, room.size());
+          client.buffer.commit(n);
+          ec = watch.result(read_ec);
+        }
+        client.idle = false;
+        worker.idle_changed(false);
       }
-      client.idle = false;
-      worker.idle_changed(false);
       if (ec) {
         if (ec == beast::error::timeout) Counters::bump(counters.client_timeout);
         break;
