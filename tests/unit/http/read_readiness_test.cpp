@@ -60,6 +60,7 @@ void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket&
 }
 
 void run_until_filled(asio::io_context& io, Filling& filling, std::chrono::seconds limit = 10s) {
+  io.restart();  // a fill that found its data at once left the io_context out of work, so stopped
   const auto give_up = Clock::now() + limit;
   while (!filling.result && Clock::now() < give_up) io.run_one_for(100ms);
 }
