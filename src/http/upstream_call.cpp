@@ -385,8 +385,11 @@ UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
 
 asio::awaitable<UpstreamOutcome> UpstreamCall::run() {
   Call call(*this);
-  if (parser.is_done()) co_return co_await call.run_without_body();
-  co_return co_await call.run_with_body();
+  // One co_await, not one per branch: each would keep its own result in this frame, and a frame
+  // over 1 KiB is never recycled by Asio (malloc and free every request).
+  // (Named first: GCC 12 mishandles a conditional expression's temporary inside co_await.)
+  asio::awaitable<UpstreamOutcome> phases = parser.is_done() ? call.run_without_body() : call.run_with_body();
+  co_return co_await std::move(phases);
 }
 
 }  // namespace cutover::http

@@ -44,7 +44,10 @@ std::uint64_t seed_for(unsigned index) {
 
 Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log)
     : index_(index),
-      io_(std::make_unique<asio::io_context>(1)),
+      // One thread runs this io_context and every socket and timer in it is used from that thread
+      // only; other threads only post to it (drain, stop). So the reactor's per-socket locks are
+      // dropped (a lock and an unlock per socket operation) and the scheduler's kept.
+      io_(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       acceptor_(std::in_place, *io_),
       store_(store),
       access_log_(access_log),
