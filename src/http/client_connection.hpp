@@ -25,11 +25,15 @@ Parser* emplace_parser(std::optional<Parser>& parser, FieldArena& arena) {
   return &parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
 }
 
+inline void release_capacity(std::string& text) {
+  if (text.capacity() > std::string().capacity()) std::string().swap(text);
+}
+
 struct ClientConnection {
   ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
   beast::flat_buffer buffer;   // bytes read ahead of the current request (pipelining)
-  std::string head;            // the response head being written; its capacity is reused
+  std::string head;            // the response head being written; released between requests
   std::string upstream_head;   // the request head as rewritten for the backend; likewise
   FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;

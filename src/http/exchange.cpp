@@ -182,8 +182,9 @@ asio::awaitable<bool> Exchange::phases() {
 
   UpstreamCall call{worker_, *snapshot_, client_, parser_, backend, expect_continue, client_version_,
                     client_keep_alive_ && !worker_.draining(),
-                    new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
-  outcome_ = co_await call.run();
+                    new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie),
+                    outcome_};
+  co_await call.run();
   status_ = outcome_.status;
   error_ = outcome_.error;
   if (outcome_.local_reply) co_return early(*outcome_.counter, std::move(*outcome_.local_reply));

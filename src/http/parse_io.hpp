@@ -62,7 +62,9 @@ boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body, 
 // grows for that) and at most 64 KiB. Bodies read with a large `min_room`, so a download takes a
 // quarter of the system calls; heads read with the default, so an idle connection stays small.
 // Errors: the socket's (eof included) or beast::error::timeout when `timeout` passes first.
-inline constexpr std::size_t kHeadReadSize = 2 * 1024;  // nginx reads a request head into 1 KiB first
+// 1 KiB, as nginx's client_header_buffer_size: most heads fit; a larger one grows the buffer and
+// takes another read. Every keep-alive connection holds one, so this is memory per connection.
+inline constexpr std::size_t kHeadReadSize = 1024;
 inline constexpr std::size_t kBodyReadSize = 64 * 1024;
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
                                                        boost::beast::flat_buffer& buffer,

@@ -79,21 +79,25 @@ class Call {
         settings_(*target_.config),
         limits_(call.snapshot.config.limits),
         counters_(call.worker.counters()),
-        watchdog_(call.worker.watchdog()) {
+        watchdog_(call.worker.watchdog()),
+        outcome_(call.outcome) {
+    outcome_ = UpstreamOutcome{};
     outcome_.backend = target_.name;
   }
 
   // UpstreamCall::run picks one (a run() member here would cost one more coroutine frame).
-  asio::awaitable<UpstreamOutcome> run_without_body();
-  asio::awaitable<UpstreamOutcome> run_with_body();
+  // Both write their result into the caller's UpstreamOutcome: a coroutine returning one would
+  // keep a copy in its frame (and its caller another) for as long as the request is in flight.
+  asio::awaitable<void> run_without_body();
+  asio::awaitable<void> run_with_body();
 
  private:
   asio::awaitable<error_code> read_response_header();
   asio::awaitable<RelayResult> deliver_response();
-  UpstreamOutcome finish_delivery(const RelayResult& delivered);
-  UpstreamOutcome fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
-  UpstreamOutcome fail_connect(const Acquired& acquired);
-  UpstreamOutcome fail_header(const error_code& ec);
+  void finish_delivery(const RelayResult& delivered);
+  void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
+  void fail_connect(const Acquired& acquired);
+  void fail_header(const error_code& ec);
 
   UpstreamCall& call_;
   const runtime::Backend& target_;
@@ -101,7 +105,7 @@ class Call {
   const config::LimitsConfig& limits_;
   Counters& counters_;
   Watchdog& watchdog_;
-  UpstreamOutcome outcome_;
+  UpstreamOutcome& outcome_;  // the caller's
   RelayBufferPool::Lease request_buffer_;
   RelayBufferPool::Lease response_buffer_;
   std::unique_ptr<upstream::Connection> connection_;
@@ -110,29 +114,28 @@ class Call {
   Clock::time_point sent_at_;
 };
 
-UpstreamOutcome Call::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
+void Call::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
   outcome_.status = status;
   outcome_.error = error;
   outcome_.counter = &counter;
   outcome_.local_reply = LocalReply{status, error, std::move(message)};
   outcome_.keep_alive = false;
-  return std::move(outcome_);
 }
 
-UpstreamOutcome Call::fail_connect(const Acquired& acquired) {
+void Call::fail_connect(const Acquired& acquired) {
   if (acquired.timed_out) {
     return fail(counters_.upstream_timeouts, 504, "upstream_timeout", "backend '" + target_.name + "' did not accept a connection in time");
   }
-  return fail(counters_.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target_.name + "' is unavailable (connection refused)");
+  fail(counters_.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target_.name + "' is unavailable (connection refused)");
 }
 
-UpstreamOutcome Call::fail_header(const error_code& ec) {
+void Call::fail_header(const error_code& ec) {
   if (ec == boost::beast::error::timeout) {
     return fail(counters_.upstream_timeouts, 504, "upstream_timeout",
                 "backend '" + target_.name + "' did not answer within " + std::to_string(settings_.timeout.count()) + "ms");
   }
-  return fail(counters_.upstream_errors, 502, "upstream_unavailable",
-              is_connection_lost(ec) ? "backend '" + target_.name + "' closed the connection without answering"
+  fail(counters_.upstream_errors, 502, "upstream_unavailable",
+       is_connection_lost(ec) ? "backend '" + target_.name + "' closed the connection without answering"
                                      : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
 }
 
@@ -165,13 +168,16 @@ asio::awaitable<error_code> Call::read_response_header() {
   co_return ec;
 }
 
-asio::awaitable<UpstreamOutcome> Call::run_without_body() {
+asio::awaitable<void> Call::run_without_body() {
   for (int attempt = 0;; ++attempt) {
     const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
     Acquired acquired;
     if (attempt == 0) acquired.connection = take_pooled(call_.worker, target_, start, false);
     if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, false, attempt > 0);
-    if (!acquired.connection) co_return fail_connect(acquired);
+    if (!acquired.connection) {
+      fail_connect(acquired);
+      co_return;
+    }
     connection_ = std::move(acquired.connection);
     sent_at_ = Clock::now();
     // No body: the head is the whole request, and the socket almost always takes it at once.
@@ -186,7 +192,8 @@ asio::awaitable<UpstreamOutcome> Call::run_without_body() {
         Counters::bump(counters_.upstream_retries);
         continue;
       }
-      co_return fail_header(sent);
+      fail_header(sent);
+      co_return;
     }
     error_code ec = co_await read_response_header();
     if (!ec) break;
@@ -194,20 +201,24 @@ asio::awaitable<UpstreamOutcome> Call::run_without_body() {
       Counters::bump(counters_.upstream_retries);
       continue;
     }
-    co_return fail_header(ec);
+    fail_header(ec);
+    co_return;
   }
   RelayResult delivered = co_await deliver_response();
-  co_return finish_delivery(delivered);
+  finish_delivery(delivered);
 }
 
-asio::awaitable<UpstreamOutcome> Call::run_with_body() {
+asio::awaitable<void> Call::run_with_body() {
   request_buffer_ = call_.worker.relay_buffers().take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
   Acquired acquired;
   acquired.connection = take_pooled(call_.worker, target_, start, true);
   if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, true, false);
-  if (!acquired.connection) co_return fail_connect(acquired);
+  if (!acquired.connection) {
+    fail_connect(acquired);
+    co_return;
+  }
   connection_ = std::move(acquired.connection);
   sent_at_ = Clock::now();
   if (call_.expect_continue) {
@@ -219,7 +230,7 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
     if (ec) {
       Counters::bump(counters_.client_aborts);
       outcome_.error = "client_aborted";
-      co_return std::move(outcome_);
+      co_return;
     }
   }
 
@@ -260,25 +271,28 @@ asio::awaitable<UpstreamOutcome> Call::run_with_body() {
 
   bool client_failed = sent.ec && sent.failed == RelaySide::input && sent.ec != asio::error::operation_aborted;
   if (!header_ec) {
-    UpstreamOutcome outcome = finish_delivery(delivered);
-    if (sent.ec) outcome.keep_alive = false;  // the request was not read to its end
-    co_return outcome;
+    finish_delivery(delivered);
+    if (sent.ec) outcome_.keep_alive = false;  // the request was not read to its end
+    co_return;
   }
   if (client_failed) {
     if (sent.ec == bhttp::error::body_limit) {
-      co_return fail(counters_.body_too_large, 413, "body_too_large", "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
+      fail(counters_.body_too_large, 413, "body_too_large", "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
+      co_return;
     }
     if (sent.ec == boost::beast::error::timeout) {
-      co_return fail(counters_.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
+      fail(counters_.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
+      co_return;
     }
     if (is_malformed_body(sent.ec)) {
-      co_return fail(counters_.bad_request, 400, "bad_request", "malformed request body: " + sent.ec.message());
+      fail(counters_.bad_request, 400, "bad_request", "malformed request body: " + sent.ec.message());
+      co_return;
     }
     Counters::bump(counters_.client_aborts);
     outcome_.error = "client_aborted";
-    co_return std::move(outcome_);
+    co_return;
   }
-  co_return fail_header(header_ec);
+  fail_header(header_ec);
 }
 
 asio::awaitable<RelayResult> Call::deliver_response() {
@@ -357,7 +371,7 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   co_return delivered;
 }
 
-UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
+void Call::finish_delivery(const RelayResult& delivered) {
   outcome_.bytes_out = delivered.body_bytes;
   if (delivered.ec) {
     bool upstream_side = delivered.failed == RelaySide::input;
@@ -372,24 +386,23 @@ UpstreamOutcome Call::finish_delivery(const RelayResult& delivered) {
     Counters::bump(upstream_side ? (timed_out ? counters_.upstream_timeouts : counters_.upstream_errors) : counters_.client_aborts);
     outcome_.error = upstream_side ? "upstream_aborted" : "client_aborted";
     outcome_.keep_alive = false;
-    return std::move(outcome_);
+    return;
   }
   Counters::bump(counters_.proxied);
   if (upstream_reusable_ && response_->is_done() && call_.parser.is_done()) {
     call_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, Clock::now());
   }
-  return std::move(outcome_);
 }
 
 }  // namespace
 
-asio::awaitable<UpstreamOutcome> UpstreamCall::run() {
+asio::awaitable<void> UpstreamCall::run() {
   Call call(*this);
-  // One co_await, not one per branch: each would keep its own result in this frame, and a frame
-  // over 1 KiB is never recycled by Asio (malloc and free every request).
-  // (Named first: GCC 12 mishandles a conditional expression's temporary inside co_await.)
-  asio::awaitable<UpstreamOutcome> phases = parser.is_done() ? call.run_without_body() : call.run_with_body();
-  co_return co_await std::move(phases);
+  if (parser.is_done()) {
+    co_await call.run_without_body();
+  } else {
+    co_await call.run_with_body();
+  }
 }
 
 }  // namespace cutover::http

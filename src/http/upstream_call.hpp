@@ -40,8 +40,9 @@ struct UpstreamCall {
   unsigned client_version = 11;
   bool client_keep_alive = true;
   std::string set_cookie;       // Set-Cookie to add to the response, if any
+  UpstreamOutcome& outcome;     // where run() leaves its result
 
-  boost::asio::awaitable<UpstreamOutcome> run();
+  boost::asio::awaitable<void> run();
 };
 
 }  // namespace cutover::http

@@ -75,8 +75,9 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   if (connection->buffer.size() != 0) return;
   auto& stack = idle_[connection->endpoint];
   if (stack.size() >= max_idle_per_endpoint) return;
-  // A download grew the read buffer to 64 KiB; an idle connection keeps at most 16 KiB.
-  if (connection->buffer.capacity() > 16 * 1024) connection->buffer.shrink_to_fit();
+  // An idle connection keeps no read buffer (a download may have grown it to 64 KiB); the next
+  // response's read allocates 1 KiB again, from malloc's per-thread cache.
+  connection->buffer.shrink_to_fit();
   connection->idle_since = now;
   connection->stream.expires_never();
   stack.push_back(std::move(connection));
