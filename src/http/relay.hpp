@@ -8,6 +8,9 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -27,6 +30,11 @@ struct RelayResult {
 };
 
 inline constexpr std::size_t kRelayBufferSize = 64 * 1024;
+
+// Reads and writes are tried at once (parse_io.hpp, wire.hpp), so a transfer whose sockets stay
+// ready would never suspend and would hold the worker's thread until its body ends. After this
+// many body bytes without a pause it lets the worker's other connections run.
+inline constexpr std::uint64_t kFairShareBytes = 256 * 1024;
 
 struct RelayTimeouts {
   std::chrono::milliseconds read;   // silence allowed from the input, per read
@@ -52,6 +60,7 @@ boost::asio::awaitable<RelayResult> relay_message(
   // header.)
   bool head_alone = header_only || (!parser.is_done() && input_buffer.size() == 0);
   bool head_pending = true;
+  std::uint64_t bytes_at_last_pause = 0;
   for (;;) {
     std::size_t got = 0;
     if (!head_alone && !parser.is_done()) {
@@ -89,6 +98,11 @@ boost::asio::awaitable<RelayResult> relay_message(
         co_return result;
       }
       result.header_written = true;
+    }
+    if (result.body_bytes - bytes_at_last_pause >= kFairShareBytes && !last) {
+      bytes_at_last_pause = result.body_bytes;
+      auto executor = co_await boost::asio::this_coro::executor;
+      co_await boost::asio::post(executor, boost::asio::use_awaitable);
     }
     head_pending = false;
     head_alone = false;
