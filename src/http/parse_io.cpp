@@ -1,5 +1,4 @@
 #include "http/parse_io.hpp"
-#include "http/read_readiness.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,13 +21,9 @@ boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost
                                                        boost::beast::flat_buffer& buffer,
                                                        std::chrono::milliseconds timeout, std::size_t min_room) {
   if (auto ec = read_arrived(socket, buffer, min_room); ec != boost::asio::error::would_block) co_return ec;
-  Watch watch(watchdog, socket, timeout);
-  const auto room = read_room(buffer, min_room);
-  ReadReadiness readiness(socket);
-  auto [ec, n] = co_await socket.async_read_some(room, boost::asio::as_tuple(boost::asio::use_awaitable));
-  readiness.completed(ec, n, room.size());
-  buffer.commit(n);
-  co_return watch.result(ec);
+  EventRead read(watchdog, socket, buffer, timeout, min_room);
+  auto [ec, n] = co_await read.start();
+  co_return read.finish(ec, n);
 }
 
 }  // namespace cutover::http

@@ -7,12 +7,15 @@
 #include <algorithm>
 #include <chrono>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "http/read_readiness.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -58,35 +61,65 @@ boost::system::error_code parse_eof(boost::beast::http::parser<IsRequest, Body, 
   return ec;
 }
 
-// One read into `buffer`, waiting for data if none has arrived (read_arrived, then an async read): as much as its free capacity takes, at least `min_room` (the buffer
-// grows for that) and at most 64 KiB. Bodies read with a large `min_room`, so a download takes a
-// quarter of the system calls; heads read with the default, so an idle connection stays small.
-// Errors: the socket's (eof included) or beast::error::timeout when `timeout` passes first.
-// 1 KiB, as nginx's client_header_buffer_size: most heads fit; a larger one grows the buffer and
-// takes another read. Every keep-alive connection holds one, so this is memory per connection.
+// Heads are read in 1 KiB pieces, as nginx's client_header_buffer_size: most heads fit; a larger
+// one grows the buffer and takes another read. Every keep-alive connection holds one such buffer
+// while it waits, so this is memory per connection. Bodies are read in up to 64 KiB pieces, so a
+// download takes a quarter of the system calls.
 inline constexpr std::size_t kHeadReadSize = 1024;
 inline constexpr std::size_t kBodyReadSize = 64 * 1024;
-boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
-                                                       boost::beast::flat_buffer& buffer,
-                                                       std::chrono::milliseconds timeout,
-                                                       std::size_t min_room = kHeadReadSize);
 
-// One read of what has already arrived, without waiting and without a coroutine frame: tried only
-// when the reactor has seen the socket become readable since a read last found it empty
-// (read_readiness.hpp). would_block, often without any system call, when nothing has arrived; the
-// caller then co_awaits an async read, which waits for the next readable event instead of trying
-// first. Other errors are the socket's (eof included).
-boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
-                                       std::size_t min_room = kHeadReadSize);
-
-// Where the next read goes: the buffer's free capacity, at least `min_room`, at most 64 KiB.
-// (Hot paths co_await the socket read themselves, under a Watch, rather than call fill(): each
-// awaitable function costs a coroutine frame.)
+// Where the next read goes: the buffer's free capacity, at least `min_room` (the buffer grows for
+// that), at most 64 KiB.
 inline boost::asio::mutable_buffer read_room(boost::beast::flat_buffer& buffer, std::size_t min_room = kHeadReadSize) {
   // Sized by the free capacity, as Beast does: a buffer that grew for a large header or body
   // keeps reading in large pieces.
   return buffer.prepare(std::clamp<std::size_t>(buffer.capacity() - buffer.size(), min_room, kBodyReadSize));
 }
+
+// One read of what has already arrived, without waiting and without a coroutine frame: tried only
+// when the reactor has seen the socket become readable since a read last found it empty
+// (read_readiness.hpp). would_block, often without any system call, when nothing has arrived; the
+// caller then waits with an EventRead. Other errors are the socket's (eof included).
+boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                                       std::size_t min_room = kHeadReadSize);
+
+// The read after read_arrived said would_block: it waits for the socket's next readable event,
+// under `timeout`. The caller co_awaits start() itself (an awaitable function of its own would
+// cost a coroutine frame on the hot path) and passes the result to finish():
+//   EventRead read(watchdog, socket, buffer, timeout);
+//   auto [read_ec, n] = co_await read.start();
+//   ec = read.finish(read_ec, n);
+// finish() commits what was read and returns the socket's error (eof included) or
+// beast::error::timeout when `timeout` passed first.
+class EventRead {
+ public:
+  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+            std::chrono::milliseconds timeout, std::size_t min_room = kHeadReadSize)
+      : socket_(socket), buffer_(buffer), watch_(watchdog, socket, timeout), room_(read_room(buffer, min_room)),
+        readiness_(socket) {}
+
+  auto start() { return socket_.async_read_some(room_, boost::asio::as_tuple(boost::asio::use_awaitable)); }
+
+  boost::system::error_code finish(const boost::system::error_code& ec, std::size_t read) {
+    readiness_.completed(ec, read, room_.size());
+    buffer_.commit(read);
+    return watch_.result(ec);
+  }
+
+ private:
+  boost::asio::ip::tcp::socket& socket_;
+  boost::beast::flat_buffer& buffer_;
+  Watch watch_;
+  boost::asio::mutable_buffer room_;
+  ReadReadiness readiness_;
+};
+
+// One read into `buffer`: read_arrived, then an EventRead if nothing had arrived (a coroutine
+// frame; the hot paths do the two steps themselves).
+boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
+                                                       boost::beast::flat_buffer& buffer,
+                                                       std::chrono::milliseconds timeout,
+                                                       std::size_t min_room = kHeadReadSize);
 
 // Returns a read buffer grown for a body to its small size; only when it holds nothing.
 inline void shrink_if_grown(boost::beast::flat_buffer& buffer) {

@@ -9,7 +9,6 @@
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 #include "http/parse_io.hpp"
-#include "http/read_readiness.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -61,13 +60,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
         client.idle = true;
         worker.idle_changed(true);
         {
-          Watch watch(watchdog, client.socket, client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
-          const auto room = read_room(client.buffer);
-          ReadReadiness readiness(client.socket);
-          auto [read_ec, n] = co_await client.socket.async_read_some(room, asio::as_tuple(asio::use_awaitable));
-          readiness.completed(read_ec, n, room.size());
-          client.buffer.commit(n);
-          ec = watch.result(read_ec);
+          EventRead read(watchdog, client.socket, client.buffer,
+                         client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+          auto [read_ec, n] = co_await read.start();
+          ec = read.finish(read_ec, n);
         }
         client.idle = false;
         worker.idle_changed(false);

@@ -10,7 +10,6 @@
 #include "cutover/http/headers.hpp"
 #include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
-#include "http/read_readiness.hpp"
 #include "http/relay.hpp"
 #include "http/watchdog.hpp"
 
@@ -153,13 +152,9 @@ asio::awaitable<error_code> Call::read_response_header() {
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
-        Watch watch(watchdog_, socket, time_left(due));
-        const auto room = read_room(connection_->buffer);
-        ReadReadiness readiness(socket);
-        auto [read_ec, n] = co_await socket.async_read_some(room, asio::as_tuple(asio::use_awaitable));
-        readiness.completed(read_ec, n, room.size());
-        connection_->buffer.commit(n);
-        ec = watch.result(read_ec);
+        EventRead read(watchdog_, socket, connection_->buffer, time_left(due));
+        auto [read_ec, n] = co_await read.start();
+        ec = read.finish(read_ec, n);
       }
       if (ec == asio::error::eof) ec = parse_eof(*response_);
       if (ec) break;

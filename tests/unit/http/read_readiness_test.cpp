@@ -65,6 +65,17 @@ void run_until_filled(asio::io_context& io, Filling& filling, std::chrono::secon
   while (!filling.result && Clock::now() < give_up) io.run_one_for(100ms);
 }
 
+// One fill() run to its end: its result, or nothing if it had none within `limit`.
+std::optional<boost::system::error_code> fill_and_wait(asio::io_context& io, Watchdog& watchdog,
+                                                       asio::ip::tcp::socket& socket,
+                                                       boost::beast::flat_buffer& buffer,
+                                                       std::chrono::milliseconds timeout = 2s) {
+  Filling filling;
+  start_fill(io, watchdog, socket, buffer, filling, timeout);
+  run_until_filled(io, filling);
+  return filling.result;
+}
+
 TEST(ReadReadiness, IsSteeringTheReactorThisBuildUses) {
   // Debian 12's Boost 1.81 with the epoll reactor: if this fails, the build silently went back to
   // a wasted read per request (docs/performance.md).
@@ -118,11 +129,9 @@ TEST(ReadReadiness, DataThatArrivedWhileNoReadWaitedIsReadAtOnce) {
   handle_events_for(io, 50ms);  // the reactor sees the event with no read waiting
   EXPECT_TRUE(next_read_is_tried_at_once(pair.near));
   Watchdog watchdog(io);
-  Filling filling;
-  start_fill(io, watchdog, pair.near, buffer, filling, 2s);
-  run_until_filled(io, filling);
-  ASSERT_TRUE(filling.result.has_value());
-  EXPECT_FALSE(*filling.result) << filling.result->message();  // a timeout here is a lost event
+  const auto result = fill_and_wait(io, watchdog, pair.near, buffer);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(*result) << result->message();  // a timeout here is a lost event
   EXPECT_EQ(take(buffer), "early");
 }
 
@@ -149,11 +158,9 @@ TEST(ReadReadiness, EndOfStreamAfterAnEmptyingReadIsSeen) {
   pair.far.shutdown(asio::ip::tcp::socket::shutdown_send);  // as a backend closing a pooled connection
   handle_events_for(io, 20ms);
   Watchdog watchdog(io);
-  Filling filling;
-  start_fill(io, watchdog, pair.near, buffer, filling, 2s);
-  run_until_filled(io, filling);
-  ASSERT_TRUE(filling.result.has_value());
-  EXPECT_EQ(*filling.result, asio::error::eof);
+  const auto result = fill_and_wait(io, watchdog, pair.near, buffer);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(*result, asio::error::eof);
 }
 
 // A writer on another thread sends small messages at random moments: before, during and after each
@@ -176,13 +183,11 @@ TEST(ReadReadiness, MessagesSentAtAnyMomentAreAllRead) {
   std::mt19937 random(11);
   boost::beast::flat_buffer buffer;
   std::string received;
-  Filling filling;
   int timeouts = 0;
   while (received.size() < kMessages && timeouts == 0) {
     if (random() % 4 == 0) handle_events_for(io, std::chrono::milliseconds(random() % 2));
-    start_fill(io, watchdog, pair.near, buffer, filling, 2s);
-    run_until_filled(io, filling);
-    if (!filling.result || *filling.result) {
+    const auto result = fill_and_wait(io, watchdog, pair.near, buffer);
+    if (!result || *result) {
       ++timeouts;
       break;
     }
