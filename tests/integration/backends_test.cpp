@@ -10,6 +10,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <map>
 #include <thread>
 
@@ -18,13 +20,21 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A port nothing listens on (an upstream started and stopped).
-std::uint16_t closed_port() {
-  auto gone = Upstream::start("gone");
-  const auto port = gone->port;
-  gone->stop();
-  return port;
-}
+// A port nothing listens on: bound but never listening, so connecting to it is refused, and held
+// for the test's lifetime so that no other process (tests run in parallel) can take it meanwhile,
+// as it could a port that was merely closed.
+class RefusingPort {
+ public:
+  RefusingPort() : socket_(io_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    socket_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+  }
+  std::uint16_t port() const { return socket_.local_endpoint().port(); }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_;
+};
 
 std::string one_route(const std::string& backend) {
   return "routes:\n  - { id: all, match: { prefix: / }, backend: " + backend + " }\n";
@@ -48,8 +58,9 @@ TEST(Backends, RequestsGoRoundRobinAcrossEndpoints) {
 
 TEST(Backends, RefusedEndpointFallsThroughToTheNextOne) {
   auto alive = Upstream::start("alive");
+  const RefusingPort refusing;
   auto gw = Gateway::launch(yaml_prologue(1) + "backends:\n  app: { endpoints: [127.0.0.1:" +
-                            std::to_string(closed_port()) + ", " + alive->address() + "] }\n" + one_route("app"));
+                            std::to_string(refusing.port()) + ", " + alive->address() + "] }\n" + one_route("app"));
   for (int i = 0; i < 10; ++i) {
     const auto r = http_request(gw->port(), {.method = i % 2 ? "POST" : "GET", .target = "/x", .body = i % 2 ? "b" : ""});
     EXPECT_EQ(r.status, 200) << "request " << i << ": " << r.error.message() << " " << r.body;

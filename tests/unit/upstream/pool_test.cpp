@@ -29,7 +29,8 @@ class PoolTest : public ::testing::Test {
   std::unique_ptr<Connection> connect() {
     std::unique_ptr<Connection> connection;
     boost::system::error_code ec;
-    asio::co_spawn(io_, pool_.connect(acceptor_.local_endpoint(), 2000ms, ec),
+    const tcp::endpoint target = endpoint();  // connect() keeps a reference: it must outlive the run
+    asio::co_spawn(io_, pool_.connect(target, 2000ms, ec),
                    [&](std::exception_ptr, std::unique_ptr<Connection> made) { connection = std::move(made); });
     io_.restart();
     io_.run();
