@@ -2,27 +2,22 @@
 // State of one client connection shared by the session loop and the exchange it runs.
 #include <optional>
 #include <string>
-#include <tuple>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
 #include "cutover/http/field_arena.hpp"
+#include "cutover/http/message_parser.hpp"
 
 namespace cutover::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-using RequestParser = bhttp::request_parser<bhttp::buffer_body, ArenaAllocator<char>>;
-using ResponseParser = bhttp::response_parser<bhttp::buffer_body, ArenaAllocator<char>>;
-
 // Parsers whose fields live in `arena`.
 template <class Parser>
 Parser* emplace_parser(std::optional<Parser>& parser, FieldArena& arena) {
-  return &parser.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(ArenaAllocator<char>(arena)));
+  return &parser.emplace(arena);
 }
 
 inline void release_capacity(std::string& text) {

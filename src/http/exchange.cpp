@@ -102,7 +102,7 @@ asio::awaitable<bool> Exchange::phases() {
   const auto& config = snapshot_->config;
   auto& counters = worker_.counters();
   client_version_ = request.version();
-  client_keep_alive_ = request.keep_alive();
+  client_keep_alive_ = parser_.keep_alive();
   method_ = request.method_string();
   std::string_view incoming_id = request["X-Request-Id"];
   request_id_ = valid_request_id(incoming_id) ? std::string(incoming_id) : worker_.random().hex128();

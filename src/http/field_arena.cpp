@@ -15,7 +15,8 @@ void ArenaBlocks::give_back(std::unique_ptr<std::byte[]> block) {
   if (free_.size() < kMaxIdle) free_.push_back(std::move(block));
 }
 
-void* FieldArena::allocate(std::size_t bytes, std::size_t align) {
+// A first block, the next one, or a large field's own allocation.
+void* FieldArena::allocate_elsewhere(std::size_t bytes, std::size_t align) {
   if (!block_) {
     block_ = blocks_->take();
     used_ = 0;
@@ -32,7 +33,7 @@ void* FieldArena::allocate(std::size_t bytes, std::size_t align) {
     return block_.get() + start;
   }
   // One large field (a long cookie): its own allocation. new[] of std::byte is aligned for any
-  // fundamental type, which is all Beast's nodes need.
+  // fundamental type, which is all the parsed fields need.
   large_.push_back(std::make_unique_for_overwrite<std::byte[]>(bytes));
   return large_.back().get();
 }

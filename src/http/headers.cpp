@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/container/small_vector.hpp>
+#include <type_traits>
 
 #include "http/wire.hpp"
 
@@ -67,6 +68,14 @@ void append_field(std::string& out, std::string_view name, std::string_view valu
   out += "\r\n";
 }
 
+// A field passed on unchanged: the parser kept it as the line to write.
+void append_line(std::string& out, const ParsedField& field) { out += field.line(); }
+
+template <class Field>
+void append_line(std::string& out, const Field& field) {
+  append_field(out, field.name_string(), field.value());
+}
+
 // Heads are built into strings released between requests (to keep idle connections small):
 // one allocation up front instead of one per doubling while fields are appended.
 constexpr std::size_t kHeadReserve = 512;
@@ -75,11 +84,8 @@ void reserve_for_head(std::string& out) {
   if (out.capacity() - out.size() < kHeadReserve) out.reserve(out.size() + kHeadReserve);
 }
 
-}  // namespace
-
-template <class Fields>
-void append_upstream_request_head(std::string& out, const bhttp::header<true, Fields>& request,
-                                  const UpstreamRequestHead& rewrite) {
+template <class Request>
+void append_request_head(std::string& out, const Request& request, const UpstreamRequestHead& rewrite) {
   reserve_for_head(out);
   out += request.method_string();
   out += ' ';
@@ -109,7 +115,7 @@ void append_upstream_request_head(std::string& out, const bhttp::header<true, Fi
     if (!trust && (starts_with_ci(name, "X-Forwarded-") || field.name() == bhttp::field::forwarded)) continue;
     if (iequals(name, "X-Forwarded-Proto")) has_forwarded_proto = true;
     if (iequals(name, "X-Forwarded-Host")) has_forwarded_host = true;
-    append_field(out, name, field.value());
+    append_line(out, field);
   }
 
   append_field(out, "X-Request-Id", rewrite.request_id);
@@ -126,16 +132,15 @@ void append_upstream_request_head(std::string& out, const bhttp::header<true, Fi
   out += "\r\n";
 }
 
-template <class Fields>
-void append_client_response_head(std::string& out, const bhttp::header<false, Fields>& response,
-                                 const ClientResponseHead& rewrite) {
+template <class Response>
+void append_response_head(std::string& out, const Response& response, const ClientResponseHead& rewrite) {
   using Chunking = ClientResponseHead::Chunking;
   reserve_for_head(out);
   append_status_line(out, rewrite.version >= 11 ? 11 : 10, response.result_int(), response.reason());
 
   const HopByHop hop_by_hop(response);
   // Several Transfer-Encoding lines are one list: "chunked" goes once, at the end of the last.
-  const typename Fields::value_type* last_transfer_encoding = nullptr;
+  const std::remove_reference_t<decltype(*response.begin())>* last_transfer_encoding = nullptr;
   if (rewrite.chunking == Chunking::add) {
     for (const auto& field : response) {
       if (field.name() == bhttp::field::transfer_encoding) last_transfer_encoding = &field;
@@ -158,7 +163,7 @@ void append_client_response_head(std::string& out, const bhttp::header<false, Fi
       if (!codings.empty()) append_field(out, field.name_string(), codings);
       continue;
     }
-    append_field(out, field.name_string(), field.value());
+    append_line(out, field);
   }
   if (rewrite.chunking == Chunking::add && !last_transfer_encoding) append_field(out, "Transfer-Encoding", "chunked");
   if (!rewrite.set_cookie.empty()) append_field(out, "Set-Cookie", rewrite.set_cookie);
@@ -167,14 +172,25 @@ void append_client_response_head(std::string& out, const bhttp::header<false, Fi
   out += "\r\n";
 }
 
-template void append_upstream_request_head(std::string&, const bhttp::header<true, bhttp::fields>&,
-                                           const UpstreamRequestHead&);
-template void append_upstream_request_head(std::string&, const bhttp::header<true, ArenaFields>&,
-                                           const UpstreamRequestHead&);
-template void append_client_response_head(std::string&, const bhttp::header<false, bhttp::fields>&,
-                                          const ClientResponseHead&);
-template void append_client_response_head(std::string&, const bhttp::header<false, ArenaFields>&,
-                                          const ClientResponseHead&);
+}  // namespace
+
+void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite) {
+  append_request_head(out, request, rewrite);
+}
+
+void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
+                                  const UpstreamRequestHead& rewrite) {
+  append_request_head(out, request, rewrite);
+}
+
+void append_client_response_head(std::string& out, const ParsedResponse& response, const ClientResponseHead& rewrite) {
+  append_response_head(out, response, rewrite);
+}
+
+void append_client_response_head(std::string& out, const bhttp::response_header<>& response,
+                                 const ClientResponseHead& rewrite) {
+  append_response_head(out, response, rewrite);
+}
 
 bool valid_request_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;

@@ -64,7 +64,7 @@ asio::awaitable<identity::SessionAnswer> ask_auth_backend(Worker& worker, std::s
 
 }  // namespace
 
-std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ArenaFields& request) {
+std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ParsedFields& request) {
   Identity result;
   const auto& config = snapshot.config.identity;
   if (config.jwt.enabled) {
@@ -96,7 +96,7 @@ std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& sn
 }
 
 asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
-                                          const ArenaFields& request, std::string_view request_id) {
+                                          const ParsedFields& request, std::string_view request_id) {
   Identity result;
   const auto& auth = snapshot.config.identity.auth_request;
   std::string_view session = identity::find_cookie(request[bhttp::field::cookie], auth.cookie);

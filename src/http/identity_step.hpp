@@ -9,7 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/fields.hpp>
 
-#include "cutover/http/field_arena.hpp"
+#include "cutover/http/message_parser.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
@@ -25,9 +25,9 @@ struct Identity {
 // What can be decided without waiting: a JWT (cached or verified here), or no credentials at all.
 // nullopt: the request carries a session cookie for the auth subrequest; call look_up_session.
 // Split in two so the common request costs no coroutine.
-std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ArenaFields& request);
+std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ParsedFields& request);
 
 boost::asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
-                                                 const ArenaFields& request, std::string_view request_id);
+                                                 const ParsedFields& request, std::string_view request_id);
 
 }  // namespace cutover::http

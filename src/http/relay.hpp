@@ -12,9 +12,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/parser.hpp>
 
+#include "cutover/http/message_parser.hpp"
 #include "http/parse_io.hpp"
 #include "http/wire.hpp"
 
@@ -43,10 +42,10 @@ struct RelayTimeouts {
 
 // Writes `head` (the parser's message head as rewritten for `output`) and relays the body, framed
 // as chunked when `chunked_out`, or nothing more when `header_only`.
-template <bool IsRequest, class Allocator>
+template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
     Watchdog& watchdog, boost::asio::ip::tcp::socket& input, boost::beast::flat_buffer& input_buffer,
-    boost::beast::http::parser<IsRequest, boost::beast::http::buffer_body, Allocator>& parser,
+    MessageParser<IsRequest>& parser,
     boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, const std::string& head,
     bool chunked_out, bool header_only = false) {
   RelayResult result;

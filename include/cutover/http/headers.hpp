@@ -1,14 +1,15 @@
 #pragma once
-// Header rewriting on the way through the gateway. Pure functions that read Beast's parsed
-// fields and append the rewritten head to a string: the parsed message is never modified, so no
-// field is erased, inserted or searched for by name (each of those walks Beast's case-insensitive
-// index and allocates; together they were ~20% of a proxied request's instructions).
+// Header rewriting on the way through the gateway. Pure functions that read the parsed fields
+// and append the rewritten head to a string: the parsed message is never modified, so no field
+// is erased, inserted or searched for by name (in Beast's basic_fields each of those walks a
+// case-insensitive index and allocates; together they were ~20% of a proxied request's
+// instructions).
 #include <string>
 #include <string_view>
 
 #include <boost/beast/http/message.hpp>
 
-#include "cutover/http/field_arena.hpp"
+#include "cutover/http/message_parser.hpp"
 
 namespace cutover::http {
 
@@ -41,9 +42,9 @@ struct UpstreamRequestHead {
 // - every X-Forwarded-* header and Forwarded (RFC 7239), unless forwarded.trust_client_headers:
 //   then they pass, except that the client's X-Forwarded-For chain is extended with the peer, and
 //   its X-Forwarded-Proto and -Host are kept instead of being set when present.
-// For the data path's arena-backed fields and Beast's default ones (tests, tools).
-template <class Fields>
-void append_upstream_request_head(std::string& out, const bhttp::header<true, Fields>& request,
+// For the data path's parsed requests and Beast's messages (tests, tools).
+void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite);
+void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
                                   const UpstreamRequestHead& rewrite);
 
 // What the gateway changes in a backend's response on its way to the client.
@@ -59,18 +60,9 @@ struct ClientResponseHead {
 // Appends "HTTP/1.x status reason\r\n", the backend's headers minus hop-by-hop ones (as above),
 // Transfer-Encoding as `chunking` says, Set-Cookie, and the Connection header that `keep_alive`
 // needs for `version`, then "\r\n".
-template <class Fields>
-void append_client_response_head(std::string& out, const bhttp::header<false, Fields>& response,
+void append_client_response_head(std::string& out, const ParsedResponse& response, const ClientResponseHead& rewrite);
+void append_client_response_head(std::string& out, const bhttp::response_header<>& response,
                                  const ClientResponseHead& rewrite);
-
-extern template void append_upstream_request_head(std::string&, const bhttp::header<true, bhttp::fields>&,
-                                                  const UpstreamRequestHead&);
-extern template void append_upstream_request_head(std::string&, const bhttp::header<true, ArenaFields>&,
-                                                  const UpstreamRequestHead&);
-extern template void append_client_response_head(std::string&, const bhttp::header<false, bhttp::fields>&,
-                                                 const ClientResponseHead&);
-extern template void append_client_response_head(std::string&, const bhttp::header<false, ArenaFields>&,
-                                                 const ClientResponseHead&);
 
 // A client-supplied X-Request-Id is kept when it is 1..128 characters of [A-Za-z0-9._:-];
 // anything else could inject into logs and is replaced.

@@ -1,0 +1,149 @@
+#pragma once
+// The data path's HTTP/1.1 parser: Beast's basic_parser does all the parsing and validation
+// (request and status lines, field syntax, Content-Length and chunked framing, smuggling shapes),
+// and this class only stores what it reports. Beast's own parser stores fields in basic_fields,
+// which keeps a case-insensitive ordered index: an allocated node and a tree insertion per
+// header line, ~10% of a proxied request's instructions. The data path reads fields in order
+// (to rewrite a head) or looks up a handful by name among ~10, so here they are a flat array in
+// the connection's FieldArena, searched linearly.
+//
+// The body is handled as Beast's buffer_body: the caller points body().data at a buffer, and the
+// parser fills it and reports need_buffer when it is full.
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "cutover/http/field_arena.hpp"
+
+namespace cutover::http {
+
+// One header line: Beast's field enum (unknown for names it has none for), the name as the
+// sender spelled it, and the value without surrounding whitespace. Kept as the line a head
+// rewrite writes out unchanged, "Name: value\r\n", so passing it on is one copy.
+class ParsedField {
+ public:
+  ParsedField(boost::beast::http::field id, const char* line, std::uint32_t name_size, std::uint32_t value_size)
+      : line_(line), name_size_(name_size), value_size_(value_size), id_(id) {}
+  boost::beast::http::field name() const { return id_; }
+  std::string_view name_string() const { return {line_, name_size_}; }
+  std::string_view value() const { return {line_ + name_size_ + 2, value_size_}; }
+  std::string_view line() const { return {line_, std::size_t{name_size_} + value_size_ + 4}; }
+
+ private:
+  const char* line_;  // in the arena
+  std::uint32_t name_size_;
+  std::uint32_t value_size_;
+  boost::beast::http::field id_;
+};
+
+// The fields of one message, in the order received. Lookups return the first match, as Beast's
+// basic_fields does, and "" when there is none.
+class ParsedFields {
+ public:
+  explicit ParsedFields(FieldArena& arena) : arena_(&arena) {}
+
+  const ParsedField* begin() const { return fields_; }
+  const ParsedField* end() const { return fields_ + size_; }
+  std::size_t size() const { return size_; }
+
+  std::string_view operator[](boost::beast::http::field id) const;
+  std::string_view operator[](std::string_view name) const;  // case-insensitive
+  std::size_t count(boost::beast::http::field id) const;
+
+  // Copies name and value into the arena, as a line.
+  void add(boost::beast::http::field id, std::string_view name, std::string_view value);
+
+ protected:
+  // Copies `text` into the arena.
+  std::string_view keep(std::string_view text);
+
+ private:
+  FieldArena* arena_;
+  ParsedField* fields_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = 0;
+};
+
+class ParsedRequest : public ParsedFields {
+ public:
+  using ParsedFields::ParsedFields;
+  boost::beast::http::verb method() const { return method_; }
+  std::string_view method_string() const { return method_string_; }
+  std::string_view target() const { return target_; }
+  unsigned version() const { return version_; }
+  boost::beast::http::buffer_body::value_type& body() { return body_; }
+
+ private:
+  template <bool>
+  friend class MessageParser;
+  boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
+  std::string_view method_string_;
+  std::string_view target_;
+  unsigned version_ = 11;
+  boost::beast::http::buffer_body::value_type body_;
+};
+
+class ParsedResponse : public ParsedFields {
+ public:
+  using ParsedFields::ParsedFields;
+  unsigned result_int() const { return status_; }
+  std::string_view reason() const { return reason_; }
+  unsigned version() const { return version_; }
+  boost::beast::http::buffer_body::value_type& body() { return body_; }
+
+ private:
+  template <bool>
+  friend class MessageParser;
+  unsigned status_ = 0;
+  std::string_view reason_;
+  unsigned version_ = 11;
+  boost::beast::http::buffer_body::value_type body_;
+};
+
+// One message per parser, as with Beast's: parse the next one with a new parser. Everything it
+// stores lives in `arena`, until the arena's reset.
+template <bool IsRequest>
+class MessageParser final : public boost::beast::http::basic_parser<IsRequest> {
+ public:
+  using message_type = std::conditional_t<IsRequest, ParsedRequest, ParsedResponse>;
+
+  explicit MessageParser(FieldArena& arena) : message_(arena) {}
+
+  message_type& get() { return message_; }
+  const message_type& get() const { return message_; }
+
+ private:
+  using error_code = boost::system::error_code;
+  using string_view = boost::beast::string_view;
+
+  void on_request_impl(boost::beast::http::verb method, string_view method_string, string_view target, int version,
+                       error_code& ec) override;
+  void on_response_impl(int status, string_view reason, int version, error_code& ec) override;
+  void on_field_impl(boost::beast::http::field id, string_view name, string_view value, error_code& ec) override;
+  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec) override { ec = {}; }
+  std::size_t on_body_impl(string_view body, error_code& ec) override { return fill_body(body, ec); }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code& ec) override { ec = {}; }
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override {
+    return fill_body(body, ec);
+  }
+  void on_finish_impl(error_code& ec) override { ec = {}; }
+
+  // Copies as much of `bytes` as the body buffer takes; need_buffer when it could not take all.
+  std::size_t fill_body(string_view bytes, error_code& ec);
+
+  message_type message_;
+};
+
+using RequestParser = MessageParser<true>;
+using ResponseParser = MessageParser<false>;
+
+extern template class MessageParser<true>;
+extern template class MessageParser<false>;
+
+}  // namespace cutover::http
