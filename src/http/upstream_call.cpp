@@ -55,6 +55,11 @@ std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime:
   return worker.pool().take_idle(backend.endpoints[start], Clock::now(), backend.config->idle_timeout, probe);
 }
 
+// A whole answer's body up to this size is parsed onto the end of the client's response head,
+// so head and body leave as one buffer (one send(), wire.hpp). The parser copies body bytes once
+// either way; a larger body goes to a relay buffer instead of growing the head string.
+constexpr std::size_t kBodyAfterHeadBytes = 4096;
+
 bool is_connection_lost(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe;
@@ -318,21 +323,32 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   auto& head = call_.client.head;
   head.clear();
   append_client_response_head(head, message, rewrite);
-  // Borrowed only while delivering, not while the backend thinks: with thousands of requests
-  // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
-  response_buffer_ = call_.worker.relay_buffers().take();
   const auto length = response_->content_length();
   const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
                                                                                *length <= kRelayBufferSize)));
   if (whole) {
     // The usual small answer is already here in full: head and body go out in one write, without
-    // the relay's loop (and its coroutine frame).
+    // the relay's loop (and its coroutine frame). A small body is parsed straight onto the end
+    // of the head, so the write is one buffer (one send(), wire.hpp); a larger one goes through a
+    // relay buffer, borrowed only while delivering.
     RelayResult result;
     std::size_t got = 0;
+    const std::size_t head_size = head.size();
     if (!header_only && !response_->is_done()) {
+      const bool after_head = length && *length <= kBodyAfterHeadBytes;
+      std::size_t room = kRelayBufferSize;
+      char* into = nullptr;
+      if (after_head) {
+        room = static_cast<std::size_t>(*length);
+        head.resize(head_size + room);
+        into = head.data() + head_size;
+      } else {
+        response_buffer_ = call_.worker.relay_buffers().take();
+        into = response_buffer_.get();
+      }
       auto& body = response_->get().body();
-      body.data = response_buffer_.get();
-      body.size = kRelayBufferSize;
+      body.data = into;
+      body.size = room;
       error_code ec;
       parse_buffered(*response_, connection_->buffer, ParseGoal::progress, ec);
       if (!ec && !response_->is_done()) ec = bhttp::error::partial_message;  // a length it did not keep
@@ -341,11 +357,12 @@ asio::awaitable<RelayResult> Call::deliver_response() {
         result.failed = RelaySide::input;
         co_return result;
       }
-      got = kRelayBufferSize - body.size;
+      got = room - body.size;
+      if (after_head) head.resize(head_size + got);
     }
     Outgoing out;
     out.add(head);
-    out.add(asio::const_buffer(response_buffer_.get(), got));
+    if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
     error_code ec = write_now(call_.client.socket, out);
     if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
     response_buffer_ = {};
@@ -358,6 +375,9 @@ asio::awaitable<RelayResult> Call::deliver_response() {
     }
     co_return result;
   }
+  // Borrowed only while delivering, not while the backend thinks: with thousands of requests
+  // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
+  response_buffer_ = call_.worker.relay_buffers().take();
   RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
                                                         *response_, call_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},

@@ -57,7 +57,8 @@ class Outgoing {
 };
 
 // Writes as much as the socket takes now, without waiting (the socket must be non-blocking).
-// Errors other than "would block" are returned.
+// Errors other than "would block" are returned. A single buffer is one send(), so a caller that
+// can put a small message in one buffer should.
 boost::system::error_code write_now(boost::asio::ip::tcp::socket& socket, Outgoing& out);
 
 // Everything in `out`: first without waiting, then, only if the kernel's buffer is full, waiting

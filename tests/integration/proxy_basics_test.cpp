@@ -78,6 +78,20 @@ TEST_F(ProxyBasics, ClientKeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(app_->hits("/k/199"), 1u);
 }
 
+TEST_F(ProxyBasics, BodiesOfEverySizeArriveIntactOnOneConnection) {
+  // Around the size up to which a whole answer's body is written with its head as one buffer
+  // (kBodyAfterHeadBytes, 4 KiB) and the relay buffer's (64 KiB), in both orders, so a body
+  // following a larger or smaller one on the same connection is checked too.
+  HttpConnection c(port());
+  for (std::uint64_t n : {0, 1, 100, 4095, 4096, 4097, 65536, 65537, 4096, 1, 0, 70000, 2}) {
+    const auto r = c.get("/bytes?n=" + std::to_string(n));
+    ASSERT_EQ(r.status, 200) << n << ": " << r.error.message();
+    ASSERT_EQ(r.body.size(), n);
+    ASSERT_EQ(r.body, pattern_string(n)) << n;
+    ASSERT_TRUE(r.keep_alive) << n;
+  }
+}
+
 TEST_F(ProxyBasics, UpstreamConnectionsArePooled) {
   // 100 sequential requests (two client connections, so both workers may serve): a gateway that
   // opened one upstream connection per request would leave ~100 sockets (TIME_WAIT) to the port.
