@@ -324,6 +324,15 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   head.clear();
   append_client_response_head(head, message, rewrite);
   const auto length = response_->content_length();
+  if (!header_only && !chunked_out && length && !response_->is_done() && *length <= kRelayBufferSize) {
+    // An answer a little larger than the first read (heads are read in 1 KiB, parse_io.hpp) has
+    // usually arrived whole by now: reading the rest at once lets it take the one-write path
+    // below instead of the relay loop (a write for the head and another for the rest). Anything
+    // but more bytes (nothing yet, an error) is left for the relay to meet.
+    while (connection_->buffer.size() < *length) {
+      if (read_arrived(connection_->stream.socket(), connection_->buffer, *length - connection_->buffer.size())) break;
+    }
+  }
   const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
                                                                                *length <= kRelayBufferSize)));
   if (whole) {
