@@ -244,16 +244,23 @@ TEST(MessageParser, ResponsesGetBeastsVerdicts) {
   }
 }
 
-TEST(MessageParser, RewrittenHeadsAreTheSameAsFromBeastsOwnFields) {
-  const std::string request_bytes =
-      "POST /a?b=c HTTP/1.1\r\nHost: h\r\nConnection: X-Drop, keep-alive\r\nX-Drop: 1\r\nX-Cutover-R: r\r\n"
-      "X-User-Id: forged\r\nExpect: 100-continue\r\nContent-Length: 0\r\nCookie: c=1\r\n\r\n";
+// One message parsed by both parsers, the head rewritten from each: `rewrite(out, message)` is
+// called with our parsed message, then with Beast's.
+template <bool IsRequest, class Rewrite>
+std::pair<std::string, std::string> rewritten_by_both(const std::string& bytes, Rewrite rewrite) {
   ArenaBlocks blocks;
   FieldArena arena(blocks);
-  RequestParser ours(arena);
-  ASSERT_FALSE(put_all(ours, request_bytes).ec);
-  bhttp::request_parser<bhttp::string_body> beasts;
-  ASSERT_FALSE(put_all(beasts, request_bytes).ec);
+  MessageParser<IsRequest> ours(arena);
+  bhttp::parser<IsRequest, bhttp::string_body> beasts;
+  EXPECT_FALSE(put_all(ours, bytes).ec);
+  EXPECT_FALSE(put_all(beasts, bytes).ec);
+  std::pair<std::string, std::string> heads;
+  rewrite(heads.first, ours.get());
+  rewrite(heads.second, beasts.get().base());
+  return heads;
+}
+
+TEST(MessageParser, RewrittenRequestHeadIsTheSameAsFromBeastsOwnFields) {
   UpstreamRequestHead rewrite;
   rewrite.target = "/a?b=c";
   rewrite.request_id = "id";
@@ -261,34 +268,27 @@ TEST(MessageParser, RewrittenHeadsAreTheSameAsFromBeastsOwnFields) {
   rewrite.user = "alice";
   rewrite.header_namespace = "X-Cutover-";
   rewrite.forwarded = {"10.0.0.1", "http", false};
-  std::string from_ours;
-  std::string from_beasts;
-  append_upstream_request_head(from_ours, ours.get(), rewrite);
-  append_upstream_request_head(from_beasts, beasts.get().base(), rewrite);
-  EXPECT_EQ(from_ours, from_beasts);
-  EXPECT_EQ(from_ours,
+  const auto [ours, beasts] = rewritten_by_both<true>(
+      "POST /a?b=c HTTP/1.1\r\nHost: h\r\nConnection: X-Drop, keep-alive\r\nX-Drop: 1\r\nX-Cutover-R: r\r\n"
+      "X-User-Id: forged\r\nExpect: 100-continue\r\nContent-Length: 0\r\nCookie: c=1\r\n\r\n",
+      [&](std::string& out, const auto& request) { append_upstream_request_head(out, request, rewrite); });
+  EXPECT_EQ(ours, beasts);
+  EXPECT_EQ(ours,
             "POST /a?b=c HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\nCookie: c=1\r\nX-Request-Id: id\r\n"
             "X-User-Id: alice\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+}
 
-  const std::string response_bytes =
+TEST(MessageParser, RewrittenResponseHeadIsTheSameAsFromBeastsOwnFields) {
+  ClientResponseHead rewrite;
+  rewrite.chunking = ClientResponseHead::Chunking::remove;
+  rewrite.version = 10;
+  rewrite.set_cookie = "s=2";
+  const auto [ours, beasts] = rewritten_by_both<false>(
       "HTTP/1.1 200 OK\r\nServer: s\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nTransfer-Encoding: gzip\r\n"
-      "Transfer-Encoding: chunked\r\nSet-Cookie: a=1\r\n\r\n";
-  ArenaBlocks response_blocks;
-  FieldArena response_arena(response_blocks);
-  ResponseParser our_response(response_arena);
-  ASSERT_FALSE(put_all(our_response, response_bytes).ec);
-  bhttp::response_parser<bhttp::string_body> beasts_response;
-  ASSERT_FALSE(put_all(beasts_response, response_bytes).ec);
-  ClientResponseHead response_rewrite;
-  response_rewrite.chunking = ClientResponseHead::Chunking::remove;
-  response_rewrite.version = 10;
-  response_rewrite.set_cookie = "s=2";
-  std::string response_from_ours;
-  std::string response_from_beasts;
-  append_client_response_head(response_from_ours, our_response.get(), response_rewrite);
-  append_client_response_head(response_from_beasts, beasts_response.get().base(), response_rewrite);
-  EXPECT_EQ(response_from_ours, response_from_beasts);
-  EXPECT_EQ(response_from_ours,
+      "Transfer-Encoding: chunked\r\nSet-Cookie: a=1\r\n\r\n",
+      [&](std::string& out, const auto& response) { append_client_response_head(out, response, rewrite); });
+  EXPECT_EQ(ours, beasts);
+  EXPECT_EQ(ours,
             "HTTP/1.0 200 OK\r\nServer: s\r\nTransfer-Encoding: gzip\r\nSet-Cookie: a=1\r\nSet-Cookie: s=2\r\n"
             "Connection: keep-alive\r\n\r\n");
 }
