@@ -1,6 +1,7 @@
 #include "cutover/metrics/registry.hpp"
 
 #include <atomic>
+#include <new>
 #include <stdexcept>
 #include <utility>
 
@@ -78,14 +79,40 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
 struct WorkerMetrics::Cell {
   std::array<std::atomic<std::uint64_t>, kCodeClassCount> requests{};
   Histogram latency;
-  Window window;
+  // The 60 s window is ~4.5 KiB, so it is allocated on the pair's first request: in a large
+  // table most routes see little traffic, and one window per pair per worker up front cost
+  // ~90 MB per worker for 10,000 routes. The owner publishes it with release; a scrape that
+  // finds none reads an empty window.
+  std::atomic<Window*> window{nullptr};
+
+  Cell() = default;
+  Cell(const Cell&) = delete;
+  Cell& operator=(const Cell&) = delete;
+  ~Cell() { delete window.load(kRelaxed); }
+
+  // Owner thread. Null only when the allocation failed: the request then counts everywhere but
+  // in the window, rather than failing on the hot path.
+  Window* window_to_record() noexcept {
+    Window* existing = window.load(kRelaxed);
+    if (existing) return existing;
+    Window* fresh = new (std::nothrow) Window();
+    if (fresh) window.store(fresh, std::memory_order_release);
+    return fresh;
+  }
+
+  WindowSnapshot window_snapshot(std::int64_t now_seconds) const noexcept {
+    const Window* current = window.load(std::memory_order_acquire);
+    return current ? current->snapshot(now_seconds) : WindowSnapshot{};
+  }
 
   void copy_from(const Cell& from) noexcept {
     for (std::size_t i = 0; i < kCodeClassCount; ++i) {
       requests[i].store(from.requests[i].load(kRelaxed), kRelaxed);
     }
     latency.copy_from(from.latency);
-    window.copy_from(from.window);
+    if (const Window* source = from.window.load(kRelaxed)) {
+      if (Window* target = window_to_record()) target->copy_from(*source);
+    }
   }
 };
 
@@ -153,7 +180,7 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
   Cell& c = current_->cells[cell];
   bump(c.requests[static_cast<std::size_t>(code)]);
   c.latency.observe(latency_ms);
-  c.window.record(now_seconds, status, latency_ms);
+  if (Window* window = c.window_to_record()) window->record(now_seconds, status, latency_ms);
   return true;
 }
 
@@ -184,7 +211,7 @@ Scrape WorkerMetrics::scrape_windows(std::int64_t now_seconds) const {
   Scrape out;
   out.layout = storage->layout;
   out.windows.reserve(storage->cells.size());
-  for (const Cell& cell : storage->cells) out.windows.push_back(cell.window.snapshot(now_seconds));
+  for (const Cell& cell : storage->cells) out.windows.push_back(cell.window_snapshot(now_seconds));
   return out;
 }
 

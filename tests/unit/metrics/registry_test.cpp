@@ -7,10 +7,12 @@
 #include <new>
 #include <stdexcept>
 
-// Counts heap allocations on this thread, to prove record_request never allocates. Replacing
-// the global operator new is the one reliable hook; it only counts, then defers to malloc.
+// Counts heap allocations (and their bytes) on this thread, to prove what record_request
+// allocates. Replacing the global operator new is the one reliable hook; it only counts, then
+// defers to malloc.
 namespace {
 thread_local std::size_t allocations = 0;
+thread_local std::size_t allocated_bytes = 0;
 }  // namespace
 
 // GCC 12 sees malloc in operator new and free in operator delete, inlined into the same
@@ -19,8 +21,15 @@ thread_local std::size_t allocations = 0;
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void* operator new(std::size_t size) {
   ++allocations;
+  allocated_bytes += size;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
+}
+// The nothrow form too: sanitizer runtimes replace it themselves, so it would bypass the count.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  ++allocations;
+  allocated_bytes += size;
+  return std::malloc(size == 0 ? 1 : size);
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
@@ -135,15 +144,51 @@ TEST(WorkerMetrics, RejectsUnknownPairAndBadStatus) {
   EXPECT_EQ(s.totals[0].latency.count, 0u);
 }
 
-TEST(WorkerMetrics, RecordRequestDoesNotAllocate) {
+TEST(WorkerMetrics, RecordRequestDoesNotAllocateAfterAPairsFirstRequest) {
   WorkerMetrics worker(dense({"a", "b"}, {"x", "y"}));
-  worker.record_request(0, 0, 200, 1, 0);  // warm up
+  for (std::size_t route = 0; route < 2; ++route) {
+    for (std::size_t backend = 0; backend < 2; ++backend) worker.record_request(route, backend, 200, 1, 0);
+  }
   const std::size_t before = allocations;
   for (int i = 0; i < 10000; ++i) {
     worker.record_request(static_cast<std::size_t>(i % 2), static_cast<std::size_t>(i % 3 % 2),
                           200 + i % 400, i * 0.37, i / 100);
   }
   EXPECT_EQ(allocations, before);
+}
+
+TEST(WorkerMetrics, APairsWindowIsAllocatedOnItsFirstRequestOnly) {
+  std::vector<std::string> routes;
+  for (int i = 0; i < 1000; ++i) routes.push_back("r" + std::to_string(i));
+  const auto layout = dense(std::move(routes), {"legacy", "new"});
+  const std::size_t bytes_before = allocated_bytes;
+  WorkerMetrics worker(layout);
+  // 2,000 pairs: with their windows (~4.5 KiB each) this would be ~9 MB.
+  EXPECT_LT(allocated_bytes - bytes_before, 2000u * 512u) << "windows allocated before any traffic";
+
+  const std::size_t before = allocations;
+  EXPECT_TRUE(worker.record_request(7, 1, 503, 2.0, 100));
+  EXPECT_EQ(allocations, before + 1) << "the pair's window, once";
+  EXPECT_TRUE(worker.record_request(7, 1, 200, 1.0, 100));
+  EXPECT_EQ(allocations, before + 1);
+
+  const auto s = worker.scrape_windows(100);
+  EXPECT_EQ(s.windows[layout->cell(7, 1)].requests(), 2u);
+  EXPECT_EQ(s.windows[layout->cell(7, 1)].errors, 1u);
+  EXPECT_EQ(s.windows[layout->cell(7, 0)].requests(), 0u) << "a pair without traffic reads empty";
+  EXPECT_EQ(s.windows[layout->cell(8, 1)].requests(), 0u);
+}
+
+TEST(WorkerMetrics, AReloadCarriesAWindowOverOnlyWhereThereWasOne) {
+  const auto before = dense({"a", "b"}, {"x"});
+  const auto after = dense({"b", "a", "c"}, {"x"});
+  WorkerMetrics worker(before);
+  EXPECT_TRUE(worker.record_request(1, 0, 200, 1.0, 50));  // b
+  worker.reset(after);
+  const auto s = worker.scrape_windows(50);
+  EXPECT_EQ(s.windows[after->cell(0, 0)].requests(), 1u) << "b's window followed it";
+  EXPECT_EQ(s.windows[after->cell(1, 0)].requests(), 0u);
+  EXPECT_EQ(s.windows[after->cell(2, 0)].requests(), 0u);
 }
 
 TEST(Scrape, SumsTwoWorkers) {
