@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "check_command.hpp"
+#include "cutover/common/heap.hpp"
 #include "cutover/http/server.hpp"
 #include "cutover/runtime/state_file.hpp"
 
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (const auto& warning : snapshot->warnings) spdlog::warn("{}", warning.to_string());
+  cutover::release_free_heap();  // what parsing the YAML took and freed
   // Overrides before the first request: a rollback an operator set must hold from the start.
   // An unreadable state file stops the gateway rather than silently serving the YAML.
   try {

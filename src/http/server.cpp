@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cutover/common/clock.hpp"
+#include "cutover/common/heap.hpp"
 #include "cutover/http/worker.hpp"
 #include "cutover/metrics/prometheus.hpp"
 #include "cutover/runtime/overrides_describe.hpp"
@@ -35,6 +36,10 @@ Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial
 Server::~Server() = default;
 
 admin::ReloadStatus Server::reload() {
+  // Whether the new config is taken or refused, parsing it took memory it freed again.
+  struct ReleaseHeapOnReturn {
+    ~ReleaseHeapOnReturn() { release_free_heap(); }
+  } release_heap_on_return;
   ++reloads_;
   std::string error;
   try {

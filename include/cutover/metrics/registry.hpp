@@ -3,7 +3,8 @@
 //
 // Each worker thread owns one WorkerMetrics and is its only writer: record_request is a handful
 // of relaxed load + store pairs into cells indexed by position (no lock, no contended atomic,
-// no allocation, no string). A scrape on the admin thread reads every worker's cells and sums
+// no string, and no allocation but one per (route, backend) pair, for its 60 s window on its
+// first request: a large table whose routes mostly see no traffic holds no windows for them). A scrape on the admin thread reads every worker's cells and sums
 // them (DESIGN.md: "Counters are per worker and summed on scrape").
 //
 // Reloads: reset() builds fresh cells for the new layout on the worker thread, copies over the
@@ -98,8 +99,8 @@ class WorkerMetrics {
 
   // Owner thread, hot path. Indexes refer to the current layout. Counts the request in the
   // requests counter (by status class), the latency histogram and the 60 s window of its
-  // (route, backend). Returns false, recording nothing, for a pair the layout does not track or
-  // a status outside 100..599.
+  // (route, backend), allocating that window on the pair's first request. Returns false,
+  // recording nothing, for a pair the layout does not track or a status outside 100..599.
   bool record_request(std::size_t route_index, std::size_t backend_index, int status,
                       double latency_ms, std::int64_t now_seconds) noexcept;
   // The same for a request that started on `layout`: in-flight requests finish on their own
