@@ -1,6 +1,5 @@
 #pragma once
 // State of one client connection shared by the session loop and the exchange it runs.
-#include <optional>
 #include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -13,12 +12,6 @@ namespace cutover::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-
-// Parsers whose fields live in `arena`.
-template <class Parser>
-Parser* emplace_parser(std::optional<Parser>& parser, FieldArena& arena) {
-  return &parser.emplace(arena);
-}
 
 inline void release_capacity(std::string& text) {
   if (text.capacity() > std::string().capacity()) std::string().swap(text);

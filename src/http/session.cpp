@@ -76,7 +76,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     // The whole header must arrive within header_timeout of its first bytes.
     const auto header_due = std::chrono::steady_clock::now() + limits.header_timeout;
     std::optional<RequestParser> parsing;
-    RequestParser& parser = *emplace_parser(parsing, client.arena);
+    RequestParser& parser = parsing.emplace(client.arena);  // its fields live in the connection's arena
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
     // exchange applies limits.max_body_bytes itself (413 with a JSON body).

@@ -150,7 +150,7 @@ asio::awaitable<error_code> Call::read_response_header() {
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
     response_.reset();
-    emplace_parser(response_, call_.client.arena);
+    response_.emplace(call_.client.arena);
     response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     response_->body_limit(boost::none);
     if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
