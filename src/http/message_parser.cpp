@@ -6,6 +6,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/plain_head.hpp"
+
 namespace cutover::http {
 
 namespace bhttp = boost::beast::http;
@@ -59,6 +61,92 @@ void ParsedFields::add(bhttp::field id, std::string_view name, std::string_view 
   new (fields_ + size_) ParsedField(id, line, static_cast<std::uint32_t>(name.size()),
                                     static_cast<std::uint32_t>(value.size()));
   ++size_;
+}
+
+template <bool IsRequest>
+std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error_code& ec) {
+  const std::string_view input(static_cast<const char*>(bytes.data()), bytes.size());
+  switch (mode_) {
+    case Mode::beast:
+      return Base::put(bytes, ec);
+    case Mode::plain:
+      return put_plain_body(input, ec);
+    case Mode::undecided:
+      break;
+  }
+  if (input.empty()) {
+    ec = boost::beast::http::error::need_more;
+    return 0;
+  }
+  std::size_t used = 0;
+  if (take_plain_head(input, used)) {
+    ec = {};
+    // As Beast's put(): the header alone unless eager, which the data path does not set.
+    if (!plain_.done && Base::eager() && used < input.size()) used += put_plain_body(input.substr(used), ec);
+    return used;
+  }
+  mode_ = Mode::beast;
+  return Base::put(bytes, ec);
+}
+
+template <bool IsRequest>
+bool MessageParser<IsRequest>::take_plain_head(std::string_view bytes, std::size_t& used) {
+  PlainHead head;
+  if (!scan_plain_head<IsRequest>(bytes, header_limit_, head, message_)) {
+    message_.clear();
+    return false;
+  }
+  // Framing as Beast's finish_header decides it.
+  bool bodiless = skip_body_;
+  if constexpr (!IsRequest) {
+    bodiless = bodiless || head.status / 100 == 1 || head.status == 204 || head.status == 304;
+    // Delimited by the connection's close: Beast's (need_eof).
+    if (!bodiless && !head.content_length) {
+      message_.clear();
+      return false;
+    }
+  }
+  if (!head.content_length || *head.content_length == 0) bodiless = true;
+  if (!bodiless && body_limit_ && *head.content_length > *body_limit_) {
+    message_.clear();
+    return false;  // Beast's error to give
+  }
+  if constexpr (IsRequest) {
+    message_.method_ = head.method;
+    message_.method_string_ = message_.keep(head.method_string);
+    message_.target_ = message_.keep(head.target);
+  } else {
+    message_.status_ = head.status;
+    message_.reason_ = message_.keep(head.reason);
+  }
+  message_.version_ = head.version;
+  plain_.content_length = head.content_length ? boost::optional<std::uint64_t>(*head.content_length) : boost::none;
+  plain_.body_left = bodiless ? 0 : *head.content_length;
+  plain_.keep_alive = head.keep_alive();
+  plain_.done = bodiless;
+  mode_ = Mode::plain;
+  used = head.size;
+  return true;
+}
+
+// As Beast's parse_body.
+template <bool IsRequest>
+std::size_t MessageParser<IsRequest>::put_plain_body(std::string_view bytes, error_code& ec) {
+  if (plain_.done) {
+    ec = boost::beast::http::error::stale_parser;
+    return 0;
+  }
+  const std::size_t taken = fill_body(bytes.substr(0, std::min<std::uint64_t>(plain_.body_left, bytes.size())), ec);
+  plain_.body_left -= taken;
+  if (!ec && plain_.body_left == 0) plain_.done = true;
+  return taken;
+}
+
+template <bool IsRequest>
+void MessageParser<IsRequest>::put_eof(error_code& ec) {
+  if (mode_ != Mode::plain) return Base::put_eof(ec);
+  // The header is done: a body with a length it has not had is cut short.
+  ec = plain_.done ? error_code{} : make_error_code(boost::beast::http::error::partial_message);
 }
 
 template <bool IsRequest>

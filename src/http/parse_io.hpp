@@ -1,5 +1,5 @@
 #pragma once
-// Feeding a parser (Beast's basic_parser or one derived from it) from a socket. Bytes already buffered are parsed first, synchronously:
+// Feeding a parser (MessageParser, or Beast's) from a socket. Bytes already buffered are parsed first, synchronously:
 // a small request or response usually arrives whole, so parsing it costs no socket call and no
 // coroutine. Only when the parser needs more does the caller co_await fill(), one read under a
 // deadline kept by the worker's Watchdog. A deadline cancels the read but leaves the socket open,
@@ -25,8 +25,8 @@ enum class ParseGoal { header, progress };
 // Parses what `buffer` holds towards `goal`: the header is complete, or (progress) the parser
 // consumed something (body bytes, a chunk header), filled the body buffer, or the message ended.
 // True: the goal is met, or `ec` says why it cannot be. False: more bytes must be read first.
-template <bool IsRequest>
-bool parse_buffered(boost::beast::http::basic_parser<IsRequest>& parser, boost::beast::flat_buffer& buffer,
+template <class Parser>
+bool parse_buffered(Parser& parser, boost::beast::flat_buffer& buffer,
                     ParseGoal goal, boost::system::error_code& ec) {
   namespace bhttp = boost::beast::http;
   ec = {};
@@ -53,8 +53,8 @@ bool parse_buffered(boost::beast::http::basic_parser<IsRequest>& parser, boost::
 // What the end of the input means for the message being parsed: end_of_stream when nothing of a
 // message had arrived (a quiet close), success when it completes a close-delimited body,
 // partial_message otherwise.
-template <bool IsRequest>
-boost::system::error_code parse_eof(boost::beast::http::basic_parser<IsRequest>& parser) {
+template <class Parser>
+boost::system::error_code parse_eof(Parser& parser) {
   if (!parser.got_some()) return make_error_code(boost::beast::http::error::end_of_stream);
   boost::system::error_code ec;
   parser.put_eof(ec);

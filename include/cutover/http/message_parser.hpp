@@ -1,5 +1,6 @@
 #pragma once
-// The data path's HTTP/1.1 parser: Beast's basic_parser does all the parsing and validation
+// The data path's HTTP/1.1 parser. Plain heads (nearly all of them) take a fast path of our own
+// (src/http/plain_head.hpp); every other message is parsed and validated by Beast's basic_parser
 // (request and status lines, field syntax, Content-Length and chunked framing, smuggling shapes),
 // and this class only stores what it reports. Beast's own parser stores fields in basic_fields,
 // which keeps a case-insensitive ordered index: an allocated node and a tree insertion per
@@ -55,6 +56,9 @@ class ParsedFields {
   std::string_view operator[](std::string_view name) const;  // case-insensitive
   std::size_t count(boost::beast::http::field id) const;
 
+  // Forgets every field (they stay in the arena until its reset).
+  void clear() { size_ = 0; }
+
   // Copies name and value into the arena, as a line.
   void add(boost::beast::http::field id, std::string_view name, std::string_view value);
 
@@ -107,19 +111,66 @@ class ParsedResponse : public ParsedFields {
 
 // One message per parser, as with Beast's: parse the next one with a new parser. Everything it
 // stores lives in `arena`, until the arena's reset.
+//
+// The first put() with bytes decides how the message is parsed. A head that has wholly arrived
+// and is plain (src/http/plain_head.hpp: the shape nearly every head has) is scanned by our own
+// fast path, and a Content-Length body after it is counted out here. Anything else is parsed by
+// Beast's basic_parser from the first byte, exactly as before. The interface is the subset of
+// basic_parser's that the data path uses, with the same meaning in both cases.
 template <bool IsRequest>
-class MessageParser final : public boost::beast::http::basic_parser<IsRequest> {
+class MessageParser final : private boost::beast::http::basic_parser<IsRequest> {
+  using Base = boost::beast::http::basic_parser<IsRequest>;
+
  public:
   using message_type = std::conditional_t<IsRequest, ParsedRequest, ParsedResponse>;
+  using error_code = boost::system::error_code;
 
   explicit MessageParser(FieldArena& arena) : message_(arena) {}
 
   message_type& get() { return message_; }
   const message_type& get() const { return message_; }
 
+  // Limits and skip as Beast's; set before the first put() (body_limit may also change after the
+  // header, as with Beast).
+  void header_limit(std::uint32_t bytes) {
+    header_limit_ = bytes;
+    Base::header_limit(bytes);
+  }
+  void body_limit(const boost::optional<std::uint64_t>& bytes) {
+    body_limit_ = bytes;
+    Base::body_limit(bytes);
+  }
+  void skip(bool skip_body) {
+    skip_body_ = skip_body;
+    Base::skip(skip_body);
+  }
+
+  std::size_t put(boost::asio::const_buffer bytes, error_code& ec);
+  void put_eof(error_code& ec);
+
+  bool got_some() const { return mode_ == Mode::beast ? Base::got_some() : mode_ == Mode::plain; }
+  bool is_header_done() const { return mode_ == Mode::beast ? Base::is_header_done() : mode_ == Mode::plain; }
+  bool is_done() const { return mode_ == Mode::beast ? Base::is_done() : mode_ == Mode::plain && plain_.done; }
+  // After the header, as Beast's:
+  bool keep_alive() const { return mode_ == Mode::beast ? Base::keep_alive() : plain_.keep_alive; }
+  boost::optional<std::uint64_t> content_length() const {
+    return mode_ == Mode::beast ? Base::content_length() : plain_.content_length;
+  }
+  bool chunked() const { return mode_ == Mode::beast && Base::chunked(); }
+  bool need_eof() const { return mode_ == Mode::beast && Base::need_eof(); }
+  bool upgrade() const { return mode_ == Mode::beast && Base::upgrade(); }
+
+  // Whether the head took the fast path (tests and micro-benchmarks).
+  bool parsed_plain() const { return mode_ == Mode::plain; }
+
  private:
-  using error_code = boost::system::error_code;
   using string_view = boost::beast::string_view;
+  enum class Mode : std::uint8_t { undecided, plain, beast };
+
+  // True when the head at the start of `bytes` is plain: it is taken, and what Beast would
+  // decide from it is in plain_. False leaves the message as it was.
+  bool take_plain_head(std::string_view bytes, std::size_t& used);
+  std::size_t put_plain_body(std::string_view bytes, error_code& ec);
 
   void on_request_impl(boost::beast::http::verb method, string_view method_string, string_view target, int version,
                        error_code& ec) override;
@@ -138,6 +189,17 @@ class MessageParser final : public boost::beast::http::basic_parser<IsRequest> {
   std::size_t fill_body(string_view bytes, error_code& ec);
 
   message_type message_;
+  Mode mode_ = Mode::undecided;
+  bool skip_body_ = false;
+  // Beast's defaults, mirrored: its own are private.
+  std::uint32_t header_limit_ = 8192;
+  boost::optional<std::uint64_t> body_limit_ = IsRequest ? 1024 * 1024 : 8 * 1024 * 1024;
+  struct {
+    boost::optional<std::uint64_t> content_length;
+    std::uint64_t body_left = 0;
+    bool keep_alive = false;
+    bool done = false;
+  } plain_;
 };
 
 using RequestParser = MessageParser<true>;

@@ -26,8 +26,8 @@ struct Parsed {
   std::size_t used = 0;
 };
 
-template <bool IsRequest>
-Parsed put_all(bhttp::basic_parser<IsRequest>& parser, std::string_view bytes) {
+template <class Parser>
+Parsed put_all(Parser& parser, std::string_view bytes) {
   Parsed result;
   result.used = parser.put(boost::asio::buffer(bytes.data(), bytes.size()), result.ec);
   return result;
