@@ -13,15 +13,11 @@ namespace cutover::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
-inline void release_capacity(std::string& text) {
-  if (text.capacity() > std::string().capacity()) std::string().swap(text);
-}
-
 struct ClientConnection {
   ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
   beast::flat_buffer buffer;   // bytes read ahead of the current request (pipelining)
-  std::string head;            // the response head being written; released between requests
+  std::string head;            // the response head being written; lent per request (head_strings.hpp)
   std::string upstream_head;   // the request head as rewritten for the backend; likewise
   FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;

@@ -60,6 +60,8 @@ class Exchange {
  public:
   Exchange(Worker& worker, ClientConnection& client, RequestParser& parser)
       : worker_(worker), client_(client), parser_(parser), snapshot_(worker.snapshot()), started_(Clock::now()) {}
+  Exchange(const Exchange&) = delete;  // request_id_ may point into the object itself
+  Exchange& operator=(const Exchange&) = delete;
 
   // run_exchange sequences these (one coroutine frame fewer than a run() member would cost).
   asio::awaitable<bool> phases();
@@ -85,7 +87,10 @@ class Exchange {
   Clock::time_point started_;
   unsigned client_version_ = 11;
   bool client_keep_alive_ = false;
-  std::string request_id_;
+  // The client's own X-Request-Id (in the connection's arena, with the request) or one made here:
+  // no allocation either way.
+  std::string_view request_id_;
+  char generated_id_[32];
   std::string method_;
   std::string path_;  // as received, for the log
   const routing::Route* route_ = nullptr;
@@ -105,7 +110,12 @@ asio::awaitable<bool> Exchange::phases() {
   client_keep_alive_ = parser_.keep_alive();
   method_ = request.method_string();
   std::string_view incoming_id = request["X-Request-Id"];
-  request_id_ = valid_request_id(incoming_id) ? std::string(incoming_id) : worker_.random().hex128();
+  if (valid_request_id(incoming_id)) {
+    request_id_ = incoming_id;
+  } else {
+    worker_.random().hex128(generated_id_);
+    request_id_ = std::string_view(generated_id_, sizeof generated_id_);
+  }
 
   std::string_view target = request.target();
   std::size_t query_at = std::min(target.find('?'), target.size());

@@ -48,10 +48,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     const auto snapshot = worker.snapshot();
     const auto& limits = snapshot->config.limits;
     client.arena.reset();  // the previous request's parsers are gone: so is the memory of their fields
-    // Nor does a connection between requests need its heads' memory (a malloc each per request,
-    // from malloc's per-thread cache, against ~500 bytes held by every keep-alive connection).
-    release_capacity(client.head);
-    release_capacity(client.upstream_head);
+    // Nor does a connection between requests need its heads' memory (~500 bytes each, held by
+    // every keep-alive connection): the worker keeps it for the next request, on any connection.
+    worker.head_strings().take_back(client.head);
+    worker.head_strings().take_back(client.upstream_head);
     if (client.buffer.size() == 0) {
       shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps a small one
       boost::system::error_code ec = read_arrived(client.socket, client.buffer);
@@ -108,6 +108,8 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     // thousands of requests in flight would each hold one for nothing (the next read allocates
     // again, from malloc's per-thread cache).
     if (parser.is_done() && client.buffer.size() == 0) client.buffer.shrink_to_fit();
+    worker.head_strings().lend(client.head);
+    worker.head_strings().lend(client.upstream_head);
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;
   }

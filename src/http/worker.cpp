@@ -25,14 +25,18 @@ std::uint64_t Random::next() {
   return z ^ (z >> 31);
 }
 
-std::string Random::hex128() {
+void Random::hex128(char (&out)[32]) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
   for (int half = 0; half < 2; ++half) {
     std::uint64_t bits = next();
-    for (int i = 0; i < 16; ++i, bits >>= 4) out[static_cast<std::size_t>(half * 16 + i)] = kHex[bits & 15];
+    for (int i = 0; i < 16; ++i, bits >>= 4) out[half * 16 + i] = kHex[bits & 15];
   }
-  return out;
+}
+
+std::string Random::hex128() {
+  char out[32];
+  hex128(out);
+  return std::string(out, sizeof out);
 }
 
 namespace {

@@ -16,6 +16,7 @@
 
 #include "cutover/http/counters.hpp"
 #include "cutover/http/field_arena.hpp"
+#include "cutover/http/head_strings.hpp"
 #include "cutover/identity/session_lookup.hpp"
 #include "cutover/identity/token_cache.hpp"
 #include "cutover/log/access_log.hpp"
@@ -35,6 +36,7 @@ class Random {
   explicit Random(std::uint64_t seed) : state_(seed) {}
   std::uint64_t next();  // splitmix64
   std::string hex128();  // 32 lower-case hex characters
+  void hex128(char (&out)[32]);
 
  private:
   std::uint64_t state_;
@@ -64,6 +66,7 @@ class Worker {
   // Deadlines of the data path's socket waits (src/http/watchdog.hpp).
   Watchdog& watchdog() { return *watchdog_; }
   ArenaBlocks& arena_blocks() { return arena_blocks_; }
+  HeadStrings& head_strings() { return head_strings_; }
   Counters& counters() { return counters_; }
   const Counters& counters() const { return counters_; }
   // Per (route, backend) requests, latency and 60 s windows; this worker is the only writer.
@@ -104,6 +107,7 @@ class Worker {
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys
   std::unique_ptr<Watchdog> watchdog_;              // likewise: their pending waits unlink from it
   ArenaBlocks arena_blocks_;                        // likewise: their arenas give blocks back
+  HeadStrings head_strings_;                        // likewise: sessions give their heads back
   metrics::WorkerMetrics metrics_;
   std::vector<std::size_t> round_robin_;
   std::atomic<bool> draining_{false};
