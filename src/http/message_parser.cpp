@@ -38,7 +38,7 @@ std::string_view ParsedFields::keep(std::string_view text) {
   return {copy, text.size()};
 }
 
-void ParsedFields::add(bhttp::field id, std::string_view name, std::string_view value) {
+ParsedField* ParsedFields::next_slot() {
   if (size_ == capacity_) {
     // Eight lines cover most requests and answers; a longer head doubles the array. The old one
     // stays in the arena until its reset: at most as much again.
@@ -48,6 +48,10 @@ void ParsedFields::add(bhttp::field id, std::string_view name, std::string_view 
     fields_ = grown;
     capacity_ = capacity;
   }
+  return fields_ + size_++;
+}
+
+void ParsedFields::add(bhttp::field id, std::string_view name, std::string_view value) {
   auto* line = static_cast<char*>(arena_->allocate(name.size() + value.size() + 4, 1));
   char* at = line;
   std::memcpy(at, name.data(), name.size());
@@ -58,9 +62,14 @@ void ParsedFields::add(bhttp::field id, std::string_view name, std::string_view 
   at += value.size();
   *at++ = '\r';
   *at = '\n';
-  new (fields_ + size_) ParsedField(id, line, static_cast<std::uint32_t>(name.size()),
-                                    static_cast<std::uint32_t>(value.size()));
-  ++size_;
+  new (next_slot()) ParsedField(id, line, static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(value.size()));
+}
+
+void ParsedFields::add_line(bhttp::field id, std::string_view line, std::size_t name_size) {
+  auto* copy = static_cast<char*>(arena_->allocate(line.size(), 1));
+  std::memcpy(copy, line.data(), line.size());
+  new (next_slot()) ParsedField(id, copy, static_cast<std::uint32_t>(name_size),
+                                static_cast<std::uint32_t>(line.size() - name_size - 4));
 }
 
 template <bool IsRequest>

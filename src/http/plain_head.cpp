@@ -25,6 +25,8 @@ constexpr std::array<bool, 256> kTokenChars = [] {
   return table;
 }();
 
+// Names are short (4 to 20 bytes): a table lookup a byte is as fast here as SSE2, which pays
+// for itself on the longer values below.
 const char* skip_token(const char* p, const char* end) {
   while (p < end && kTokenChars[static_cast<unsigned char>(*p)]) ++p;
   return p;
@@ -155,7 +157,7 @@ bool scan_fields(const char*& p, const char* end, PlainHead& head, ParsedFields&
     p = skip_token(p, end);
     if (p == name_begin || p == end || *p != ':') return false;
     const std::string_view name(name_begin, static_cast<std::size_t>(p - name_begin));
-    ++p;
+    const char* colon = p++;
     while (p != end && (*p == ' ' || *p == '\t')) ++p;
     const char* value_begin = p;
     p = skip_text(p, end);
@@ -168,7 +170,11 @@ bool scan_fields(const char*& p, const char* end, PlainHead& head, ParsedFields&
     const std::string_view value(value_begin, static_cast<std::size_t>(value_end - value_begin));
     const auto id = bhttp::string_to_field(name);
     if (!accept_field(id, value, head)) return false;
-    fields.add(id, name, value);
+    if (value_begin == colon + 2 && colon[1] == ' ' && value_end + 2 == p) {
+      fields.add_line(id, {name_begin, static_cast<std::size_t>(p - name_begin)}, name.size());  // as it came
+    } else {
+      fields.add(id, name, value);
+    }
   }
 }
 

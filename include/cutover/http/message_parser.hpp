@@ -61,12 +61,16 @@ class ParsedFields {
 
   // Copies name and value into the arena, as a line.
   void add(boost::beast::http::field id, std::string_view name, std::string_view value);
+  // The same for a field that arrived as "Name: value\r\n" already: one copy.
+  void add_line(boost::beast::http::field id, std::string_view line, std::size_t name_size);
 
  protected:
   // Copies `text` into the arena.
   std::string_view keep(std::string_view text);
 
  private:
+  ParsedField* next_slot();  // uninitialised, at the end; the array grows as needed
+
   FieldArena* arena_;
   ParsedField* fields_ = nullptr;
   std::uint32_t size_ = 0;
