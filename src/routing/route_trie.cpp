@@ -50,8 +50,8 @@ std::uint32_t walk(const TrieNode& node, std::string_view rest, bool done, const
   const bool last = slash == std::string_view::npos;
   const auto segment = rest.substr(0, slash);
   const auto next = last ? std::string_view{} : rest.substr(slash + 1);
-  if (const auto it = node.literals.find(segment); it != node.literals.end()) {
-    const auto route = walk(*it->second, next, last, request);
+  if (const TrieNode* child = node.literals.find(segment)) {
+    const auto route = walk(*child, next, last, request);
     if (route != kNoRoute) return route;
   }
   // A parameter stands for a whole segment; the trailing slash's empty segment is not one.
@@ -65,7 +65,7 @@ std::uint32_t walk(const TrieNode& node, std::string_view rest, bool done, const
 void visit_node(TrieNode& node, const std::function<void(std::vector<TrieEntry>&)>& visit) {
   if (!node.exact.empty()) visit(node.exact);
   if (!node.wildcard.empty()) visit(node.wildcard);
-  for (auto& [segment, child] : node.literals) visit_node(*child, visit);
+  node.literals.for_each([&](std::string_view, TrieNode& child) { visit_node(child, visit); });
   if (node.param) visit_node(*node.param, visit);
 }
 
@@ -74,14 +74,12 @@ void visit_node(TrieNode& node, const std::function<void(std::vector<TrieEntry>&
 std::vector<TrieEntry>& RouteTrie::terminal(const PathPattern& pattern) {
   TrieNode* node = &root_;
   for (const auto& segment : pattern.segments) {
-    std::unique_ptr<TrieNode>* child = nullptr;
     if (segment.is_param) {
-      child = &node->param;
+      if (!node->param) node->param = std::make_unique<TrieNode>();
+      node = node->param.get();
     } else {
-      child = &node->literals[segment.text];
+      node = &node->literals.child(segment.text);
     }
-    if (!*child) *child = std::make_unique<TrieNode>();
-    node = child->get();
   }
   return pattern.wildcard ? node->wildcard : node->exact;
 }

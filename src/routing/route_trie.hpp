@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "routing/path_pattern.hpp"
+#include "routing/segment_map.hpp"
 
 namespace cutover::routing::detail {
 
@@ -28,16 +28,8 @@ struct TrieEntry {
   std::vector<std::string> methods;  // distinct, as configured; empty = any method
 };
 
-// Lets the literal map be searched with a string_view segment without building a std::string.
-struct SegmentHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
 struct TrieNode {
-  std::unordered_map<std::string, std::unique_ptr<TrieNode>, SegmentHash, std::equal_to<>> literals;
+  SegmentMap literals;
   std::unique_ptr<TrieNode> param;
   std::vector<TrieEntry> exact;
   std::vector<TrieEntry> wildcard;

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "cutover/config/config.hpp"
 
 namespace cutover::routing {
@@ -31,7 +33,10 @@ struct WeightedBackend {
 };
 
 struct SplitPlan {
-  std::vector<Band> bands;          // disjoint, only non-empty ones
+  // Disjoint, only non-empty ones. Inline up to two (a route and its replacement, the shape
+  // nearly every split has): a request with a large route table then reads its plan without
+  // a further cache miss.
+  boost::container::small_vector<Band, 2> bands;
   std::uint16_t rollback_to = 0;    // owns the rest
 };
 
