@@ -153,7 +153,10 @@ std::size_t MessageParser<IsRequest>::put_plain_body(std::string_view bytes, err
 
 template <bool IsRequest>
 void MessageParser<IsRequest>::put_eof(error_code& ec) {
-  if (mode_ != Mode::plain) return Base::put_eof(ec);
+  if (mode_ != Mode::plain) {
+    mode_ = Mode::beast;  // before any byte too: Beast's state answers from now on
+    return Base::put_eof(ec);
+  }
   // The header is done: a body with a length it has not had is cut short.
   ec = plain_.done ? error_code{} : make_error_code(boost::beast::http::error::partial_message);
 }
