@@ -89,11 +89,18 @@ std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error
   }
   std::size_t used = 0;
   if (take_plain_head(input, used)) {
+    waiting_ = false;
     ec = {};
     // As Beast's put(): the header alone unless eager, which the data path does not set.
     if (!plain_.done && Base::eager() && used < input.size()) used += put_plain_body(input.substr(used), ec);
     return used;
   }
+  if (++plain_tries_ < kPlainTries && may_become_plain<IsRequest>(input, header_limit_, message_)) {
+    waiting_ = true;  // Beast would be waiting for more as well
+    ec = boost::beast::http::error::need_more;
+    return 0;
+  }
+  waiting_ = false;
   mode_ = Mode::beast;
   return Base::put(bytes, ec);
 }
@@ -153,6 +160,10 @@ std::size_t MessageParser<IsRequest>::put_plain_body(std::string_view bytes, err
 
 template <bool IsRequest>
 void MessageParser<IsRequest>::put_eof(error_code& ec) {
+  if (mode_ == Mode::undecided && waiting_) {
+    ec = boost::beast::http::error::partial_message;  // a head cut short, as Beast says
+    return;
+  }
   if (mode_ != Mode::plain) {
     mode_ = Mode::beast;  // before any byte too: Beast's state answers from now on
     return Base::put_eof(ec);

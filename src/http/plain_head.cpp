@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -192,7 +193,27 @@ bool scan_plain_head(std::string_view input, std::uint32_t header_limit, PlainHe
   return true;
 }
 
+template <bool IsRequest>
+bool may_become_plain(std::string_view input, std::uint32_t header_limit, ParsedFields& scratch) {
+  if (input.size() >= header_limit || input.find("\r\n\r\n") != std::string_view::npos) return false;
+  // Ended so far inside a value or the start line's target, right after a line's CR, or inside a
+  // name: one of these endings completes it into a plain head if its bytes so far are plain.
+  // (One that ends elsewhere, inside the version say, is simply left to Beast.)
+  for (std::string_view ending : {"\r\n\r\n", "\n\r\n", ":\r\n\r\n", " HTTP/1.1\r\n\r\n"}) {
+    std::string completed;
+    completed.reserve(input.size() + ending.size());
+    completed.append(input).append(ending);
+    PlainHead head;
+    const bool plain = scan_plain_head<IsRequest>(completed, static_cast<std::uint32_t>(completed.size()), head, scratch);
+    scratch.clear();
+    if (plain) return true;
+  }
+  return false;
+}
+
 template bool scan_plain_head<true>(std::string_view, std::uint32_t, PlainHead&, ParsedFields&);
 template bool scan_plain_head<false>(std::string_view, std::uint32_t, PlainHead&, ParsedFields&);
+template bool may_become_plain<true>(std::string_view, std::uint32_t, ParsedFields&);
+template bool may_become_plain<false>(std::string_view, std::uint32_t, ParsedFields&);
 
 }  // namespace cutover::http

@@ -6,7 +6,7 @@
 // Connection); this scans a line in a fraction of that.
 //
 // It only ever accepts or declines. Anything outside that shape (Transfer-Encoding, Upgrade,
-// duplicate Content-Length, obs-text, bare LF, a head not yet complete...) is declined before
+// duplicate Content-Length, obs-text, bare LF...) is declined before
 // anything is decided, and MessageParser hands the message to Beast from its first byte, so every
 // verdict on an unusual or malformed head is still Beast's. What is accepted, Beast accepts too,
 // with the same start line, fields, framing and keep-alive: plain_head_test.cpp checks that
@@ -45,7 +45,16 @@ struct PlainHead {
 template <bool IsRequest>
 bool scan_plain_head(std::string_view input, std::uint32_t header_limit, PlainHead& head, ParsedFields& fields);
 
+// True when `input` holds no whole head yet, is shorter than `header_limit`, and is the beginning
+// of a head that would be plain: Beast, given the same bytes, would be waiting for more too
+// (their every byte belongs to a head it accepts). A head larger than the first read can then
+// take the fast path once the rest has arrived. `scratch` is left empty.
+template <bool IsRequest>
+bool may_become_plain(std::string_view input, std::uint32_t header_limit, ParsedFields& scratch);
+
 extern template bool scan_plain_head<true>(std::string_view, std::uint32_t, PlainHead&, ParsedFields&);
 extern template bool scan_plain_head<false>(std::string_view, std::uint32_t, PlainHead&, ParsedFields&);
+extern template bool may_become_plain<true>(std::string_view, std::uint32_t, ParsedFields&);
+extern template bool may_become_plain<false>(std::string_view, std::uint32_t, ParsedFields&);
 
 }  // namespace cutover::http

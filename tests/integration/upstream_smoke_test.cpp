@@ -255,6 +255,38 @@ TEST_F(UpstreamSmoke, MalformedInputGets400AndClose) {
   EXPECT_EQ(http_get(port(), "/").status, 200);  // and the server is fine
 }
 
+// A head larger than the gateway's first read, and one dribbled out a few bytes at a time (past
+// the fast path's tries, so Beast takes it): both arrive whole, in order, on one connection.
+TEST_F(UpstreamSmoke, AHeadArrivingInPiecesIsForwardedWhole) {
+  const std::string cookie(3000, 'c');
+  const std::string head = "GET /headers HTTP/1.1\r\nHost: x\r\nCookie: k=" + cookie + "\r\nX-After: last\r\n\r\n";
+  HttpConnection c(port());
+  for (std::size_t at = 0; at < head.size(); at += 1200) {
+    ASSERT_FALSE(c.send_raw(std::string_view(head).substr(at, 1200)));
+    std::this_thread::sleep_for(20ms);
+  }
+  auto r = c.read_response();
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto headers = json::parse(r.body)["headers"];
+  bool cookie_seen = false;
+  bool last_seen = false;
+  for (const auto& field : headers) {
+    if (field[0] == "Cookie") cookie_seen = field[1] == "k=" + cookie;
+    if (field[0] == "X-After") last_seen = field[1] == "last";
+  }
+  EXPECT_TRUE(cookie_seen);
+  EXPECT_TRUE(last_seen);
+
+  const std::string small = "GET /headers HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\n\r\n";
+  for (std::size_t at = 0; at < small.size(); at += 5) {
+    ASSERT_FALSE(c.send_raw(std::string_view(small).substr(at, 5)));
+    std::this_thread::sleep_for(5ms);
+  }
+  r = c.read_response();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_THAT(r.body, ::testing::HasSubstr("X-Slow"));
+}
+
 TEST_F(UpstreamSmoke, PipelinedRequestsAnswerInOrder) {
   HttpConnection c(port());
   ASSERT_FALSE(c.send_raw("GET /p1 HTTP/1.1\r\nHost: x\r\n\r\nGET /p2 HTTP/1.1\r\nHost: x\r\n\r\n"));

@@ -116,10 +116,11 @@ class ParsedResponse : public ParsedFields {
 // One message per parser, as with Beast's: parse the next one with a new parser. Everything it
 // stores lives in `arena`, until the arena's reset.
 //
-// The first put() with bytes decides how the message is parsed. A head that has wholly arrived
-// and is plain (src/http/plain_head.hpp: the shape nearly every head has) is scanned by our own
-// fast path, and a Content-Length body after it is counted out here. Anything else is parsed by
-// Beast's basic_parser from the first byte, exactly as before. The interface is the subset of
+// The first bytes decide how the message is parsed. A head that is plain (src/http/plain_head.hpp:
+// the shape nearly every head has) is scanned by our own fast path once it has wholly arrived,
+// and a Content-Length body after it is counted out here. Anything else is parsed by Beast's
+// basic_parser from the first byte, exactly as before. A head still arriving waits, unconsumed,
+// while what has come is the start of a plain one, for at most kPlainTries reads. The interface is the subset of
 // basic_parser's that the data path uses, with the same meaning in both cases.
 template <bool IsRequest>
 class MessageParser final : private boost::beast::http::basic_parser<IsRequest> {
@@ -152,7 +153,7 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   std::size_t put(boost::asio::const_buffer bytes, error_code& ec);
   void put_eof(error_code& ec);
 
-  bool got_some() const { return mode_ == Mode::beast ? Base::got_some() : mode_ == Mode::plain; }
+  bool got_some() const { return mode_ == Mode::beast ? Base::got_some() : mode_ == Mode::plain || waiting_; }
   bool is_header_done() const { return mode_ == Mode::beast ? Base::is_header_done() : mode_ == Mode::plain; }
   bool is_done() const { return mode_ == Mode::beast ? Base::is_done() : mode_ == Mode::plain && plain_.done; }
   // After the header, as Beast's:
@@ -170,6 +171,9 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
  private:
   using string_view = boost::beast::string_view;
   enum class Mode : std::uint8_t { undecided, plain, beast };
+  // Reads a head may take and still go the fast path. Each try rescans the head from its start,
+  // so a client sending it a byte at a time costs a bounded number of scans, not one per byte.
+  static constexpr std::uint8_t kPlainTries = 3;
 
   // True when the head at the start of `bytes` is plain: it is taken, and what Beast would
   // decide from it is in plain_. False leaves the message as it was.
@@ -194,6 +198,8 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
 
   message_type message_;
   Mode mode_ = Mode::undecided;
+  std::uint8_t plain_tries_ = 0;
+  bool waiting_ = false;  // undecided, with the start of a plain head unconsumed in the caller's buffer
   bool skip_body_ = false;
   // Beast's defaults, mirrored: its own are private.
   std::uint32_t header_limit_ = 8192;

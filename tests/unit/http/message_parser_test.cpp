@@ -188,7 +188,11 @@ void expect_same_verdict_as_beast(const std::string& message) {
   auto mine = put_all(ours, message);
   auto theirs = put_all(beasts, message);
   EXPECT_EQ(mine.ec, theirs.ec) << mine.ec.message() << " vs " << theirs.ec.message();
-  EXPECT_EQ(mine.used, theirs.used);
+  // A head still arriving: Beast takes its whole lines at once, the fast path leaves a plain one
+  // unconsumed until all of it is there (plain_head_test.cpp). Either way the caller reads more.
+  if (mine.ec != bhttp::error::need_more) {
+    EXPECT_EQ(mine.used, theirs.used);
+  }
   EXPECT_EQ(ours.is_header_done(), beasts.is_header_done());
   if (mine.ec || !ours.is_header_done()) return;
   EXPECT_EQ(ours.is_done(), beasts.is_done());
