@@ -149,11 +149,9 @@ void finish(Parser& parser, Outcome& outcome) {
   outcome.content_length = parser.content_length();
 }
 
-template <bool IsRequest>
-Outcome ours(const std::vector<std::string_view>& pieces, Limits limits, bool* plain = nullptr) {
-  ArenaBlocks blocks;
-  FieldArena arena(blocks);
-  MessageParser<IsRequest> parser(arena);
+// Parses `pieces` with `parser` (ours or Beast's: the accessors read here have the same names).
+template <bool IsRequest, class Parser>
+Outcome outcome_of(Parser& parser, const std::vector<std::string_view>& pieces, Limits limits) {
   parser.header_limit(limits.header);
   parser.body_limit(limits.body);
   if (limits.skip) parser.skip(true);
@@ -163,7 +161,6 @@ Outcome ours(const std::vector<std::string_view>& pieces, Limits limits, bool* p
   Outcome outcome;
   feed(parser, pieces, outcome);
   finish(parser, outcome);
-  if (plain) *plain = parser.parsed_plain();
   if (!outcome.header_done) return outcome;
   const auto& message = parser.get();
   if constexpr (IsRequest) {
@@ -174,36 +171,25 @@ Outcome ours(const std::vector<std::string_view>& pieces, Limits limits, bool* p
                          std::to_string(message.version());
   }
   for (const auto& field : message) outcome.fields.emplace_back(field.name_string(), field.value());
-  outcome.body = body.substr(0, body.size() - parser.get().body().size);
   outcome.fields = by_name(std::move(outcome.fields));
+  outcome.body = body.substr(0, body.size() - parser.get().body().size);
+  return outcome;
+}
+
+template <bool IsRequest>
+Outcome ours(const std::vector<std::string_view>& pieces, Limits limits, bool* plain = nullptr) {
+  ArenaBlocks blocks;
+  FieldArena arena(blocks);
+  MessageParser<IsRequest> parser(arena);
+  auto outcome = outcome_of<IsRequest>(parser, pieces, limits);
+  if (plain) *plain = parser.parsed_plain();
   return outcome;
 }
 
 template <bool IsRequest>
 Outcome beasts(const std::vector<std::string_view>& pieces, Limits limits) {
   bhttp::parser<IsRequest, bhttp::buffer_body> parser;
-  std::string body(1 << 16, '\0');
-  parser.get().body().data = body.data();
-  parser.get().body().size = body.size();
-  parser.header_limit(limits.header);
-  parser.body_limit(limits.body);
-  if (limits.skip) parser.skip(true);
-  Outcome outcome;
-  feed(parser, pieces, outcome);
-  finish(parser, outcome);
-  if (!outcome.header_done) return outcome;
-  const auto& message = parser.get();
-  if constexpr (IsRequest) {
-    outcome.start_line = std::string(message.method_string()) + " " + std::string(message.target()) + " " +
-                         std::to_string(message.version()) + " " + std::to_string(static_cast<int>(message.method()));
-  } else {
-    outcome.start_line = std::to_string(message.result_int()) + " " + reason_of(message) + " " +
-                         std::to_string(message.version());
-  }
-  for (const auto& field : message) outcome.fields.emplace_back(field.name_string(), field.value());
-  outcome.body = body.substr(0, body.size() - message.body().size);
-  outcome.fields = by_name(std::move(outcome.fields));
-  return outcome;
+  return outcome_of<IsRequest>(parser, pieces, limits);
 }
 
 // An outcome without its need_more puts and what each put used: how many reads a head took, and
