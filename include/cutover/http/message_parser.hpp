@@ -120,8 +120,8 @@ class ParsedResponse : public ParsedFields {
 // the shape nearly every head has) is scanned by our own fast path once it has wholly arrived,
 // and a Content-Length body after it is counted out here. Anything else is parsed by Beast's
 // basic_parser from the first byte, exactly as before. A head still arriving waits, unconsumed,
-// while what has come is the start of a plain one, for at most kPlainTries reads. The interface is the subset of
-// basic_parser's that the data path uses, with the same meaning in both cases.
+// while what has come is the start of a plain one, for at most kPlainTries reads. The interface
+// is the subset of basic_parser's that the data path uses, with the same meaning in both cases.
 template <bool IsRequest>
 class MessageParser final : private boost::beast::http::basic_parser<IsRequest> {
   using Base = boost::beast::http::basic_parser<IsRequest>;
