@@ -89,18 +89,13 @@ std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error
   }
   std::size_t used = 0;
   if (take_plain_head(input, used)) {
-    waiting_ = false;
     ec = {};
-    // As Beast's put(): the header alone unless eager, which the data path does not set.
-    if (!plain_.done && Base::eager() && used < input.size()) used += put_plain_body(input.substr(used), ec);
-    return used;
+    return used;  // the header alone, as Beast's put() without eager (which is not exposed)
   }
   if (++plain_tries_ < kPlainTries && may_become_plain<IsRequest>(input, header_limit_, message_)) {
-    waiting_ = true;  // Beast would be waiting for more as well
-    ec = boost::beast::http::error::need_more;
+    ec = boost::beast::http::error::need_more;  // Beast would be waiting for more as well
     return 0;
   }
-  waiting_ = false;
   mode_ = Mode::beast;
   return Base::put(bytes, ec);
 }
@@ -160,7 +155,7 @@ std::size_t MessageParser<IsRequest>::put_plain_body(std::string_view bytes, err
 
 template <bool IsRequest>
 void MessageParser<IsRequest>::put_eof(error_code& ec) {
-  if (mode_ == Mode::undecided && waiting_) {
+  if (waiting()) {
     ec = boost::beast::http::error::partial_message;  // a head cut short, as Beast says
     return;
   }

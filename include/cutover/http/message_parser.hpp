@@ -153,7 +153,7 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   std::size_t put(boost::asio::const_buffer bytes, error_code& ec);
   void put_eof(error_code& ec);
 
-  bool got_some() const { return mode_ == Mode::beast ? Base::got_some() : mode_ == Mode::plain || waiting_; }
+  bool got_some() const { return mode_ == Mode::beast ? Base::got_some() : mode_ == Mode::plain || waiting(); }
   bool is_header_done() const { return mode_ == Mode::beast ? Base::is_header_done() : mode_ == Mode::plain; }
   bool is_done() const { return mode_ == Mode::beast ? Base::is_done() : mode_ == Mode::plain && plain_.done; }
   // After the header, as Beast's:
@@ -178,6 +178,8 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   // True when the head at the start of `bytes` is plain: it is taken, and what Beast would
   // decide from it is in plain_. False leaves the message as it was.
   bool take_plain_head(std::string_view bytes, std::size_t& used);
+  // Undecided, with the start of a plain head left unconsumed in the caller's buffer.
+  bool waiting() const { return mode_ == Mode::undecided && plain_tries_ > 0; }
   std::size_t put_plain_body(std::string_view bytes, error_code& ec);
 
   void on_request_impl(boost::beast::http::verb method, string_view method_string, string_view target, int version,
@@ -198,8 +200,7 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
 
   message_type message_;
   Mode mode_ = Mode::undecided;
-  std::uint8_t plain_tries_ = 0;
-  bool waiting_ = false;  // undecided, with the start of a plain head unconsumed in the caller's buffer
+  std::uint8_t plain_tries_ = 0;  // undecided with tries made: a plain head's start waits unconsumed
   bool skip_body_ = false;
   // Beast's defaults, mirrored: its own are private.
   std::uint32_t header_limit_ = 8192;
