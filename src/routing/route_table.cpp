@@ -1,5 +1,6 @@
 // RouteTable: build() validates and compiles config.routes into a segment trie
-// (routing/route_trie.hpp); match() is one trie walk. build() reports every problem to the sink
+// (routing/route_trie.hpp) and packs it for matching (routing/packed_trie.hpp); match() is one
+// walk of the packed copy. build() reports every problem to the sink
 // and never throws for bad input, since it also runs on reload.
 #include "cutover/routing/route_table.hpp"
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "routing/packed_trie.hpp"
 #include "routing/path_pattern.hpp"
 #include "routing/route_checks.hpp"
 #include "routing/route_trie.hpp"
@@ -22,7 +24,7 @@ using config::RouteConfig;
 
 struct RouteTable::Impl {
   std::vector<Route> routes;
-  detail::RouteTrie trie;
+  detail::PackedTrie trie;
 };
 
 namespace {
@@ -52,7 +54,7 @@ class Builder {
     trie_.for_each_terminal([&](std::vector<detail::TrieEntry>& entries) {
       detail::check_same_pattern(entries, config_, findings);
     });
-    // The trie is visited in hash order; report in file order so output is stable across runs.
+    // The trie is visited in segment order; report in file order, as the file is read.
     std::stable_sort(findings.begin(), findings.end(),
                      [](const auto& a, const auto& b) { return a.route < b.route; });
     for (auto& finding : findings) {
@@ -246,7 +248,9 @@ class Builder {
 
 RouteTable RouteTable::build(const config::Config& config, DiagnosticSink& sink) {
   RouteTable table;
-  Builder(config, sink, table.impl_->routes, table.impl_->trie).run();
+  detail::RouteTrie trie;
+  Builder(config, sink, table.impl_->routes, trie).run();
+  table.impl_->trie = detail::PackedTrie(trie);
   return table;
 }
 

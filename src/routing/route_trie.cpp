@@ -18,54 +18,10 @@ bool host_equals(std::string_view configured, std::string_view requested) {
   return true;
 }
 
-bool fits(const TrieEntry& entry, std::string_view method, std::string_view host) {
-  if (!entry.host.empty() && !host_equals(entry.host, host)) return false;
-  if (entry.methods.empty()) return true;
-  return std::find(entry.methods.begin(), entry.methods.end(), method) != entry.methods.end();
-}
-
-std::uint32_t first_fit(const std::vector<TrieEntry>& entries, std::string_view method,
-                        std::string_view host) {
-  for (const auto& entry : entries) {
-    if (fits(entry, method, host)) return entry.route;
-  }
-  return kNoRoute;
-}
-
-struct Request {
-  std::string_view method;
-  std::string_view host;
-};
-
-// `rest` holds the remaining segments joined by '/' unless `done` (then there are none; an empty
-// `rest` with !done is one empty segment: the trailing slash). Recursion depth is bounded by the
-// trie's depth, not by the request, since it only descends into existing children.
-std::uint32_t walk(const TrieNode& node, std::string_view rest, bool done, const Request& request) {
-  if (done) {
-    const auto route = first_fit(node.exact, request.method, request.host);
-    if (route != kNoRoute) return route;
-    return first_fit(node.wildcard, request.method, request.host);
-  }
-  const auto slash = rest.find('/');
-  const bool last = slash == std::string_view::npos;
-  const auto segment = rest.substr(0, slash);
-  const auto next = last ? std::string_view{} : rest.substr(slash + 1);
-  if (const TrieNode* child = node.literals.find(segment)) {
-    const auto route = walk(*child, next, last, request);
-    if (route != kNoRoute) return route;
-  }
-  // A parameter stands for a whole segment; the trailing slash's empty segment is not one.
-  if (node.param && !segment.empty()) {
-    const auto route = walk(*node.param, next, last, request);
-    if (route != kNoRoute) return route;
-  }
-  return first_fit(node.wildcard, request.method, request.host);
-}
-
 void visit_node(TrieNode& node, const std::function<void(std::vector<TrieEntry>&)>& visit) {
   if (!node.exact.empty()) visit(node.exact);
   if (!node.wildcard.empty()) visit(node.wildcard);
-  node.literals.for_each([&](std::string_view, TrieNode& child) { visit_node(child, visit); });
+  for (auto& [text, child] : node.literals) visit_node(*child, visit);
   if (node.param) visit_node(*node.param, visit);
 }
 
@@ -78,7 +34,11 @@ std::vector<TrieEntry>& RouteTrie::terminal(const PathPattern& pattern) {
       if (!node->param) node->param = std::make_unique<TrieNode>();
       node = node->param.get();
     } else {
-      node = &node->literals.child(segment.text);
+      auto it = node->literals.find(segment.text);
+      if (it == node->literals.end()) {
+        it = node->literals.emplace(segment.text, std::make_unique<TrieNode>()).first;
+      }
+      node = it->second.get();
     }
   }
   return pattern.wildcard ? node->wildcard : node->exact;
@@ -99,10 +59,10 @@ void RouteTrie::sort_by_precedence() {
   });
 }
 
-std::uint32_t RouteTrie::match(std::string_view method, std::string_view host,
-                               std::string_view path) const noexcept {
-  if (path.empty() || path.front() != '/') return kNoRoute;
-  return walk(root_, path.substr(1), false, Request{method, host});
+bool fits(const TrieEntry& entry, std::string_view method, std::string_view host) noexcept {
+  if (!entry.host.empty() && !host_equals(entry.host, host)) return false;
+  if (entry.methods.empty()) return true;
+  return std::find(entry.methods.begin(), entry.methods.end(), method) != entry.methods.end();
 }
 
 std::string_view bare_host(std::string_view host) noexcept {

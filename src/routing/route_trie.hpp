@@ -4,18 +4,18 @@
 // One node per pattern prefix: literal children by segment text, one parameter child (names do
 // not matter for matching, so /notes/{id} and /notes/{note} share it), and two route lists per
 // node: `exact` for patterns ending there and `wildcard` for patterns ending there with "any
-// rest" (prefix or /*). match() walks depth-first in specificity order, so the first route that
-// fits host and method is the most specific one, and cost is bounded by the request's segments
-// times the few children tried at each, never by the number of routes.
+// rest" (prefix or /*). This is the shape the table is built and checked in; requests are
+// matched against its packed copy (routing/packed_trie.hpp), which walks it depth first in
+// specificity order, so the first route that fits host and method is the most specific one.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "routing/path_pattern.hpp"
-#include "routing/segment_map.hpp"
 
 namespace cutover::routing::detail {
 
@@ -29,7 +29,7 @@ struct TrieEntry {
 };
 
 struct TrieNode {
-  SegmentMap literals;
+  std::map<std::string, std::unique_ptr<TrieNode>, std::less<>> literals;
   std::unique_ptr<TrieNode> param;
   std::vector<TrieEntry> exact;
   std::vector<TrieEntry> wildcard;
@@ -47,13 +47,14 @@ class RouteTrie {
   // route index; after this, the first fitting entry of a list is the one to use.
   void sort_by_precedence();
 
-  // Route index of the most specific fit, or kNoRoute. `host` must be bare (bare_host()).
-  std::uint32_t match(std::string_view method, std::string_view host,
-                      std::string_view path) const noexcept;
+  const TrieNode& root() const noexcept { return root_; }
 
  private:
   TrieNode root_;
 };
+
+// Whether a request with this method and (bare) host meets `entry`'s conditions.
+bool fits(const TrieEntry& entry, std::string_view method, std::string_view host) noexcept;
 
 // The Host header without port, IPv6 brackets or a trailing FQDN dot; case is left as sent.
 std::string_view bare_host(std::string_view host) noexcept;
