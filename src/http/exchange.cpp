@@ -95,6 +95,7 @@ class Exchange {
   std::string path_;  // as received, for the log
   const routing::Route* route_ = nullptr;
   int backend_ = -1;  // the backend picked, once it is
+  std::uint32_t metrics_cell_ = metrics::MetricsLayout::kNoCell;  // of (route, backend_)
   std::string user_;
   UpstreamOutcome outcome_;
   unsigned status_ = 0;
@@ -179,6 +180,7 @@ asio::awaitable<bool> Exchange::phases() {
   const routing::SplitPlan& plan = snapshot_->plans[route_->index];
   std::uint16_t backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
   backend_ = backend;
+  metrics_cell_ = snapshot_->metrics_layout->cell(route_->index, backend);
 
   UpstreamRequestHead rewrite;
   rewrite.target = upstream_target;
@@ -224,8 +226,8 @@ void Exchange::record_metrics() {
   // Per (route, backend): requests the gateway answered itself before picking (404, 401) are
   // counted by reason in the local-reply counters instead.
   if (!route_ || backend_ < 0 || status_ == 0) return;
-  worker_.metrics().record_request(*snapshot_->metrics_layout, route_->index, static_cast<std::size_t>(backend_),
-                                   static_cast<int>(status_), ms_since(started_), steady_seconds());
+  worker_.metrics().record_in_cell(*snapshot_->metrics_layout, metrics_cell_, static_cast<int>(status_),
+                                   ms_since(started_), steady_seconds());
 }
 
 bool Exchange::early(Counters::Counter& counter, LocalReply local) {

@@ -24,9 +24,10 @@ MetricsLayout::MetricsLayout(std::vector<std::string> route_names,
   if (backend_names_.size() > std::numeric_limits<std::uint16_t>::max()) {
     throw std::invalid_argument("metrics layout: too many backends");
   }
-  first_cell_.reserve(route_names_.size() + 1);
+  route_cells_.reserve(route_names_.size());
   for (std::size_t route = 0; route < backends_per_route.size(); ++route) {
-    first_cell_.push_back(static_cast<std::uint32_t>(cell_backend_.size()));
+    RouteCells& cells = route_cells_.emplace_back();
+    cells.first = static_cast<std::uint32_t>(cell_backend_.size());
     std::vector<std::uint16_t> list = backends_per_route[route];
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
@@ -36,6 +37,8 @@ MetricsLayout::MetricsLayout(std::vector<std::string> route_names,
                                     "' names backend index " + std::to_string(backend) +
                                     " of " + std::to_string(backend_names_.size()));
       }
+      if (cells.count < cells.backends.size()) cells.backends[cells.count] = backend;
+      ++cells.count;
       cell_backend_.push_back(backend);
       cell_route_.push_back(static_cast<std::uint32_t>(route));
     }
@@ -43,7 +46,6 @@ MetricsLayout::MetricsLayout(std::vector<std::string> route_names,
       throw std::invalid_argument("metrics layout: too many cells");
     }
   }
-  first_cell_.push_back(static_cast<std::uint32_t>(cell_backend_.size()));
 }
 
 MetricsLayout MetricsLayout::dense(std::vector<std::string> route_names,
@@ -56,11 +58,14 @@ MetricsLayout MetricsLayout::dense(std::vector<std::string> route_names,
 
 std::uint32_t MetricsLayout::cell(std::size_t route, std::size_t backend) const noexcept {
   if (route >= routes() || backend >= backends()) return kNoCell;
-  const std::uint32_t begin = first_cell_[route];
-  const std::uint32_t end = first_cell_[route + 1];
+  const RouteCells& cells = route_cells_[route];
   // A sorted, duplicate-free list as long as the backend table is exactly 0..n-1.
-  if (end - begin == backends()) return begin + static_cast<std::uint32_t>(backend);
-  for (std::uint32_t c = begin; c < end; ++c) {
+  if (cells.count == backends()) return cells.first + static_cast<std::uint32_t>(backend);
+  const std::uint32_t inline_count = std::min<std::uint32_t>(cells.count, cells.backends.size());
+  for (std::uint32_t i = 0; i < inline_count; ++i) {
+    if (cells.backends[i] == backend) return cells.first + i;
+  }
+  for (std::uint32_t c = cells.first + inline_count; c < cells.first + cells.count; ++c) {
     if (cell_backend_[c] == backend) return c;
   }
   return kNoCell;

@@ -76,14 +76,17 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   return *this;
 }
 
-struct WorkerMetrics::Cell {
+// Cache-line aligned, with what every request writes first: the counters, the window pointer,
+// the latency sum and the lowest latency bucket share one line. A request that lands in that
+// bucket touches one line of its cell, any other request two (docs/performance.md, target 8).
+struct alignas(64) WorkerMetrics::Cell {
   std::array<std::atomic<std::uint64_t>, kCodeClassCount> requests{};
-  Histogram latency;
   // The 60 s window is ~4.5 KiB, so it is allocated on the pair's first request: in a large
   // table most routes see little traffic, and one window per pair per worker up front cost
   // ~90 MB per worker for 10,000 routes. The owner publishes it with release; a scrape that
   // finds none reads an empty window.
   std::atomic<Window*> window{nullptr};
+  Histogram latency;
 
   Cell() = default;
   Cell(const Cell&) = delete;
@@ -162,15 +165,17 @@ bool WorkerMetrics::record_request(std::size_t route_index, std::size_t backend_
 bool WorkerMetrics::record_request(const MetricsLayout& layout, std::size_t route_index,
                                    std::size_t backend_index, int status, double latency_ms,
                                    std::int64_t now_seconds) noexcept {
+  return record_in_cell(layout, layout.cell(route_index, backend_index), status, latency_ms,
+                        now_seconds);
+}
+
+bool WorkerMetrics::record_in_cell(const MetricsLayout& layout, std::uint32_t cell, int status,
+                                   double latency_ms, std::int64_t now_seconds) noexcept {
   // Pointer identity is safe: the caller's layout is alive (its snapshot holds it) and so are
   // current_'s and previous_layout_, so no two of them can share an address.
-  if (&layout == current_->layout.get()) {
-    return record_request(route_index, backend_index, status, latency_ms, now_seconds);
-  }
-  if (&layout != previous_layout_.get()) return false;
-  const std::uint32_t old_cell = layout.cell(route_index, backend_index);
-  if (old_cell == MetricsLayout::kNoCell) return false;
-  return record_cell(previous_to_current_[old_cell], status, latency_ms, now_seconds);
+  if (&layout == current_->layout.get()) return record_cell(cell, status, latency_ms, now_seconds);
+  if (&layout != previous_layout_.get() || cell >= previous_to_current_.size()) return false;
+  return record_cell(previous_to_current_[cell], status, latency_ms, now_seconds);
 }
 
 bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_ms,

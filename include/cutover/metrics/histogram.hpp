@@ -53,8 +53,9 @@ class Histogram {
   HistogramSnapshot snapshot() const noexcept;
 
  private:
-  std::array<std::atomic<std::uint64_t>, kBucketCount> buckets_{};
+  // The sum first: in a metrics cell it then shares a cache line with the low buckets.
   std::atomic<double> sum_ms_{0};
+  std::array<std::atomic<std::uint64_t>, kBucketCount> buckets_{};
 };
 
 // Single-writer increment: load + store, no lock prefix. Only correct with one writing thread.

@@ -6,6 +6,7 @@
 // lists for each route only the backends it can send to (split targets, rollback_to, fallback,
 // anything an override may name): a 10,000-route table then costs 10,000-odd cells rather than
 // 10,000 x backends, in memory and in /metrics lines. `dense` covers every pair, for small tables.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -46,7 +47,15 @@ class MetricsLayout {
  private:
   std::vector<std::string> route_names_;
   std::vector<std::string> backend_names_;
-  std::vector<std::uint32_t> first_cell_;    // per route, plus one past the end
+  // Per route: its cells are first .. first + count - 1, one per backend in backend order, the
+  // first few of those backends kept here too. One 16-byte record, so finding a request's cell
+  // reads one cache line for nearly every route (docs/performance.md, target 8).
+  struct alignas(16) RouteCells {
+    std::uint32_t first = 0;
+    std::uint16_t count = 0;
+    std::array<std::uint16_t, 5> backends{};
+  };
+  std::vector<RouteCells> route_cells_;
   std::vector<std::uint16_t> cell_backend_;  // per cell; sorted within a route
   std::vector<std::uint32_t> cell_route_;    // per cell
   std::uint64_t generation_ = 0;

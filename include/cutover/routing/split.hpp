@@ -32,12 +32,12 @@ struct WeightedBackend {
   config::BasisPoints share = 0;
 };
 
-struct SplitPlan {
-  // Disjoint, only non-empty ones. Inline up to two (a route and its replacement, the shape
-  // nearly every split has): a request with a large route table then reads its plan without
-  // a further cache miss.
-  boost::container::small_vector<Band, 2> bands;
+// One cache line, aligned: a request with a large route table reads its plan in one miss.
+struct alignas(64) SplitPlan {
   std::uint16_t rollback_to = 0;    // owns the rest
+  // Disjoint, only non-empty ones. Inline up to two: a route and its replacement, the shape
+  // nearly every split has.
+  boost::container::small_vector<Band, 2> bands;
 };
 
 // Lays out `targets` (file order; shares must sum to <= 10000) as described above.

@@ -89,6 +89,35 @@ TEST(MetricsLayout, SparseTracksOnlyListedPairs) {
   EXPECT_EQ(layout.cell(1, 1), MetricsLayout::kNoCell);
 }
 
+TEST(MetricsLayout, ARouteReachingManyBackendsFindsEveryCell) {
+  // Past the few backends a route's record keeps inline, the rest are found in the cell list.
+  std::vector<std::string> backends;
+  std::vector<std::uint16_t> odd;
+  for (std::uint16_t b = 0; b < 20; ++b) {
+    backends.push_back("b" + std::to_string(b));
+    if (b % 2) odd.insert(odd.begin(), b);  // listed high to low: the order is free
+  }
+  const MetricsLayout layout({"first", "wide", "last"}, backends, {{3}, odd, {0, 19}});
+  ASSERT_EQ(layout.cells(), 1u + odd.size() + 2u);
+  EXPECT_EQ(layout.cell(0, 3), 0u);
+  std::set<std::uint32_t> seen;
+  for (std::uint16_t b = 0; b < 20; ++b) {
+    const auto cell = layout.cell(1, b);
+    if (b % 2 == 0) {
+      EXPECT_EQ(cell, MetricsLayout::kNoCell) << b;
+      continue;
+    }
+    ASSERT_NE(cell, MetricsLayout::kNoCell) << b;
+    EXPECT_EQ(layout.route_of(cell), 1u);
+    EXPECT_EQ(layout.backend_of(cell), b);
+    seen.insert(cell);
+  }
+  EXPECT_EQ(seen.size(), odd.size());
+  EXPECT_EQ(layout.cell(2, 0), 1u + odd.size());
+  EXPECT_EQ(layout.cell(2, 19), 2u + odd.size());
+  EXPECT_EQ(layout.cell(2, 18), MetricsLayout::kNoCell);
+}
+
 TEST(MetricsLayout, RejectsBadInput) {
   EXPECT_THROW(MetricsLayout({"a"}, {"x"}, {{0}, {0}}), std::invalid_argument);
   EXPECT_THROW(MetricsLayout({"a"}, {"x"}, {{1}}), std::invalid_argument);
@@ -261,6 +290,24 @@ TEST(Reset, InFlightRequestsOfThePreviousLayoutAreTranslated) {
   EXPECT_TRUE(worker.record_request(*v2, 1, 0, 200, 1, 0));   // "a" in v2
   s = worker.scrape_totals();
   EXPECT_EQ(requests(s, *v3, 0, 0, 1), 2u);
+}
+
+TEST(Reset, ACellLookedUpBeforeTheResetIsTranslatedToo) {
+  // The data path looks the cell up when it picks the backend, and records in it at the answer.
+  const auto v1 = dense({"a", "b"}, {"x", "y"});
+  const auto v2 = dense({"b", "a"}, {"x", "y"});
+  WorkerMetrics worker(v1);
+  const auto a_y = v1->cell(0, 1);
+  EXPECT_TRUE(worker.record_in_cell(*v1, a_y, 200, 1, 0));
+  worker.reset(v2);
+  EXPECT_TRUE(worker.record_in_cell(*v1, a_y, 503, 1, 0));
+  EXPECT_FALSE(worker.record_in_cell(*v1, MetricsLayout::kNoCell, 200, 1, 0));
+  EXPECT_FALSE(worker.record_in_cell(*v2, MetricsLayout::kNoCell, 200, 1, 0));
+  const auto s = worker.scrape_totals();
+  EXPECT_EQ(requests(s, *v2, 1, 1, 1), 1u);  // a, y: 2xx
+  EXPECT_EQ(requests(s, *v2, 1, 1, 4), 1u);  // and 5xx
+  EXPECT_EQ(requests(s, *v2, 1, 0, 1), 0u);
+  EXPECT_EQ(requests(s, *v2, 0, 1, 1), 0u);
 }
 
 TEST(Scrape, WorkersOnDifferentLayoutsMergeIntoTheNewer) {
