@@ -73,7 +73,7 @@ void Histogram::copy_from(const Histogram& from) noexcept {
 HistogramSnapshot Histogram::snapshot() const noexcept {
   HistogramSnapshot out;
   for (std::size_t i = 0; i < kBucketCount; ++i) {
-    out.buckets[i] = buckets_[i].load(std::memory_order_relaxed);
+    out.buckets[i] = buckets_[i].load(std::memory_order_acquire);  // pairs with bump()
     out.count += out.buckets[i];
   }
   out.sum_ms = sum_ms_.load(std::memory_order_relaxed);

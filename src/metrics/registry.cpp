@@ -9,6 +9,7 @@ namespace cutover::metrics {
 
 namespace {
 constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr std::size_t kServerErrorClass = 4;  // 5xx: what a window counts as errors
 
 // `scrape` re-indexed by the cells of `to`; pairs `to` does not track are dropped.
 Scrape remap(const Scrape& scrape, std::shared_ptr<const MetricsLayout> to) {
@@ -103,9 +104,50 @@ struct alignas(64) WorkerMetrics::Cell {
     return fresh;
   }
 
-  WindowSnapshot window_snapshot(std::int64_t now_seconds) const noexcept {
-    const Window* current = window.load(std::memory_order_acquire);
-    return current ? current->snapshot(now_seconds) : WindowSnapshot{};
+  ClosedTotals totals() const noexcept {
+    ClosedTotals out;
+    out.errors = requests[kServerErrorClass].load(std::memory_order_acquire);  // pairs with bump()
+    const HistogramSnapshot histogram = latency.snapshot();
+    out.buckets = histogram.buckets;
+    return out;
+  }
+
+  // Owner thread: the traffic since this pair's last close goes into `second`'s slot.
+  void close_window(std::int64_t second) noexcept {
+    // Without memory for a window (its allocation on the pair's first request failed too), the
+    // traffic stays counted as the open second's, and the next close tries again.
+    if (Window* target = window_to_record()) target->close(second, totals());
+  }
+
+  // Any thread. The window's slots, plus the traffic not closed into them yet: all of it from
+  // the owner's open second, when that second did not change while this read (`open_second`
+  // is the owner's published one).
+  WindowSnapshot window_snapshot(std::int64_t now_seconds,
+                                 const std::atomic<std::int64_t>& open_second) const noexcept {
+    ClosedTotals closed;
+    ClosedTotals now_totals;
+    WindowSnapshot out;
+    std::int64_t open = 0;
+    for (;;) {
+      // The owner closes every window of a second before it publishes the next one, and counts
+      // nothing of the next one before that (acquire here, release there and in bump()). So
+      // when the second read before and after is the same, the slots read and the totals read
+      // after them cover every request once.
+      open = open_second.load(std::memory_order_acquire);
+      const Window* current = window.load(std::memory_order_acquire);
+      out = current ? current->snapshot(now_seconds, &closed) : WindowSnapshot{};
+      now_totals = totals();
+      if (open_second.load(std::memory_order_acquire) == open) break;
+    }
+    if (open > now_seconds || open <= now_seconds - kWindowSeconds) return out;
+    const auto grown = [](std::uint64_t now, std::uint64_t then) { return now > then ? now - then : 0; };
+    out.errors += grown(now_totals.errors, closed.errors);
+    for (std::size_t b = 0; b < kBucketCount; ++b) {
+      const std::uint64_t unclosed = grown(now_totals.buckets[b], closed.buckets[b]);
+      out.latency.buckets[b] += unclosed;
+      out.latency.count += unclosed;
+    }
+    return out;
   }
 
   void copy_from(const Cell& from) noexcept {
@@ -130,6 +172,8 @@ struct WorkerMetrics::Storage {
 WorkerMetrics::WorkerMetrics(std::shared_ptr<const MetricsLayout> layout) {
   if (!layout) throw std::invalid_argument("WorkerMetrics: null layout");
   current_ = std::make_shared<Storage>(std::move(layout));
+  dirty_bits_.assign((current_->cells.size() + 63) / 64, 0);
+  dirty_cells_.reserve(current_->cells.size());
   published_ = current_;
 }
 
@@ -138,7 +182,11 @@ WorkerMetrics::~WorkerMetrics() = default;
 void WorkerMetrics::reset(std::shared_ptr<const MetricsLayout> layout) {
   if (!layout) throw std::invalid_argument("WorkerMetrics::reset: null layout");
   if (layout == current_->layout) return;
+  // Every pair's traffic into its window first, so the copies below carry all of it.
+  close_open_second();
   auto next = std::make_shared<Storage>(layout);
+  dirty_bits_.assign((next->cells.size() + 63) / 64, 0);
+  dirty_cells_.reserve(next->cells.size());
   auto map = map_cells(*current_->layout, *layout);
   // Only this thread writes current_, so reading it here sees every request recorded so far.
   for (std::size_t c = 0; c < map.size(); ++c) {
@@ -182,11 +230,33 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
                                 std::int64_t now_seconds) noexcept {
   const int code = code_class(status);
   if (cell == MetricsLayout::kNoCell || code < 0) return false;
+  // The first request of a new second closes the last one's windows. (A second earlier than
+  // the open one, which a monotonic clock never gives, is counted as the open one's.)
+  if (now_seconds > open_second_) {
+    close_open_second();
+    open_second_ = now_seconds;
+    published_open_second_.store(now_seconds, std::memory_order_release);
+  }
   Cell& c = current_->cells[cell];
   bump(c.requests[static_cast<std::size_t>(code)]);
   c.latency.observe(latency_ms);
-  if (Window* window = c.window_to_record()) window->record(now_seconds, status, latency_ms);
+  std::uint64_t& bits = dirty_bits_[cell / 64];
+  const std::uint64_t bit = std::uint64_t{1} << (cell % 64);
+  if (!(bits & bit)) {
+    bits |= bit;
+    dirty_cells_.push_back(cell);  // reserved for every cell: never allocates
+    // The window itself on the pair's first request, so recording never allocates after it.
+    (void)c.window_to_record();
+  }
   return true;
+}
+
+void WorkerMetrics::close_open_second() noexcept {
+  for (const std::uint32_t cell : dirty_cells_) {
+    current_->cells[cell].close_window(open_second_);
+    dirty_bits_[cell / 64] = 0;
+  }
+  dirty_cells_.clear();
 }
 
 const MetricsLayout& WorkerMetrics::layout() const noexcept { return *current_->layout; }
@@ -216,7 +286,9 @@ Scrape WorkerMetrics::scrape_windows(std::int64_t now_seconds) const {
   Scrape out;
   out.layout = storage->layout;
   out.windows.reserve(storage->cells.size());
-  for (const Cell& cell : storage->cells) out.windows.push_back(cell.window_snapshot(now_seconds));
+  for (const Cell& cell : storage->cells) {
+    out.windows.push_back(cell.window_snapshot(now_seconds, published_open_second_));
+  }
   return out;
 }
 

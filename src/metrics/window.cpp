@@ -1,6 +1,7 @@
 #include "cutover/metrics/window.hpp"
 
 #include <algorithm>
+#include <thread>
 
 namespace cutover::metrics {
 
@@ -9,9 +10,9 @@ constexpr auto kRelaxed = std::memory_order_relaxed;
 constexpr auto kAcquire = std::memory_order_acquire;
 constexpr auto kRelease = std::memory_order_release;
 
-// Single-writer increment (see bump()) with a release store, still a plain move on x86.
-void bump_release(std::atomic<std::uint32_t>& counter) noexcept {
-  counter.store(counter.load(kRelaxed) + 1, kRelease);
+// Single-writer add (see bump()) with a release store, still a plain move on x86.
+void add_release(std::atomic<std::uint32_t>& counter, std::uint32_t by) noexcept {
+  counter.store(counter.load(kRelaxed) + by, kRelease);
 }
 }  // namespace
 
@@ -39,24 +40,43 @@ std::size_t Window::slot_of(std::int64_t second) noexcept {
   return static_cast<std::size_t>(((second % kWindowSeconds) + kWindowSeconds) % kWindowSeconds);
 }
 
-void Window::record(std::int64_t now_seconds, int status, double latency_ms) noexcept {
-  Slot& slot = slots_[slot_of(now_seconds)];
+void Window::add(std::int64_t second, std::uint32_t errors,
+                 const std::array<std::uint32_t, kBucketCount>& buckets) noexcept {
+  Slot& slot = slots_[slot_of(second)];
   const std::int64_t tag = slot.second.load(kRelaxed);
-  if (tag != now_seconds) {
-    if (tag != kNoSecond && tag > now_seconds) return;  // the slot already holds a newer second
+  if (tag != second) {
+    if (tag != kNoSecond && tag > second) return;  // the slot already holds a newer second
     // A reader may be summing this slot right now. Seqlock-style: retag it as "clearing" first,
     // and clear with release stores, so a reader whose (acquire) load sees any zero also sees
     // the tag change and skips the slot instead of counting a half-cleared second. Release
-    // stores are plain moves on x86, and this runs once per second, not per request. (Release
-    // stores rather than a fence: ThreadSanitizer does not model standalone fences.)
+    // stores are plain moves on x86. (Release stores rather than a fence: ThreadSanitizer does
+    // not model standalone fences.)
     slot.second.store(kNoSecond, kRelaxed);
     slot.errors.store(0, kRelease);
     for (auto& bucket : slot.buckets) bucket.store(0, kRelease);
-    slot.second.store(now_seconds, kRelease);
+    slot.second.store(second, kRelease);
   }
   // Release too: a reader that sees a count of the new second must also see its new tag.
-  bump_release(slot.buckets[bucket_index(latency_ms)]);
-  if (status >= 500 && status <= 599) bump_release(slot.errors);
+  for (std::size_t b = 0; b < kBucketCount; ++b) {
+    if (buckets[b] != 0) add_release(slot.buckets[b], buckets[b]);
+  }
+  if (errors != 0) add_release(slot.errors, errors);
+}
+
+void Window::close(std::int64_t second, const ClosedTotals& totals) noexcept {
+  // One writer, so the odd version needs no read-modify-write. Every store after it is a
+  // release, so a reader that sees any of them also sees the odd version (see snapshot()).
+  const std::uint32_t version = version_.load(kRelaxed);
+  version_.store(version + 1, kRelaxed);
+  // Per second and worker the growth fits 32 bits (see Slot).
+  std::array<std::uint32_t, kBucketCount> grown{};
+  for (std::size_t b = 0; b < kBucketCount; ++b) {
+    grown[b] = static_cast<std::uint32_t>(totals.buckets[b] - closed_buckets_[b].load(kRelaxed));
+  }
+  add(second, static_cast<std::uint32_t>(totals.errors - closed_errors_.load(kRelaxed)), grown);
+  closed_errors_.store(totals.errors, kRelease);
+  for (std::size_t b = 0; b < kBucketCount; ++b) closed_buckets_[b].store(totals.buckets[b], kRelease);
+  version_.store(version + 2, kRelease);
 }
 
 void Window::copy_from(const Window& from) noexcept {
@@ -69,9 +89,13 @@ void Window::copy_from(const Window& from) noexcept {
       dst.buckets[b].store(src.buckets[b].load(kRelaxed), kRelaxed);
     }
   }
+  closed_errors_.store(from.closed_errors_.load(kRelaxed), kRelaxed);
+  for (std::size_t b = 0; b < kBucketCount; ++b) {
+    closed_buckets_[b].store(from.closed_buckets_[b].load(kRelaxed), kRelaxed);
+  }
 }
 
-WindowSnapshot Window::snapshot(std::int64_t now_seconds) const noexcept {
+WindowSnapshot Window::sum_slots(std::int64_t now_seconds) const noexcept {
   WindowSnapshot out;
   for (const Slot& slot : slots_) {
     const std::int64_t tag = slot.second.load(kAcquire);
@@ -79,7 +103,7 @@ WindowSnapshot Window::snapshot(std::int64_t now_seconds) const noexcept {
     const std::uint32_t errors = slot.errors.load(kAcquire);
     std::array<std::uint32_t, kBucketCount> buckets{};
     for (std::size_t b = 0; b < kBucketCount; ++b) buckets[b] = slot.buckets[b].load(kAcquire);
-    // Pairs with the release stores in record(): if any load above saw the clearing, the tag
+    // Pairs with the release stores in add(): if any load above saw the clearing, the tag
     // reloaded here has changed, and the slot (which was expiring anyway) is skipped.
     if (slot.second.load(kRelaxed) != tag) continue;
     out.errors += errors;
@@ -89,6 +113,25 @@ WindowSnapshot Window::snapshot(std::int64_t now_seconds) const noexcept {
     }
   }
   return out;
+}
+
+WindowSnapshot Window::snapshot(std::int64_t now_seconds, ClosedTotals* closed) const noexcept {
+  for (;;) {
+    const std::uint32_t before = version_.load(kAcquire);
+    if (before % 2 == 0) {
+      WindowSnapshot out = sum_slots(now_seconds);
+      ClosedTotals totals;
+      totals.errors = closed_errors_.load(kAcquire);
+      for (std::size_t b = 0; b < kBucketCount; ++b) totals.buckets[b] = closed_buckets_[b].load(kAcquire);
+      // An acquire load that saw any store of a close in progress also sees its odd version
+      // (every store after the odd version is a release), so the reload below differs.
+      if (version_.load(kRelaxed) == before) {
+        if (closed) *closed = totals;
+        return out;
+      }
+    }
+    std::this_thread::yield();  // the owner is closing this window: a few hundred nanoseconds
+  }
 }
 
 WindowSummary Window::summary(std::int64_t now_seconds) const noexcept {

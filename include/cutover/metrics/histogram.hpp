@@ -59,9 +59,12 @@ class Histogram {
 };
 
 // Single-writer increment: load + store, no lock prefix. Only correct with one writing thread.
+// The store is a release (a plain move on x86, as a relaxed one): a reader whose acquire load
+// sees the new count also sees what the writer stored before it, such as the second a worker's
+// metrics were in (WorkerMetrics::scrape_windows relies on that).
 template <typename T>
 inline void bump(std::atomic<T>& counter, T by = 1) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_release);
 }
 
 }  // namespace cutover::metrics

@@ -2,18 +2,22 @@
 // What one worker records per request, and the scrape that sums every worker.
 //
 // Each worker thread owns one WorkerMetrics and is its only writer: record_request is a handful
-// of relaxed load + store pairs into cells indexed by position (no lock, no contended atomic,
-// no string, and no allocation but one per (route, backend) pair, for its 60 s window on its
-// first request: a large table whose routes mostly see no traffic holds no windows for them). A scrape on the admin thread reads every worker's cells and sums
-// them (DESIGN.md: "Counters are per worker and summed on scrape").
+// of load + store pairs into cells indexed by position (no lock, no contended atomic, no
+// string, and no allocation but one per (route, backend) pair, for its 60 s window on its first
+// request: a large table whose routes mostly see no traffic holds no windows for them). The
+// windows are filled once per second, not per request (see open_second_). A scrape on the admin
+// thread reads every worker's cells and sums them (DESIGN.md: "Counters are per worker and
+// summed on scrape").
 //
 // Reloads: reset() builds fresh cells for the new layout on the worker thread, copies over the
 // numbers of every (route, backend) pair that still exists (so counters stay monotonic and the
 // 60 s windows survive a reload), and publishes them by swapping one shared pointer. A scrape
 // holds the cells it took, so it never reads memory a reset freed.
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -98,9 +102,10 @@ class WorkerMetrics {
   void reset(std::shared_ptr<const MetricsLayout> layout);
 
   // Owner thread, hot path. Indexes refer to the current layout. Counts the request in the
-  // requests counter (by status class), the latency histogram and the 60 s window of its
-  // (route, backend), allocating that window on the pair's first request. Returns false,
-  // recording nothing, for a pair the layout does not track or a status outside 100..599.
+  // requests counter (by status class) and the latency histogram of its (route, backend), for
+  // its 60 s window at the next second's first request (allocating that window on the pair's
+  // first request). Returns false, recording nothing, for a pair the layout does not track or a
+  // status outside 100..599.
   bool record_request(std::size_t route_index, std::size_t backend_index, int status,
                       double latency_ms, std::int64_t now_seconds) noexcept;
   // The same for a request that started on `layout`: in-flight requests finish on their own
@@ -128,11 +133,21 @@ class WorkerMetrics {
 
   bool record_cell(std::uint32_t cell, int status, double latency_ms,
                    std::int64_t now_seconds) noexcept;
+  void close_open_second() noexcept;
   std::shared_ptr<const Storage> published() const;
 
   std::shared_ptr<Storage> current_;  // what the owner writes
   std::shared_ptr<const MetricsLayout> previous_layout_;
   std::vector<std::uint32_t> previous_to_current_;  // cell map from previous_layout_
+  // The 60 s windows are filled a second at a time, not per request: a request counts only in
+  // its cell, and marks it. The first request of a new second closes the marked cells' windows
+  // with what they counted in the second before (Window::close). So a request touches no
+  // window: with traffic spread over thousands of routes, that was one more cache miss each
+  // (docs/performance.md, target 8). Owner thread only, except the published copy for scrapes.
+  std::int64_t open_second_ = std::numeric_limits<std::int64_t>::min();
+  std::atomic<std::int64_t> published_open_second_{std::numeric_limits<std::int64_t>::min()};
+  std::vector<std::uint64_t> dirty_bits_;  // one bit per cell of current_
+  std::vector<std::uint32_t> dirty_cells_;
   // What scrapes read. A mutex, not std::atomic<std::shared_ptr>: it is taken only by reset()
   // and by scrapes, just to copy the pointer, never by record_request. And libstdc++ 12's
   // atomic<shared_ptr>::load() unlocks with a relaxed fetch_sub, which ThreadSanitizer rightly

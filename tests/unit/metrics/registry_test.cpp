@@ -208,6 +208,41 @@ TEST(WorkerMetrics, APairsWindowIsAllocatedOnItsFirstRequestOnly) {
   EXPECT_EQ(s.windows[layout->cell(8, 1)].requests(), 0u);
 }
 
+TEST(WorkerMetrics, WindowsAreFilledASecondAtATimeAndReadAtOnce) {
+  // A request counts only in its cell; the first request of a later second moves the seconds
+  // before into the windows. A scrape sees both at once, and each request once.
+  const auto layout = dense({"a", "b"}, {"x"});
+  WorkerMetrics worker(layout);
+  const auto a = layout->cell(0, 0);
+  const auto b = layout->cell(1, 0);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(worker.record_request(0, 0, 200, 1.0, 100));
+  EXPECT_TRUE(worker.record_request(1, 0, 503, 300.0, 100));
+  auto s = worker.scrape_windows(100);
+  EXPECT_EQ(s.windows[a].requests(), 3u) << "the open second is read from the counters";
+  EXPECT_EQ(s.windows[b].requests(), 1u);
+  EXPECT_EQ(s.windows[b].errors, 1u);
+
+  EXPECT_TRUE(worker.record_request(0, 0, 200, 1.0, 101));  // closes second 100 for a and b
+  s = worker.scrape_windows(101);
+  EXPECT_EQ(s.windows[a].requests(), 4u);
+  EXPECT_EQ(s.windows[b].requests(), 1u);
+  EXPECT_EQ(s.windows[b].latency.buckets[bucket_index(300.0)], 1u);
+
+  s = worker.scrape_windows(160);  // (100, 160]: second 100 has left, 101 is still open
+  EXPECT_EQ(s.windows[a].requests(), 1u);
+  EXPECT_EQ(s.windows[b].requests(), 0u);
+  EXPECT_EQ(s.windows[b].errors, 0u);
+  s = worker.scrape_windows(161);  // an idle worker's open second leaves the window too
+  EXPECT_EQ(s.windows[a].requests(), 0u);
+  s = worker.scrape_windows(99);  // a reader behind the writer sees none of the future
+  EXPECT_EQ(s.windows[a].requests(), 0u);
+
+  // Cumulative counters are unaffected by any of this.
+  const auto totals = worker.scrape_totals();
+  EXPECT_EQ(all_requests(totals.totals[a]), 4u);
+  EXPECT_EQ(all_requests(totals.totals[b]), 1u);
+}
+
 TEST(WorkerMetrics, AReloadCarriesAWindowOverOnlyWhereThereWasOne) {
   const auto before = dense({"a", "b"}, {"x"});
   const auto after = dense({"b", "a", "c"}, {"x"});

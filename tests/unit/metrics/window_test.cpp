@@ -6,6 +6,13 @@
 namespace cutover::metrics {
 namespace {
 
+// One request, as the owner adds a second's traffic (Window::add).
+void record(Window& window, std::int64_t second, int status, double latency_ms) {
+  std::array<std::uint32_t, kBucketCount> buckets{};
+  buckets[bucket_index(latency_ms)] = 1;
+  window.add(second, status >= 500 && status <= 599 ? 1 : 0, buckets);
+}
+
 TEST(Window, EmptyIsAllZeros) {
   Window w;
   const auto s = w.summary(1000);
@@ -19,7 +26,7 @@ TEST(Window, EmptyIsAllZeros) {
 
 TEST(Window, CoversTheLastSixtySecondsIncludingTheCurrentOne) {
   Window w;
-  w.record(10, 200, 5);
+  record(w, 10, 200, 5);
   EXPECT_EQ(w.snapshot(10).requests(), 1u);
   EXPECT_EQ(w.snapshot(69).requests(), 1u);  // (9, 69]
   EXPECT_EQ(w.snapshot(70).requests(), 0u);  // (10, 70]: second 10 has left
@@ -30,7 +37,7 @@ TEST(Window, SlidesOverTwoMinutes) {
   Window w;
   // One request a second for t = 0..120; every 4th is a 503, latencies 1..121 ms.
   for (std::int64_t t = 0; t <= 120; ++t) {
-    w.record(t, t % 4 == 0 ? 503 : 200, static_cast<double>(t + 1));
+    record(w, t, t % 4 == 0 ? 503 : 200, static_cast<double>(t + 1));
   }
   const auto snap = w.snapshot(120);
   const auto s = summarize(snap);
@@ -50,7 +57,7 @@ TEST(Window, SlidesOverTwoMinutes) {
 
 TEST(Window, RateDividesByTheWholeWindowUnlessToldOtherwise) {
   Window w;
-  for (int i = 0; i < 300; ++i) w.record(i / 30, 200, 1);  // 30 rps for the first 10 s
+  for (int i = 0; i < 300; ++i) record(w, i / 30, 200, 1);  // 30 rps for the first 10 s
   const auto snap = w.snapshot(9);
   EXPECT_DOUBLE_EQ(summarize(snap).requests_per_second, 5.0);  // 300 / 60
   EXPECT_DOUBLE_EQ(summarize(snap, 10).requests_per_second, 30.0);  // over the elapsed part
@@ -58,14 +65,14 @@ TEST(Window, RateDividesByTheWholeWindowUnlessToldOtherwise) {
 
 TEST(Window, OnlyStatus5xxCountsAsError) {
   Window w;
-  for (int status : {200, 301, 404, 499, 500, 502, 599}) w.record(1, status, 1);
+  for (int status : {200, 301, 404, 499, 500, 502, 599}) record(w, 1, status, 1);
   EXPECT_EQ(w.snapshot(1).errors, 3u);
 }
 
 TEST(Window, ReusedSlotStartsFromZero) {
   Window w;
-  for (int i = 0; i < 3; ++i) w.record(5, 500, 1);
-  w.record(65, 200, 1);  // same slot, one minute later
+  for (int i = 0; i < 3; ++i) record(w, 5, 500, 1);
+  record(w, 65, 200, 1);  // same slot, one minute later
   const auto s = w.snapshot(65);
   EXPECT_EQ(s.requests(), 1u);
   EXPECT_EQ(s.errors, 0u);
@@ -73,8 +80,8 @@ TEST(Window, ReusedSlotStartsFromZero) {
 
 TEST(Window, SampleOlderThanItsSlotIsDropped) {
   Window w;
-  w.record(100, 200, 1);
-  w.record(40, 500, 1);  // same slot as 100, a minute older: would wipe newer data
+  record(w, 100, 200, 1);
+  record(w, 40, 500, 1);  // same slot as 100, a minute older: would wipe newer data
   const auto s = w.snapshot(100);
   EXPECT_EQ(s.requests(), 1u);
   EXPECT_EQ(s.errors, 0u);
@@ -82,16 +89,16 @@ TEST(Window, SampleOlderThanItsSlotIsDropped) {
 
 TEST(Window, NegativeSecondsWork) {
   Window w;
-  w.record(-5, 200, 1);
-  w.record(-1, 200, 1);
+  record(w, -5, 200, 1);
+  record(w, -1, 200, 1);
   EXPECT_EQ(w.snapshot(0).requests(), 2u);
 }
 
 TEST(Window, MergesAcrossWorkers) {
   Window a;
   Window b;
-  for (int i = 0; i < 90; ++i) a.record(50, 200, 2);   // fast and healthy
-  for (int i = 0; i < 10; ++i) b.record(55, 500, 400);  // slow and failing
+  for (int i = 0; i < 90; ++i) record(a, 50, 200, 2);   // fast and healthy
+  for (int i = 0; i < 10; ++i) record(b, 55, 500, 400);  // slow and failing
   auto merged = a.snapshot(60);
   merged.merge(b.snapshot(60));
   const auto s = summarize(merged);
@@ -102,16 +109,51 @@ TEST(Window, MergesAcrossWorkers) {
   EXPECT_GT(s.p99_ms, 250.0);
 }
 
+TEST(Window, CloseAddsWhatTheTotalsGrewBy) {
+  Window w;
+  ClosedTotals totals;
+  totals.errors = 1;
+  totals.buckets[0] = 5;
+  totals.buckets[3] = 2;
+  w.close(10, totals);  // from zero: 7 requests in second 10
+  totals.errors = 4;
+  totals.buckets[0] = 6;
+  w.close(11, totals);  // 1 more request, 3 more errors
+  w.close(12, totals);  // nothing new: an empty second
+  ClosedTotals closed;
+  const auto s = w.snapshot(12, &closed);
+  EXPECT_EQ(s.requests(), 8u);
+  EXPECT_EQ(s.errors, 4u);
+  EXPECT_EQ(s.latency.buckets[0], 6u);
+  EXPECT_EQ(s.latency.buckets[3], 2u);
+  EXPECT_EQ(closed.errors, 4u);
+  EXPECT_EQ(closed.buckets, totals.buckets);
+  EXPECT_EQ(w.snapshot(70).requests(), 1u) << "(10, 70]: only second 11's request is left";
+  EXPECT_EQ(w.snapshot(71).requests(), 0u);
+}
+
 TEST(Window, CopyFromKeepsTheWindow) {
   Window a;
-  a.record(10, 500, 3);
-  a.record(11, 200, 3);
+  record(a, 10, 500, 3);
+  record(a, 11, 200, 3);
   Window b;
   b.copy_from(a);
-  b.record(12, 200, 3);
+  record(b, 12, 200, 3);
   const auto s = b.snapshot(12);
   EXPECT_EQ(s.requests(), 3u);
   EXPECT_EQ(s.errors, 1u);
+
+  // The closed totals come along: the next close adds only what grew since.
+  Window c;
+  ClosedTotals totals;
+  totals.buckets[1] = 10;
+  c.close(20, totals);
+  Window d;
+  d.copy_from(c);
+  totals.buckets[1] = 12;
+  d.close(21, totals);
+  EXPECT_EQ(d.snapshot(21).requests(), 12u);
+  EXPECT_EQ(d.snapshot(80).requests(), 2u);
 }
 
 }  // namespace
