@@ -25,11 +25,6 @@ std::uint32_t to_u32(std::size_t n) {
 
 PackedTrie::PackedTrie(const RouteTrie& trie) { emit(trie.root()); }
 
-std::size_t PackedTrie::bytes() const noexcept {
-  return cells_.capacity() * sizeof(Cell) + long_text_.capacity() +
-         conditions_.capacity() * sizeof(TrieEntry);
-}
-
 // Writes `node`'s record at the end of cells_, then its children's (depth first), and returns
 // the record's first cell. Children are written after the parent's slots are reserved, so a
 // path's records follow each other.

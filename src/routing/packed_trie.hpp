@@ -34,8 +34,6 @@ class PackedTrie {
   std::uint32_t match(std::string_view method, std::string_view host,
                       std::string_view path) const noexcept;
 
-  std::size_t bytes() const noexcept;
-
   static constexpr std::size_t kLinearLimit = 8;
   static constexpr std::size_t kInlineText = 11;
 
