@@ -94,13 +94,17 @@ struct alignas(64) WorkerMetrics::Cell {
   Cell& operator=(const Cell&) = delete;
   ~Cell() { delete window.load(kRelaxed); }
 
-  // Owner thread. Null only when the allocation failed: the request then counts everywhere but
-  // in the window, rather than failing on the hot path.
-  Window* window_to_record() noexcept {
+  // Owner thread. The window, made if there is none yet, closed as of `baseline` (the totals
+  // already counted elsewhere, which it will never show). Null only when the allocation
+  // failed: requests then count everywhere but in the window (which reads empty), rather than
+  // failing on the hot path, and the pair's next marked second tries again.
+  Window* ensure_window(const ClosedTotals& baseline) noexcept {
     Window* existing = window.load(kRelaxed);
     if (existing) return existing;
     Window* fresh = new (std::nothrow) Window();
-    if (fresh) window.store(fresh, std::memory_order_release);
+    if (!fresh) return nullptr;
+    fresh->start_from(baseline);
+    window.store(fresh, std::memory_order_release);
     return fresh;
   }
 
@@ -114,9 +118,7 @@ struct alignas(64) WorkerMetrics::Cell {
 
   // Owner thread: the traffic since this pair's last close goes into `second`'s slot.
   void close_window(std::int64_t second) noexcept {
-    // Without memory for a window (its allocation on the pair's first request failed too), the
-    // traffic stays counted as the open second's, and the next close tries again.
-    if (Window* target = window_to_record()) target->close(second, totals());
+    if (Window* target = window.load(kRelaxed)) target->close(second, totals());
   }
 
   // Any thread. The window's slots, plus the traffic not closed into them yet: all of it from
@@ -135,7 +137,8 @@ struct alignas(64) WorkerMetrics::Cell {
       // after them cover every request once.
       open = open_second.load(std::memory_order_acquire);
       const Window* current = window.load(std::memory_order_acquire);
-      out = current ? current->snapshot(now_seconds, &closed) : WindowSnapshot{};
+      if (!current) return {};  // no traffic yet, or no memory for a window: see ensure_window
+      out = current->snapshot(now_seconds, &closed);
       now_totals = totals();
       if (open_second.load(std::memory_order_acquire) == open) break;
     }
@@ -156,7 +159,7 @@ struct alignas(64) WorkerMetrics::Cell {
     }
     latency.copy_from(from.latency);
     if (const Window* source = from.window.load(kRelaxed)) {
-      if (Window* target = window_to_record()) target->copy_from(*source);
+      if (Window* target = ensure_window(ClosedTotals{})) target->copy_from(*source);
     }
   }
 };
@@ -182,18 +185,23 @@ WorkerMetrics::~WorkerMetrics() = default;
 void WorkerMetrics::reset(std::shared_ptr<const MetricsLayout> layout) {
   if (!layout) throw std::invalid_argument("WorkerMetrics::reset: null layout");
   if (layout == current_->layout) return;
-  // Every pair's traffic into its window first, so the copies below carry all of it.
-  close_open_second();
+  // Everything that can throw first, into locals: a failed reset changes nothing.
   auto next = std::make_shared<Storage>(layout);
-  dirty_bits_.assign((next->cells.size() + 63) / 64, 0);
-  dirty_cells_.reserve(next->cells.size());
+  std::vector<std::uint64_t> dirty_bits((next->cells.size() + 63) / 64, 0);
+  std::vector<std::uint32_t> dirty_cells;
+  dirty_cells.reserve(next->cells.size());
   auto map = map_cells(*current_->layout, *layout);
-  // Only this thread writes current_, so reading it here sees every request recorded so far.
+  std::shared_ptr<const MetricsLayout> previous = current_->layout;
+  // Every pair's traffic into its window, so the copies below carry all of it. Only this
+  // thread writes current_, so reading it here sees every request recorded so far.
+  close_open_second();
   for (std::size_t c = 0; c < map.size(); ++c) {
     if (map[c] != MetricsLayout::kNoCell) next->cells[map[c]].copy_from(current_->cells[c]);
   }
-  previous_layout_ = current_->layout;
-  previous_to_current_ = std::move(map);
+  dirty_bits_.swap(dirty_bits);
+  dirty_cells_.swap(dirty_cells);
+  previous_layout_.swap(previous);
+  previous_to_current_.swap(map);
   current_ = next;
   // The mutex orders the copies above before any scrape of `next`. The old cells stay alive as
   // long as a scrape still holds them.
@@ -238,16 +246,17 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
     published_open_second_.store(now_seconds, std::memory_order_release);
   }
   Cell& c = current_->cells[cell];
-  bump(c.requests[static_cast<std::size_t>(code)]);
-  c.latency.observe(latency_ms);
   std::uint64_t& bits = dirty_bits_[cell / 64];
   const std::uint64_t bit = std::uint64_t{1} << (cell % 64);
   if (!(bits & bit)) {
     bits |= bit;
     dirty_cells_.push_back(cell);  // reserved for every cell: never allocates
-    // The window itself on the pair's first request, so recording never allocates after it.
-    (void)c.window_to_record();
+    // The window on the pair's first request (so recording never allocates after it), before
+    // this request counts, so the window shows it.
+    (void)c.ensure_window(c.totals());
   }
+  bump(c.requests[static_cast<std::size_t>(code)]);
+  c.latency.observe(latency_ms);
   return true;
 }
 

@@ -51,7 +51,7 @@ void Window::add(std::int64_t second, std::uint32_t errors,
     // the tag change and skips the slot instead of counting a half-cleared second. Release
     // stores are plain moves on x86. (Release stores rather than a fence: ThreadSanitizer does
     // not model standalone fences.)
-    slot.second.store(kNoSecond, kRelaxed);
+    slot.second.store(kNoSecond, kRelease);  // a release too: see close()
     slot.errors.store(0, kRelease);
     for (auto& bucket : slot.buckets) bucket.store(0, kRelease);
     slot.second.store(second, kRelease);
@@ -93,6 +93,11 @@ void Window::copy_from(const Window& from) noexcept {
   for (std::size_t b = 0; b < kBucketCount; ++b) {
     closed_buckets_[b].store(from.closed_buckets_[b].load(kRelaxed), kRelaxed);
   }
+}
+
+void Window::start_from(const ClosedTotals& baseline) noexcept {
+  closed_errors_.store(baseline.errors, kRelaxed);
+  for (std::size_t b = 0; b < kBucketCount; ++b) closed_buckets_[b].store(baseline.buckets[b], kRelaxed);
 }
 
 WindowSnapshot Window::sum_slots(std::int64_t now_seconds) const noexcept {

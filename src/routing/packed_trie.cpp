@@ -37,7 +37,7 @@ std::uint32_t PackedTrie::emit(const TrieNode& node) {
   const std::uint32_t first_slot = at + 1 + to_u32((entries + 1) / 2);
   cells_.resize(first_slot + slots);
 
-  unsigned char* entry_bytes = (cells_.data() + at + 1)->bytes;
+  unsigned char* entry_bytes = reinterpret_cast<unsigned char*>(cells_.data()) + (at + 1) * sizeof(Cell);
   std::size_t k = 0;
   for (const auto* list : {&node.exact, &node.wildcard}) {
     for (const TrieEntry& e : *list) {
@@ -100,7 +100,9 @@ PackedTrie::Header PackedTrie::header(std::uint32_t node) const noexcept {
 // The first of `count` entries from entry `from` of `node` whose conditions the request meets.
 std::uint32_t PackedTrie::first_fit(std::uint32_t node, std::uint32_t from, std::uint32_t count,
                                     const Request& request) const noexcept {
-  const unsigned char* entry_bytes = (cells_.data() + node + 1)->bytes;
+  // Entries run over whole cells: addressed as the array's bytes, not one cell's.
+  const unsigned char* entry_bytes =
+      reinterpret_cast<const unsigned char*>(cells_.data()) + (std::size_t{node} + 1) * sizeof(Cell);
   for (std::uint32_t k = from; k < from + count; ++k) {
     Entry entry;
     std::memcpy(&entry, entry_bytes + k * sizeof(Entry), sizeof entry);

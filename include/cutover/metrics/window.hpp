@@ -61,9 +61,13 @@ class Window {
   void close(std::int64_t second, const ClosedTotals& totals) noexcept;
   // Owner thread only, before this window is visible to readers (carry-over on reload).
   void copy_from(const Window& from) noexcept;
-  // Any thread. Sums the slots of seconds (now_seconds - 60, now_seconds]. With `closed`, also
-  // the totals of the last close, read consistently with the slots: cumulative numbers read
-  // afterwards minus these are exactly the traffic no slot holds yet.
+  // Owner thread only, before this window is visible to readers: the first close adds only
+  // what the totals grew by past `baseline` (a window made for a pair that already has totals).
+  void start_from(const ClosedTotals& baseline) noexcept;
+  // Any thread. Sums the slots of seconds (now_seconds - 60, now_seconds]; a reader whose
+  // now_seconds lags the owner's may find the oldest of them already reused for a newer one.
+  // With `closed`, also the totals of the last close, read consistently with the slots:
+  // cumulative numbers read afterwards minus these are exactly the traffic no slot holds yet.
   WindowSnapshot snapshot(std::int64_t now_seconds, ClosedTotals* closed = nullptr) const noexcept;
   // summarize(snapshot(now_seconds)), for a single window; across workers merge snapshots first.
   WindowSummary summary(std::int64_t now_seconds) const noexcept;

@@ -21,7 +21,8 @@ struct RequestView {
 };
 
 struct Route {
-  // What every request reads comes first, in one cache line.
+  // What every request reads from the route comes first, in one cache line. (Requests run the
+  // snapshot's plans, not `plan` below, whose alignment only pads this struct.)
   std::size_t index = 0;        // position in config.routes
   bool require_user = false;
   config::Sticky sticky = config::Sticky::user;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <new>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 // Counts heap allocations (and their bytes) on this thread, to prove what record_request
 // allocates. Replacing the global operator new is the one reliable hook; it only counts, then
@@ -13,6 +15,8 @@
 namespace {
 thread_local std::size_t allocations = 0;
 thread_local std::size_t allocated_bytes = 0;
+// When non-zero, the allocation with this count fails (both forms), to test failure paths.
+thread_local std::size_t fail_allocation = 0;
 }  // namespace
 
 // GCC 12 sees malloc in operator new and free in operator delete, inlined into the same
@@ -22,6 +26,7 @@ thread_local std::size_t allocated_bytes = 0;
 void* operator new(std::size_t size) {
   ++allocations;
   allocated_bytes += size;
+  if (allocations == fail_allocation) throw std::bad_alloc();
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
@@ -29,6 +34,7 @@ void* operator new(std::size_t size) {
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
   ++allocations;
   allocated_bytes += size;
+  if (allocations == fail_allocation) return nullptr;
   return std::malloc(size == 0 ? 1 : size);
 }
 void operator delete(void* p) noexcept { std::free(p); }
@@ -283,6 +289,60 @@ TEST(Scrape, NoWorkersGivesAnEmptyScrape) {
   const auto s = scrape_totals({});
   EXPECT_EQ(s.layout, nullptr);
   EXPECT_TRUE(s.totals.empty());
+}
+
+TEST(Reset, AResetThatFailsChangesNothing) {
+  // From a large layout to a small one: state sized for the small one would be written out of
+  // bounds by the next request on the large one (AddressSanitizer shows it).
+  std::vector<std::string> many;
+  for (int i = 0; i < 300; ++i) many.push_back("r" + std::to_string(i));
+  const auto v1 = dense(many, {"x"});
+  const auto v2 = dense({"r0", "r299"}, {"x"});
+  // Fail each of the reset's allocations in turn: every time, the worker keeps v1 and records.
+  for (std::size_t nth = 1;; ++nth) {
+    WorkerMetrics worker(v1);
+    EXPECT_TRUE(worker.record_request(299, 0, 200, 1, 10));
+    fail_allocation = allocations + nth;
+    bool threw = false;
+    try {
+      worker.reset(v2);
+    } catch (const std::bad_alloc&) {
+      threw = true;
+    }
+    fail_allocation = 0;
+    if (!threw) {
+      EXPECT_EQ(&worker.layout(), v2.get());
+      EXPECT_GT(nth, 1u);
+      break;
+    }
+    ASSERT_EQ(&worker.layout(), v1.get()) << "allocation " << nth;
+    EXPECT_TRUE(worker.record_request(0, 0, 200, 1, 10));
+    EXPECT_TRUE(worker.record_request(299, 0, 200, 1, 11));  // closes second 10
+    auto windows = worker.scrape_windows(11);
+    EXPECT_EQ(windows.windows[v1->cell(299, 0)].requests(), 2u) << "allocation " << nth;
+    EXPECT_EQ(windows.windows[v1->cell(0, 0)].requests(), 1u) << "allocation " << nth;
+    windows = worker.scrape_windows(70);  // second 10 has left: each second where it belongs
+    EXPECT_EQ(windows.windows[v1->cell(299, 0)].requests(), 1u) << "allocation " << nth;
+    EXPECT_EQ(windows.windows[v1->cell(0, 0)].requests(), 0u) << "allocation " << nth;
+  }
+}
+
+TEST(WorkerMetrics, AWindowThatCouldNotBeMadeReadsEmptyAndStartsFresh) {
+  const auto layout = dense({"a"}, {"x"});
+  WorkerMetrics worker(layout);
+  fail_allocation = allocations + 1;  // the pair's window, on its first request
+  EXPECT_TRUE(worker.record_request(0, 0, 200, 1, 10));
+  fail_allocation = 0;
+  EXPECT_TRUE(worker.record_request(0, 0, 200, 1, 10));
+  EXPECT_EQ(worker.scrape_windows(10).windows[0].requests(), 0u) << "no window: nothing to show";
+  EXPECT_EQ(all_requests(worker.scrape_totals().totals[0]), 2u) << "the totals count everything";
+  // The next second's first request makes the window, starting from the totals so far: it
+  // shows that second's traffic, not everything before it.
+  EXPECT_TRUE(worker.record_request(0, 0, 200, 1, 11));
+  EXPECT_EQ(worker.scrape_windows(11).windows[0].requests(), 1u);
+  EXPECT_TRUE(worker.record_request(0, 0, 200, 1, 12));
+  EXPECT_EQ(worker.scrape_windows(12).windows[0].requests(), 2u);
+  EXPECT_EQ(worker.scrape_windows(200).windows[0].requests(), 0u);
 }
 
 TEST(Reset, CarriesNumbersOverByName) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <random>
 #include <string>
@@ -58,6 +59,18 @@ std::vector<int> rank(const PathPattern& pattern, const std::vector<std::string>
   return out;
 }
 
+// Host and method conditions, read independently of fits(): a configured host is lower case,
+// the request's is compared without case; no methods listed means any.
+bool meets(const TrieEntry& entry, std::string_view method, std::string_view host) {
+  if (!entry.host.empty()) {
+    std::string lower(host);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower != entry.host) return false;
+  }
+  return entry.methods.empty() ||
+         std::find(entry.methods.begin(), entry.methods.end(), method) != entry.methods.end();
+}
+
 // The brute-force answer: the best-ranked fitting route; among routes of the same pattern,
 // host-specific first, then fewer methods (any method last), then file order.
 std::uint32_t reference(const std::vector<TestRoute>& routes, std::string_view method,
@@ -73,7 +86,7 @@ std::uint32_t reference(const std::vector<TestRoute>& routes, std::string_view m
   std::optional<std::tuple<std::vector<int>, bool, std::size_t, std::uint32_t>> best;
   for (const auto& route : routes) {
     auto r = rank(route.pattern, segments);
-    if (r.empty() || !fits(route.entry, method, host)) continue;
+    if (r.empty() || !meets(route.entry, method, host)) continue;
     const std::size_t methods = route.entry.methods.empty() ? SIZE_MAX : route.entry.methods.size();
     // Larger rank wins; then the smaller (no-host flag, methods, index).
     auto key = std::make_tuple(std::move(r), route.entry.host.empty(), methods, route.entry.route);
@@ -162,7 +175,11 @@ TEST(PackedTrie, ConditionsAndOddEntryCountsKeepTheirOrder) {
 
 TEST(PackedTrie, RandomTablesMatchTheReference) {
   std::mt19937 rng(20261122);
-  const std::vector<std::string> literals = {"a", "b", "items", "abcdefghijk", "abcdefghijkl", ""};
+  // Segments of every size the packing treats differently: short ones held in a slot (up to 11
+  // bytes), and longer ones kept aside, some sharing a long prefix.
+  const std::vector<std::string> literals = {"a", "b", "items", "abcdefghijk", "abcdefghijkl", "",
+                                             std::string(40, 'x'), std::string(40, 'x') + "y",
+                                             std::string(200, 'z')};
   const std::vector<std::string> hosts = {"", "h1", "h2"};
   const std::vector<std::vector<std::string>> method_sets = {{}, {"GET"}, {"GET", "POST"}, {"PUT"}};
   const auto pick = [&](const auto& from) { return from[rng() % from.size()]; };
@@ -209,8 +226,9 @@ TEST(PackedTrie, RandomTablesMatchTheReference) {
           path += literal.empty() ? "a" : literal;  // only the last segment may be empty
         }
       }
+      if (rng() % 20 == 0) path.insert(path.find('/', 1) == std::string::npos ? 0 : path.find('/', 1), "/");
       const std::string method = pick(std::vector<std::string>{"GET", "POST", "PUT", "DELETE"});
-      const std::string host = pick(std::vector<std::string>{"h1", "h2", "h3"});
+      const std::string host = pick(std::vector<std::string>{"h1", "h2", "h3", "H1", "hX", ""});
       const auto expected = reference(routes, method, host, path);
       ASSERT_EQ(packed.match(method, host, path), expected)
           << "table " << table << ", " << method << " " << host << " " << path;
@@ -218,8 +236,8 @@ TEST(PackedTrie, RandomTablesMatchTheReference) {
       matched += expected != kNoRoute;
     }
   }
-  EXPECT_EQ(compared, 60000);
   EXPECT_GT(matched, compared / 10) << "the generator should produce matches, not only misses";
+  EXPECT_LT(matched, compared * 9 / 10) << "and misses, not only matches";
 }
 
 }  // namespace
