@@ -94,16 +94,16 @@ struct alignas(64) WorkerMetrics::Cell {
   Cell& operator=(const Cell&) = delete;
   ~Cell() { delete window.load(kRelaxed); }
 
-  // Owner thread. The window, made if there is none yet, closed as of `baseline` (the totals
-  // already counted elsewhere, which it will never show). Null only when the allocation
-  // failed: requests then count everywhere but in the window (which reads empty), rather than
-  // failing on the hot path, and the pair's next marked second tries again.
-  Window* ensure_window(const ClosedTotals& baseline) noexcept {
+  // Owner thread. The window, made if there is none yet, as if closed at the totals so far
+  // (which it will never show). Null only when the allocation failed: requests then count
+  // everywhere but in the window (which reads empty), rather than failing on the hot path, and
+  // the pair's next marked second tries again.
+  Window* ensure_window() noexcept {
     Window* existing = window.load(kRelaxed);
     if (existing) return existing;
     Window* fresh = new (std::nothrow) Window();
     if (!fresh) return nullptr;
-    fresh->start_from(baseline);
+    fresh->start_from(totals());
     window.store(fresh, std::memory_order_release);
     return fresh;
   }
@@ -137,7 +137,7 @@ struct alignas(64) WorkerMetrics::Cell {
       // after them cover every request once.
       open = open_second.load(std::memory_order_acquire);
       const Window* current = window.load(std::memory_order_acquire);
-      if (!current) return {};  // no traffic yet, or no memory for a window: see ensure_window
+      if (!current) return {};  // no traffic yet, or no memory for a window: see ensure_window()
       out = current->snapshot(now_seconds, &closed);
       now_totals = totals();
       if (open_second.load(std::memory_order_acquire) == open) break;
@@ -159,7 +159,7 @@ struct alignas(64) WorkerMetrics::Cell {
     }
     latency.copy_from(from.latency);
     if (const Window* source = from.window.load(kRelaxed)) {
-      if (Window* target = ensure_window(ClosedTotals{})) target->copy_from(*source);
+      if (Window* target = ensure_window()) target->copy_from(*source);
     }
   }
 };
@@ -253,7 +253,7 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
     dirty_cells_.push_back(cell);  // reserved for every cell: never allocates
     // The window on the pair's first request (so recording never allocates after it), before
     // this request counts, so the window shows it.
-    (void)c.ensure_window(c.totals());
+    (void)c.ensure_window();
   }
   bump(c.requests[static_cast<std::size_t>(code)]);
   c.latency.observe(latency_ms);
