@@ -240,10 +240,10 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
   if (cell == MetricsLayout::kNoCell || code < 0) return false;
   // The first request of a new second closes the last one's windows. (A second earlier than
   // the open one, which a monotonic clock never gives, is counted as the open one's.)
-  if (now_seconds > open_second_) {
+  // Only this thread stores open_second_, so its own relaxed load is exact.
+  if (now_seconds > open_second_.load(std::memory_order_relaxed)) {
     close_open_second();
-    open_second_ = now_seconds;
-    published_open_second_.store(now_seconds, std::memory_order_release);
+    open_second_.store(now_seconds, std::memory_order_release);
   }
   Cell& c = current_->cells[cell];
   std::uint64_t& bits = dirty_bits_[cell / 64];
@@ -262,7 +262,7 @@ bool WorkerMetrics::record_cell(std::uint32_t cell, int status, double latency_m
 
 void WorkerMetrics::close_open_second() noexcept {
   for (const std::uint32_t cell : dirty_cells_) {
-    current_->cells[cell].close_window(open_second_);
+    current_->cells[cell].close_window(open_second_.load(std::memory_order_relaxed));
     dirty_bits_[cell / 64] = 0;
   }
   dirty_cells_.clear();
@@ -296,7 +296,7 @@ Scrape WorkerMetrics::scrape_windows(std::int64_t now_seconds) const {
   out.layout = storage->layout;
   out.windows.reserve(storage->cells.size());
   for (const Cell& cell : storage->cells) {
-    out.windows.push_back(cell.window_snapshot(now_seconds, published_open_second_));
+    out.windows.push_back(cell.window_snapshot(now_seconds, open_second_));
   }
   return out;
 }

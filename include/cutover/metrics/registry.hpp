@@ -143,9 +143,8 @@ class WorkerMetrics {
   // its cell, and marks it. The first request of a new second closes the marked cells' windows
   // with what they counted in the second before (Window::close). So a request touches no
   // window: with traffic spread over thousands of routes, that was one more cache miss each
-  // (docs/performance.md, target 8). Owner thread only, except the published copy for scrapes.
-  std::int64_t open_second_ = std::numeric_limits<std::int64_t>::min();
-  std::atomic<std::int64_t> published_open_second_{std::numeric_limits<std::int64_t>::min()};
+  // (docs/performance.md, target 8). The owner writes all three; scrapes read open_second_.
+  std::atomic<std::int64_t> open_second_{std::numeric_limits<std::int64_t>::min()};
   std::vector<std::uint64_t> dirty_bits_;  // one bit per cell of current_
   std::vector<std::uint32_t> dirty_cells_;
   // What scrapes read. A mutex, not std::atomic<std::shared_ptr>: it is taken only by reset()
