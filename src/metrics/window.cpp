@@ -69,11 +69,12 @@ void Window::close(std::int64_t second, const ClosedTotals& totals) noexcept {
   const std::uint32_t version = version_.load(kRelaxed);
   version_.store(version + 1, kRelaxed);
   // Per second and worker the growth fits 32 bits (see Slot).
+  const ClosedTotals before = closed_by_owner();
   std::array<std::uint32_t, kBucketCount> grown{};
   for (std::size_t b = 0; b < kBucketCount; ++b) {
-    grown[b] = static_cast<std::uint32_t>(totals.buckets[b] - closed_buckets_[b].load(kRelaxed));
+    grown[b] = static_cast<std::uint32_t>(totals.buckets[b] - before.buckets[b]);
   }
-  add(second, static_cast<std::uint32_t>(totals.errors - closed_errors_.load(kRelaxed)), grown);
+  add(second, static_cast<std::uint32_t>(totals.errors - before.errors), grown);
   closed_errors_.store(totals.errors, kRelease);
   for (std::size_t b = 0; b < kBucketCount; ++b) closed_buckets_[b].store(totals.buckets[b], kRelease);
   version_.store(version + 2, kRelease);
@@ -89,10 +90,14 @@ void Window::copy_from(const Window& from) noexcept {
       dst.buckets[b].store(src.buckets[b].load(kRelaxed), kRelaxed);
     }
   }
-  closed_errors_.store(from.closed_errors_.load(kRelaxed), kRelaxed);
-  for (std::size_t b = 0; b < kBucketCount; ++b) {
-    closed_buckets_[b].store(from.closed_buckets_[b].load(kRelaxed), kRelaxed);
-  }
+  start_from(from.closed_by_owner());
+}
+
+ClosedTotals Window::closed_by_owner() const noexcept {
+  ClosedTotals out;
+  out.errors = closed_errors_.load(kRelaxed);
+  for (std::size_t b = 0; b < kBucketCount; ++b) out.buckets[b] = closed_buckets_[b].load(kRelaxed);
+  return out;
 }
 
 void Window::start_from(const ClosedTotals& baseline) noexcept {

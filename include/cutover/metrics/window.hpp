@@ -82,6 +82,8 @@ class Window {
   };
   static std::size_t slot_of(std::int64_t second) noexcept;
   WindowSnapshot sum_slots(std::int64_t now_seconds) const noexcept;
+  // Owner thread (it alone writes them, so relaxed loads are exact): the closed totals.
+  ClosedTotals closed_by_owner() const noexcept;
   std::array<Slot, kWindowSeconds> slots_{};
   // A close changes a slot and the closed totals together; readers retry while it is odd or
   // when it moved (a sequence lock: the owner never waits).

@@ -173,62 +173,86 @@ TEST(PackedTrie, ConditionsAndOddEntryCountsKeepTheirOrder) {
   EXPECT_EQ(packed.match("GET", "h2", "/a/c"), 4u);
 }
 
+// Segments of every size the packing treats differently: short ones held in a slot (up to 11
+// bytes), and longer ones kept aside, some sharing a long prefix.
+const std::vector<std::string>& random_literals() {
+  static const std::vector<std::string> literals = {
+      "a", "b", "items", "abcdefghijk", "abcdefghijkl", "", std::string(40, 'x'),
+      std::string(40, 'x') + "y", std::string(200, 'z')};
+  return literals;
+}
+
+template <class Range>
+const auto& pick(std::mt19937& rng, const Range& from) {
+  return from[rng() % from.size()];
+}
+
+// A route's path or prefix text: literals, parameters and "nN" segments (many of those under
+// one node make a hashed child table).
+std::string random_pattern_text(std::mt19937& rng) {
+  std::string text;
+  const int depth = 1 + static_cast<int>(rng() % 4);
+  for (int d = 0; d < depth; ++d) {
+    const auto roll = rng() % 10;
+    text += "/";
+    if (roll < 2) {
+      text += "{p" + std::to_string(d) + "}";
+    } else if (roll < 4) {
+      text += "n" + std::to_string(rng() % 30);
+    } else {
+      text += pick(rng, random_literals());
+    }
+  }
+  return text;
+}
+
+// A normalized request path from the same pieces, plus "zz" that no route names; now and then
+// an empty segment where a pattern cannot have one.
+std::string random_path(std::mt19937& rng) {
+  std::string path;
+  const int depth = 1 + static_cast<int>(rng() % 5);
+  for (int d = 0; d < depth; ++d) {
+    const auto roll = rng() % 10;
+    path += "/";
+    if (roll < 3) {
+      path += "n" + std::to_string(rng() % 30);
+    } else if (roll < 4) {
+      path += "zz";
+    } else if (d + 1 < depth || roll < 8) {
+      const std::string& literal = pick(rng, random_literals());
+      path += literal.empty() ? "a" : literal;  // only the last segment may be empty
+    }
+  }
+  if (rng() % 20 == 0) path.insert(path.find('/', 1) == std::string::npos ? 0 : path.find('/', 1), "/");
+  return path;
+}
+
 TEST(PackedTrie, RandomTablesMatchTheReference) {
   std::mt19937 rng(20261122);
-  // Segments of every size the packing treats differently: short ones held in a slot (up to 11
-  // bytes), and longer ones kept aside, some sharing a long prefix.
-  const std::vector<std::string> literals = {"a", "b", "items", "abcdefghijk", "abcdefghijkl", "",
-                                             std::string(40, 'x'), std::string(40, 'x') + "y",
-                                             std::string(200, 'z')};
   const std::vector<std::string> hosts = {"", "h1", "h2"};
   const std::vector<std::vector<std::string>> method_sets = {{}, {"GET"}, {"GET", "POST"}, {"PUT"}};
-  const auto pick = [&](const auto& from) { return from[rng() % from.size()]; };
+  const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE"};
+  const std::vector<std::string> request_hosts = {"h1", "h2", "h3", "H1", "hX", ""};
   int compared = 0;
   int matched = 0;
   for (int table = 0; table < 300; ++table) {
     std::vector<TestRoute> routes;
     const int count = 1 + static_cast<int>(rng() % 40);
     for (int i = 0; i < count; ++i) {
-      std::string text;
-      const int depth = 1 + static_cast<int>(rng() % 4);
-      for (int d = 0; d < depth; ++d) {
-        const auto roll = rng() % 10;
-        text += "/";
-        if (roll < 2) {
-          text += "{p" + std::to_string(d) + "}";
-        } else if (roll < 4) {
-          text += "n" + std::to_string(rng() % 30);  // wide nodes: hashed child tables
-        } else {
-          text += pick(literals);
-        }
-      }
+      std::string text = random_pattern_text(rng);
       const bool is_prefix = rng() % 4 == 0;
       if (!is_prefix && rng() % 5 == 0) text += "/*";
       std::string error;
       auto pattern = compile_pattern(text, is_prefix, error);
       if (!pattern || !pattern->never_matches.empty()) continue;
-      routes.push_back({std::move(*pattern),
-                        TrieEntry{static_cast<std::uint32_t>(routes.size()), pick(hosts), pick(method_sets)}});
+      routes.push_back({std::move(*pattern), TrieEntry{static_cast<std::uint32_t>(routes.size()),
+                                                       pick(rng, hosts), pick(rng, method_sets)}});
     }
     const auto packed = pack(routes);
     for (int probe = 0; probe < 200; ++probe) {
-      std::string path;
-      const int depth = 1 + static_cast<int>(rng() % 5);
-      for (int d = 0; d < depth; ++d) {
-        const auto roll = rng() % 10;
-        path += "/";
-        if (roll < 3) {
-          path += "n" + std::to_string(rng() % 30);
-        } else if (roll < 4) {
-          path += "zz";
-        } else if (d + 1 < depth || roll < 8) {
-          const std::string literal = pick(literals);
-          path += literal.empty() ? "a" : literal;  // only the last segment may be empty
-        }
-      }
-      if (rng() % 20 == 0) path.insert(path.find('/', 1) == std::string::npos ? 0 : path.find('/', 1), "/");
-      const std::string method = pick(std::vector<std::string>{"GET", "POST", "PUT", "DELETE"});
-      const std::string host = pick(std::vector<std::string>{"h1", "h2", "h3", "H1", "hX", ""});
+      const std::string path = random_path(rng);
+      const std::string& method = pick(rng, methods);
+      const std::string& host = pick(rng, request_hosts);
       const auto expected = reference(routes, method, host, path);
       ASSERT_EQ(packed.match(method, host, path), expected)
           << "table " << table << ", " << method << " " << host << " " << path;
