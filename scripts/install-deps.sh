@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git
   libboost1.81-all-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
-  libcli11-dev libxxhash-dev libjwt-dev
+  libcli11-dev libxxhash-dev libjwt-dev libmimalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk python3 python3-jwt openssl procps
 )

@@ -17,6 +17,7 @@
 #include "cutover/runtime/state_file.hpp"
 
 int main(int argc, char** argv) {
+  cutover::configure_heap();
   CLI::App app{"cutover: a strangler-fig edge gateway. Routes each endpoint to the legacy backend or the "
                "service replacing it, by sticky per-user percentages from a YAML route table."};
   app.set_version_flag("--version", std::string("cutover ") + CUTOVER_VERSION);

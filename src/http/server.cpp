@@ -227,8 +227,8 @@ int Server::run() {
   }
   sync_watch();
   for (auto& worker : workers_) worker->start();
-  spdlog::info("listening on {}:{} ({} workers, config {})", endpoint.address().to_string(), endpoint.port(), count,
-               snapshot->config_hash.substr(0, 12));
+  spdlog::info("listening on {}:{} ({} workers, config {}, allocator {})", endpoint.address().to_string(),
+               endpoint.port(), count, snapshot->config_hash.substr(0, 12), heap_allocator_name());
 
   int exit_code = 0;
   auto drain = [&]() -> asio::awaitable<void> {
