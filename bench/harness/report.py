@@ -109,8 +109,15 @@ def targets(results, st):
     lo, hi = st.connection_points[0], st.connection_points[-1]
     r = ratio(get(results, "connections", f"cutover {hi}", "req_per_cpu_s"),
               get(results, "connections", f"cutover {lo}", "req_per_cpu_s"))
+    peers = []
+    for peer in PEERS:
+        pr = ratio(get(results, "connections", f"{peer} {hi}", "req_per_cpu_s"),
+                   get(results, "connections", f"{peer} {lo}", "req_per_cpu_s"))
+        if pr is not None:
+            peers.append(f"{peer} {fmt(pr, 2)} ×")
     check(f"{hi:,} connections within 10% of {lo} (req/CPU-s)", r, lambda v: v >= 0.90,
-          f"{fmt(r, 3)} ×{per_repetition(results, 'connections', f'cutover {hi}', f'cutover {lo}')}")
+          f"{fmt(r, 3)} ×{per_repetition(results, 'connections', f'cutover {hi}', f'cutover {lo}')}"
+          + (f"; the same ratio for {', '.join(peers)}" if peers else ""))
 
     sizes = st.body_sizes
     if len(sizes) >= 3:

@@ -158,8 +158,9 @@ def scale_connections(env, st, log):
     The "idle" variants hold the top count of keep-alive connections that each send one request every
     IDLE_PERIOD seconds: the memory of a mostly idle connection rather than of a busy one."""
     port = env.proxy_port
-    top = st.connection_points[-1]
-    variants = [("cutover", n) for n in st.connection_points] + [(p, top) for p in PEERS]
+    lo, top = st.connection_points[0], st.connection_points[-1]
+    # Peers at the lowest count too, so target 9's ratio can be read against each peer's own.
+    variants = [("cutover", n) for n in st.connection_points] + [(p, n) for p in PEERS for n in (lo, top)]
     variants += [(p, top, "idle") for p in ["cutover"] + PEERS]
 
     def one(variant):
