@@ -17,7 +17,8 @@ pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash) # stable bucket has
 # replaces malloc for the whole process (libstdc++ and OpenSSL included).
 set(CUTOVER_ALLOCATOR "")
 if(CUTOVER_MIMALLOC)
-  find_package(mimalloc 2.0 REQUIRED)
+  # 2.0 exactly (Debian 12 ships 2.0.9): src/common/heap.cpp sets options that 2.1 renamed.
+  find_package(mimalloc 2.0 EXACT REQUIRED)
   set(CUTOVER_ALLOCATOR mimalloc)
 endif()
 

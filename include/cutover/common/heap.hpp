@@ -12,8 +12,9 @@ void configure_heap() noexcept;
 // Control path only: it walks the calling thread's heap (mimalloc) or every malloc arena (glibc).
 void release_free_heap() noexcept;
 
-// "mimalloc" when mimalloc really serves malloc (linked first, so it replaced the C library's
-// allocator), else "libc". Logged at start-up so a build that lost the override is visible.
+// "mimalloc" when mimalloc really serves malloc (linked ahead of the C library, so it replaced
+// the C library's allocator), else "libc" (which also stands for a sanitizer's allocator or one
+// preloaded with LD_PRELOAD). Logged at start-up so a build that lost the override is visible.
 const char* heap_allocator_name() noexcept;
 
 }  // namespace cutover

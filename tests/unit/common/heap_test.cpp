@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -22,7 +25,7 @@ long resident_kib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
-  return resident * 4;  // 4 KiB pages on the machines we build for
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 #if defined(CUTOVER_WITH_MIMALLOC)
@@ -35,7 +38,10 @@ TEST(Heap, MimallocServesMallocNewAndAlignedAllocations) {
   std::free(aligned);
 }
 #else
-TEST(Heap, TheCLibraryServesMallocWithoutMimalloc) { EXPECT_STREQ(heap_allocator_name(), "libc"); }
+TEST(Heap, TheCLibraryServesMallocWithoutMimalloc) {
+  EXPECT_STREQ(heap_allocator_name(), "libc");
+  EXPECT_EQ(dlsym(RTLD_DEFAULT, "mi_malloc"), nullptr) << "mimalloc is loaded in a build without it";
+}
 #endif
 
 // A config parse's shape: a great many small blocks, all freed at the end. Not in sanitizer
