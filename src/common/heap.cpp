@@ -14,10 +14,9 @@ void configure_heap() noexcept {
 #if defined(CUTOVER_WITH_MIMALLOC)
   // mimalloc hands emptied memory back to the kernel only after a delay (25 ms for a page, 500 ms
   // for a segment), and only when it next runs on that thread, so after a reload the parse's
-  // peak could stay resident indefinitely. Without the delays release_free_heap() returns it at
-  // once (the zero delays do most of it). Steady traffic is unaffected: an emptied page is
-  // retired (kept) for a while first.
-  // An operator's MIMALLOC_* environment setting wins.
+  // peak could stay resident indefinitely. With no delay, memory goes back as it is freed and
+  // release_free_heap() tidies what is left. Steady traffic is unaffected: an emptied page is
+  // retired (kept) for a while first. An operator's MIMALLOC_* environment setting wins.
   if (std::getenv("MIMALLOC_DECOMMIT_DELAY") == nullptr) mi_option_set(mi_option_decommit_delay, 0);
   if (std::getenv("MIMALLOC_SEGMENT_DECOMMIT_DELAY") == nullptr) mi_option_set(mi_option_segment_decommit_delay, 0);
 #endif

@@ -11,7 +11,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <string>
 #include <vector>
 
 #if defined(CUTOVER_WITH_MIMALLOC)
