@@ -1,5 +1,6 @@
 #pragma once
 // State of one client connection shared by the session loop and the exchange it runs.
+#include <chrono>
 #include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -23,6 +24,9 @@ struct ClientConnection {
   std::string peer_address;
   std::uint64_t requests = 0;
   bool idle = false;           // waiting for the next request: safe to close during a drain
+  // One clock reading each, shared by what starts or ends there (docs/performance.md, step 21).
+  std::chrono::steady_clock::time_point request_started;  // the current request's first bytes were seen
+  std::chrono::steady_clock::time_point answered_at;      // the last response was written: idle since
 };
 
 }  // namespace cutover::http

@@ -19,10 +19,9 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+double ms_between(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration<double, std::milli>(end - start).count();
 }
-
 
 // A user id goes into a header: anything that could split or corrupt it is refused.
 bool header_safe(std::string_view value) {
@@ -59,7 +58,7 @@ std::string sticky_cookie_header(std::string_view name, std::string_view id) {
 class Exchange {
  public:
   Exchange(Worker& worker, ClientConnection& client, RequestParser& parser)
-      : worker_(worker), client_(client), parser_(parser), snapshot_(worker.snapshot()), started_(Clock::now()) {}
+      : worker_(worker), client_(client), parser_(parser), snapshot_(worker.snapshot()) {}
   Exchange(const Exchange&) = delete;  // request_id_ may point into the object itself
   Exchange& operator=(const Exchange&) = delete;
 
@@ -67,9 +66,12 @@ class Exchange {
   asio::awaitable<bool> phases();
   bool has_reply() const { return reply_.has_value(); }
   asio::awaitable<bool> send_reply();
-  void finish() {
-    log();
-    record_metrics();
+  // `ended`: the response is written. The duration runs from the request's first bytes
+  // (nginx's $request_time), both ends clock readings the session takes anyway.
+  void finish(Clock::time_point ended) {
+    const double duration_ms = ms_between(client_.request_started, ended);
+    log(duration_ms);
+    record_metrics(duration_ms, ended);
   }
 
  private:
@@ -77,14 +79,13 @@ class Exchange {
   // co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
   bool early(Counters::Counter& counter, LocalReply local);
   std::uint32_t choose_bucket(std::string& new_cookie);
-  void log();
-  void record_metrics();
+  void log(double duration_ms);
+  void record_metrics(double duration_ms, Clock::time_point ended);
 
   Worker& worker_;
   ClientConnection& client_;
   RequestParser& parser_;
   std::shared_ptr<const runtime::Snapshot> snapshot_;  // the whole exchange runs on this one
-  Clock::time_point started_;
   unsigned client_version_ = 11;
   bool client_keep_alive_ = false;
   // The client's own X-Request-Id (in the connection's arena, with the request) or one made here:
@@ -222,12 +223,12 @@ std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
   return routing::bucket_of(route_->cohort, id);
 }
 
-void Exchange::record_metrics() {
+void Exchange::record_metrics(double duration_ms, Clock::time_point ended) {
   // Per (route, backend): requests the gateway answered itself before picking (404, 401) are
   // counted by reason in the local-reply counters instead.
   if (!route_ || backend_ < 0 || status_ == 0) return;
   worker_.metrics().record_in_cell(*snapshot_->metrics_layout, metrics_cell_, static_cast<int>(status_),
-                                   ms_since(started_), steady_seconds());
+                                   duration_ms, steady_seconds(ended));
 }
 
 bool Exchange::early(Counters::Counter& counter, LocalReply local) {
@@ -247,7 +248,7 @@ asio::awaitable<bool> Exchange::send_reply() {
   co_return keep_alive && written;
 }
 
-void Exchange::log() {
+void Exchange::log(double duration_ms) {
   auto& access_log = worker_.access_log();
   if (!access_log.enabled()) return;
   log::AccessRecord record;
@@ -260,7 +261,7 @@ void Exchange::log() {
   record.path = path_;
   record.client = client_.peer_address;
   record.status = status_;
-  record.duration_ms = ms_since(started_);
+  record.duration_ms = duration_ms;
   record.upstream_ms = outcome_.upstream_ms;
   record.bytes_in = outcome_.bytes_in;
   record.bytes_out = outcome_.bytes_out;
@@ -275,7 +276,8 @@ asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, Req
   Counters::bump(worker.counters().requests);
   bool keep_alive = co_await exchange.phases();
   if (exchange.has_reply()) keep_alive = co_await exchange.send_reply();
-  exchange.finish();
+  client.answered_at = Clock::now();  // the idle timeout runs from here too (session.cpp)
+  exchange.finish(client.answered_at);
   co_return keep_alive;
 }
 

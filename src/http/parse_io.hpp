@@ -97,6 +97,11 @@ class EventRead {
             std::chrono::milliseconds timeout, std::size_t min_room = kHeadReadSize)
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, timeout), room_(read_room(buffer, min_room)),
         readiness_(socket) {}
+  // Under a deadline the caller already computed: no clock reading here (docs/performance.md, step 21).
+  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+            Watch::Clock::time_point due)
+      : socket_(socket), buffer_(buffer), watch_(watchdog, socket, due), room_(read_room(buffer, kHeadReadSize)),
+        readiness_(socket) {}
 
   auto start() { return socket_.async_read_some(room_, boost::asio::as_tuple(boost::asio::use_awaitable)); }
 

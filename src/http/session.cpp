@@ -60,8 +60,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
         client.idle = true;
         worker.idle_changed(true);
         {
+          // The idle timeout runs from the last response (its clock reading, not another one).
           EventRead read(watchdog, client.socket, client.buffer,
-                         client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+                         client.requests == 0 ? Watch::Clock::now() + limits.header_timeout
+                                              : client.answered_at + limits.idle_timeout);
           auto [read_ec, n] = co_await read.start();
           ec = read.finish(read_ec, n);
         }
@@ -73,8 +75,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
         break;
       }
     }
-    // The whole header must arrive within header_timeout of its first bytes.
-    const auto header_due = std::chrono::steady_clock::now() + limits.header_timeout;
+    // The whole header must arrive within header_timeout of its first bytes; the exchange's
+    // duration counts from them too.
+    client.request_started = std::chrono::steady_clock::now();
+    const auto header_due = client.request_started + limits.header_timeout;
     std::optional<RequestParser> parsing;
     RequestParser& parser = parsing.emplace(client.arena);  // its fields live in the connection's arena
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));

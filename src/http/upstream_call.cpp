@@ -50,9 +50,9 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
 
 // The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
 std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
-                                                  bool probe) {
+                                                  bool probe, Clock::time_point now) {
   if (backend.endpoints.empty()) return nullptr;
-  return worker.pool().take_idle(backend.endpoints[start], Clock::now(), backend.config->idle_timeout, probe);
+  return worker.pool().take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
 }
 
 // A whole answer's body up to this size is parsed onto the end of the client's response head,
@@ -96,7 +96,7 @@ class Call {
   asio::awaitable<void> run_with_body();
 
  private:
-  asio::awaitable<error_code> read_response_header();
+  asio::awaitable<error_code> read_response_header(Clock::time_point due);
   asio::awaitable<RelayResult> deliver_response();
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
@@ -115,7 +115,10 @@ class Call {
   std::unique_ptr<upstream::Connection> connection_;
   std::optional<ResponseParser> response_;
   bool upstream_reusable_ = false;
-  Clock::time_point sent_at_;
+  // One clock reading each on the usual path (docs/performance.md, step 21).
+  Clock::time_point sent_at_;      // the request went (or was about to go) to the backend
+  Clock::time_point answered_at_;  // its response header had arrived
+  Clock::time_point delivered_at_; // the whole response was with the client: the connection idle since
 };
 
 void Call::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
@@ -143,9 +146,8 @@ void Call::fail_header(const error_code& ec) {
                                      : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
 }
 
-asio::awaitable<error_code> Call::read_response_header() {
-  // The whole header, interim answers included, within the backend's timeout.
-  const auto due = Clock::now() + settings_.timeout;
+// The whole header, interim answers included, by `due`: the backend's timeout after the request went.
+asio::awaitable<error_code> Call::read_response_header(Clock::time_point due) {
   auto& socket = connection_->stream.socket();
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
@@ -157,7 +159,7 @@ asio::awaitable<error_code> Call::read_response_header() {
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
-        EventRead read(watchdog_, socket, connection_->buffer, time_left(due));
+        EventRead read(watchdog_, socket, connection_->buffer, due);
         auto [read_ec, n] = co_await read.start();
         ec = read.finish(read_ec, n);
       }
@@ -172,19 +174,28 @@ asio::awaitable<void> Call::run_without_body() {
   for (int attempt = 0;; ++attempt) {
     const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
     Acquired acquired;
-    if (attempt == 0) acquired.connection = take_pooled(call_.worker, target_, start, false);
-    if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, false, attempt > 0);
+    // One reading for the pool's idle check, the send time and the response deadline: microseconds
+    // apart when a pooled connection takes the request at once.
+    sent_at_ = Clock::now();
+    if (attempt == 0) acquired.connection = take_pooled(call_.worker, target_, start, false, sent_at_);
+    if (!acquired.connection) {
+      acquired = co_await acquire(call_.worker, target_, start, false, attempt > 0);
+      sent_at_ = Clock::now();
+    }
     if (!acquired.connection) {
       fail_connect(acquired);
       co_return;
     }
     connection_ = std::move(acquired.connection);
-    sent_at_ = Clock::now();
     // No body: the head is the whole request, and the socket almost always takes it at once.
     Outgoing out;
     out.add(call_.client.upstream_head);
     error_code sent = write_now(connection_->stream.socket(), out);
-    if (!sent && !out.empty()) sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+    auto due = sent_at_ + settings_.timeout;
+    if (!sent && !out.empty()) {
+      sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+      due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
+    }
     // A reused connection the backend had closed fails before any answer: safe to try once more.
     bool retryable = connection_->reused && attempt == 0;
     if (sent) {
@@ -195,7 +206,7 @@ asio::awaitable<void> Call::run_without_body() {
       fail_header(sent);
       co_return;
     }
-    error_code ec = co_await read_response_header();
+    error_code ec = co_await read_response_header(due);
     if (!ec) break;
     if (retryable && is_connection_lost(ec)) {
       Counters::bump(counters_.upstream_retries);
@@ -213,7 +224,7 @@ asio::awaitable<void> Call::run_with_body() {
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
   Acquired acquired;
-  acquired.connection = take_pooled(call_.worker, target_, start, true);
+  acquired.connection = take_pooled(call_.worker, target_, start, true, Clock::now());
   if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, true, false);
   if (!acquired.connection) {
     fail_connect(acquired);
@@ -256,7 +267,7 @@ asio::awaitable<void> Call::run_with_body() {
       receiving = false;
       co_return;
     }
-    header_ec = co_await read_response_header();
+    header_ec = co_await read_response_header(Clock::now() + settings_.timeout);
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.
@@ -297,7 +308,8 @@ asio::awaitable<void> Call::run_with_body() {
 
 asio::awaitable<RelayResult> Call::deliver_response() {
   using Chunking = ClientResponseHead::Chunking;
-  outcome_.upstream_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent_at_).count();
+  answered_at_ = Clock::now();
+  outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
@@ -373,7 +385,12 @@ asio::awaitable<RelayResult> Call::deliver_response() {
     out.add(head);
     if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
     error_code ec = write_now(call_.client.socket, out);
-    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
+    // Written at once: microseconds after the answer arrived, so that reading stands for this one.
+    delivered_at_ = answered_at_;
+    if (!ec && !out.empty()) {
+      ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
+      delivered_at_ = Clock::now();
+    }
     response_buffer_ = {};
     result.body_bytes = got;
     if (ec) {
@@ -391,6 +408,7 @@ asio::awaitable<RelayResult> Call::deliver_response() {
                                                         *response_, call_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only);
+  delivered_at_ = Clock::now();
   response_buffer_ = {};
   co_return delivered;
 }
@@ -414,7 +432,7 @@ void Call::finish_delivery(const RelayResult& delivered) {
   }
   Counters::bump(counters_.proxied);
   if (upstream_reusable_ && response_->is_done() && call_.parser.is_done()) {
-    call_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, Clock::now());
+    call_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
   }
 }
 

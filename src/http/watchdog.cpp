@@ -6,9 +6,11 @@
 namespace cutover::http {
 
 Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
-    : socket_(&socket) {
-  if (timeout.count() <= 0) return;  // no deadline
-  due_ = Clock::now() + timeout;
+    : Watch(watchdog, socket, timeout.count() <= 0 ? Clock::time_point::max() : Clock::now() + timeout) {}
+
+Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due)
+    : socket_(&socket), due_(due) {
+  if (due == Clock::time_point::max()) return;  // no deadline
   watchdog_ = &watchdog;
   watchdog.link(*this);
 }

@@ -31,6 +31,8 @@ class Watch : private WatchLink {
  public:
   using Clock = std::chrono::steady_clock;
   Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout);
+  // A deadline the caller already has (one clock reading shared by several waits); max(): none.
+  Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due);
   ~Watch();
   Watch(const Watch&) = delete;
   Watch& operator=(const Watch&) = delete;

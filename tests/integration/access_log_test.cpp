@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 namespace cutover::test {
 namespace {
@@ -107,6 +108,34 @@ TEST(AccessLog, OneJsonLinePerRequestWithWhatHappened) {
   EXPECT_EQ((*failed)["status"], 502);
   EXPECT_EQ((*failed)["route"], "dead");
   EXPECT_EQ((*failed)["error"], "upstream_unavailable");
+}
+
+// duration_ms runs from the request's first bytes to its response written (nginx's
+// $request_time): a slow header counts, the idle time before a keep-alive request does not.
+// upstream_ms runs from the send to the backend's response header.
+TEST(AccessLog, DurationsCountFromTheRequestsFirstBytesAndTheSend) {
+  auto app = Upstream::start("app");
+  Gateway gw;
+  gw.write_config(yaml_prologue(1, true) + "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
+                  "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n");
+  gw.start();
+  HttpConnection c(gw.port());
+  ASSERT_FALSE(c.send_raw("GET /delay?ms=150 HTTP/1.1\r\nHost: x\r\nX-Request-Id: log-slow\r\n"));
+  std::this_thread::sleep_for(250ms);  // the rest of the header comes late
+  ASSERT_FALSE(c.send_raw("\r\n"));
+  ASSERT_EQ(c.read_response().status, 200);
+  std::this_thread::sleep_for(400ms);  // idle on the kept-alive connection
+  ASSERT_EQ(c.get("/fast", {{"X-Request-Id", "log-fast"}}).status, 200);
+
+  ASSERT_TRUE(wait_until([&] { return log_lines(gw.access_log()).size() >= 2; }, 5s)) << gw.access_log();
+  const auto lines = log_lines(gw.access_log());
+  const auto* slow = line_with_id(lines, "log-slow");
+  const auto* fast = line_with_id(lines, "log-fast");
+  ASSERT_TRUE(slow && fast) << gw.access_log();
+  EXPECT_GE((*slow)["upstream_ms"].get<double>(), 150.0) << slow->dump();
+  EXPECT_LT((*slow)["upstream_ms"].get<double>(), 250.0) << "the slow header is not the backend's time: " << slow->dump();
+  EXPECT_GE((*slow)["duration_ms"].get<double>(), 400.0) << "header 250 ms + backend 150 ms: " << slow->dump();
+  EXPECT_LT((*fast)["duration_ms"].get<double>(), 300.0) << "the idle time before it counted: " << fast->dump();
 }
 
 TEST(AccessLog, AFileThatCannotBeOpenedStopsStartUpAndSaysWhy) {

@@ -123,6 +123,40 @@ TEST(Watchdog, ManyDeadlinesAllFire) {
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
+// The hot paths pass a deadline they computed from a clock reading they already had.
+TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
+  asio::io_context io;
+  SocketPair on_time(io);
+  SocketPair late(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer on_time_buffer;
+  boost::beast::flat_buffer late_buffer;
+  Waiting on_time_wait;
+  Waiting late_wait;
+  const auto started = Clock::now();
+  auto read_until = [&](asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                        Clock::time_point due) -> asio::awaitable<boost::system::error_code> {
+    EventRead read(watchdog, socket, buffer, due);
+    auto [ec, n] = co_await read.start();
+    co_return read.finish(ec, n);
+  };
+  auto record = [](Waiting& waiting) {
+    return [&waiting](std::exception_ptr, boost::system::error_code ec) {
+      waiting.result = ec;
+      waiting.finished = Clock::now();
+    };
+  };
+  asio::co_spawn(io, read_until(on_time.near, on_time_buffer, started + 100ms), record(on_time_wait));
+  asio::co_spawn(io, read_until(late.near, late_buffer, started - 1s), record(late_wait));
+  run_until(io, [&] { return on_time_wait.result && late_wait.result; });
+  ASSERT_TRUE(on_time_wait.result && late_wait.result);
+  EXPECT_EQ(*late_wait.result, boost::beast::error::timeout);
+  EXPECT_EQ(*on_time_wait.result, boost::beast::error::timeout);
+  EXPECT_GE(on_time_wait.finished - started, 100ms) << "fired before its deadline";
+  EXPECT_LT(late_wait.finished - started, 100ms) << "a passed deadline waited";
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
 TEST(Watchdog, AZeroTimeoutMeansNoDeadline) {
   asio::io_context io;
   SocketPair pair(io);
