@@ -1,7 +1,7 @@
 #include "http/identity_step.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -40,12 +40,12 @@ asio::awaitable<identity::SessionAnswer> ask_auth_backend(Worker& worker, std::s
   request.set(bhttp::field::cookie, auth.cookie + "=" + session);
   request.set("X-Request-Id", request_id);
   connection->stream.expires_after(auth.timeout);
-  if (auto [write_ec, n] = co_await bhttp::async_write(connection->stream, request, asio::as_tuple(asio::use_awaitable)); write_ec) {
+  if (auto [write_ec, n] = co_await bhttp::async_write(connection->stream, request, asio::as_tuple(asio::deferred)); write_ec) {
     co_return Answer{};
   }
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 * 1024);
-  auto [read_ec, n] = co_await bhttp::async_read(connection->stream, connection->buffer, parser, asio::as_tuple(asio::use_awaitable));
+  auto [read_ec, n] = co_await bhttp::async_read(connection->stream, connection->buffer, parser, asio::as_tuple(asio::deferred));
   if (read_ec) co_return Answer{};
   auto& response = parser.get();
   Answer answer;

@@ -10,7 +10,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -103,7 +103,7 @@ class EventRead {
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, due), room_(read_room(buffer, kHeadReadSize)),
         readiness_(socket) {}
 
-  auto start() { return socket_.async_read_some(room_, boost::asio::as_tuple(boost::asio::use_awaitable)); }
+  auto start() { return socket_.async_read_some(room_, boost::asio::as_tuple(boost::asio::deferred)); }
 
   boost::system::error_code finish(const boost::system::error_code& ec, std::size_t read) {
     readiness_.completed(ec, read, room_.size());

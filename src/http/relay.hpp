@@ -10,7 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "cutover/http/message_parser.hpp"
@@ -101,7 +101,7 @@ boost::asio::awaitable<RelayResult> relay_message(
     if (result.body_bytes - bytes_at_last_pause >= kFairShareBytes && !last) {
       bytes_at_last_pause = result.body_bytes;
       auto executor = co_await boost::asio::this_coro::executor;
-      co_await boost::asio::post(executor, boost::asio::use_awaitable);
+      co_await boost::asio::post(executor, boost::asio::deferred);
     }
     head_pending = false;
     head_alone = false;

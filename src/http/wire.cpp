@@ -2,7 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
 #include <charconv>
@@ -108,7 +108,7 @@ asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, asio::
                                                       Outgoing& out, std::chrono::milliseconds timeout) {
   if (auto ec = write_now(socket, out); ec || out.empty()) co_return ec;
   Watch watch(watchdog, socket, timeout);
-  auto [ec, written] = co_await asio::async_write(socket, out.pending(), asio::as_tuple(asio::use_awaitable));
+  auto [ec, written] = co_await asio::async_write(socket, out.pending(), asio::as_tuple(asio::deferred));
   out.consume(written);
   co_return watch.result(ec);
 }

@@ -6,7 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 namespace cutover::identity {
 
@@ -36,7 +36,7 @@ asio::awaitable<SessionAnswer> SessionLookup::lookup(std::string_view session, C
 
   if (const auto it = pending_.find(session); it != pending_.end()) {
     const std::shared_ptr<Pending> pending = it->second;
-    co_await pending->wake.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_await pending->wake.async_wait(asio::as_tuple(asio::deferred));
     // Woken without an answer means this waiter itself was cancelled: report a failure, which
     // the caller treats like any other failed subrequest.
     if (!pending->done) co_return SessionAnswer{};

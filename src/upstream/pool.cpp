@@ -3,7 +3,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/deferred.hpp>
 
 namespace cutover::upstream {
 
@@ -56,7 +56,7 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
   connection->stream.expires_after(timeout);
-  auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::use_awaitable));
+  auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::deferred));
   ec = error;
   if (ec) co_return nullptr;
   ++stats_.connects;
