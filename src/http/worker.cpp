@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cutover/common/thread_name.hpp"
 #include "cutover/http/session.hpp"
 #include "http/client_connection.hpp"
 #include "http/relay_buffers.hpp"
@@ -98,6 +99,7 @@ tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
 void Worker::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] {
+    name_this_thread("worker-" + std::to_string(index_));
     io_->run();
   });
 }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "cutover/common/thread_name.hpp"
+
 namespace cutover::log {
 namespace {
 
@@ -33,7 +35,10 @@ std::uint64_t lines_in(const iovec* parts, std::size_t count) {
 BatchWriter::BatchWriter(int fd, bool owns_fd, const AccessLogOptions& options)
     : fd_(fd), owns_fd_(owns_fd), options_(options) {
   try {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread("access-log");
+      run();
+    });
   } catch (...) {
     if (owns_fd_) ::close(fd_);
     throw;

@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -136,6 +138,24 @@ TEST(AccessLog, DurationsCountFromTheRequestsFirstBytesAndTheSend) {
   EXPECT_LT((*slow)["upstream_ms"].get<double>(), 250.0) << "the slow header is not the backend's time: " << slow->dump();
   EXPECT_GE((*slow)["duration_ms"].get<double>(), 400.0) << "header 250 ms + backend 150 ms: " << slow->dump();
   EXPECT_LT((*fast)["duration_ms"].get<double>(), 300.0) << "the idle time before it counted: " << fast->dump();
+}
+
+// What `top -H` shows an operator looking for the busy thread (docs/runbook.md).
+TEST(AccessLog, TheWorkersAndTheWriterAreNamedThreads) {
+  auto app = Upstream::start("app");
+  Gateway gw;
+  gw.write_config(yaml_prologue(2, true) + "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
+                  "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n");
+  gw.start();
+  std::vector<std::string> names;
+  const auto tasks = std::filesystem::path("/proc") / std::to_string(gw.process().pid()) / "task";
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    names.push_back(name);
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"worker-0", "worker-1", "access-log"}));
 }
 
 TEST(AccessLog, AFileThatCannotBeOpenedStopsStartUpAndSaysWhy) {

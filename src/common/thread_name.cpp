@@ -1,0 +1,13 @@
+#include "cutover/common/thread_name.hpp"
+
+#include <pthread.h>
+
+namespace cutover {
+
+void name_this_thread(const std::string& name) noexcept {
+  constexpr std::size_t kMaxName = 15;  // TASK_COMM_LEN, less the terminating NUL
+  const std::string kept = name.substr(0, kMaxName);
+  pthread_setname_np(pthread_self(), kept.c_str());
+}
+
+}  // namespace cutover
