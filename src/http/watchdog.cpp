@@ -16,7 +16,7 @@ Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::ti
 }
 
 Watch::~Watch() {
-  if (watchdog_) watchdog_->unlink(*this);
+  if (watchdog_) watchdog_->forget(*this);
 }
 
 boost::system::error_code Watch::result(const boost::system::error_code& ec) const {
@@ -33,54 +33,73 @@ Watchdog::~Watchdog() = default;
 
 void Watchdog::shutdown() {
   timer_.reset();
-  armed_ = Clock::time_point::min();  // never arm again
+  armed_for_ = INT64_MIN;  // never arm again
+}
+
+std::int64_t Watchdog::tick_of(Clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() / kTick.count();
 }
 
 void Watchdog::link(Watch& watch) {
+  // A deadline already passed goes into the next slot the timer looks at.
+  const std::int64_t tick = std::max(tick_of(watch.due_), done_through_ + 1);
+  WatchLink& head = slots_[static_cast<std::size_t>(tick) % kSlots];
   WatchLink& node = watch;
-  node.prev = head_.prev;
-  node.next = &head_;
-  head_.prev->next = &node;
-  head_.prev = &node;
+  node.prev = head.prev;
+  node.next = &head;
+  head.prev->next = &node;
+  head.prev = &node;
   ++count_;
-  if (watch.due_ < armed_) arm(watch.due_);
+  if (tick < armed_for_) arm(tick);
 }
 
-void Watchdog::unlink(Watch& watch) {
-  WatchLink& node = watch;
+void Watchdog::unlink(WatchLink& node) {
   node.prev->next = node.next;
   node.next->prev = node.prev;
   node.prev = node.next = &node;
+}
+
+void Watchdog::forget(Watch& watch) {
+  unlink(watch);
+  watch.watchdog_ = nullptr;
   --count_;
 }
 
-void Watchdog::arm(Clock::time_point due) {
+void Watchdog::arm(std::int64_t tick) {
   if (!timer_) return;
-  armed_ = due;
-  timer_->expires_at(due);  // cancels the wait armed for a later time; its handler sees aborted
+  armed_for_ = tick;
+  timer_->expires_at(Clock::time_point(kTick * (tick + 1)));  // cancels a wait for later: it sees aborted
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted) return;
-    sweep();
+    on_timer();
   });
 }
 
-void Watchdog::sweep() {
-  armed_ = Clock::time_point::max();
+void Watchdog::on_timer() {
+  armed_for_ = kNotArmed;
   const auto now = Clock::now();
-  auto next = Clock::time_point::max();
-  for (WatchLink* node = head_.next; node != &head_; node = node->next) {
-    auto& watch = static_cast<Watch&>(*node);
-    if (watch.expired_) continue;
-    if (watch.due_ <= now) {
+  // The slots of ticks that have ended. After a long rest each slot is looked at once.
+  const std::int64_t through = tick_of(now) - 1;
+  const std::int64_t first = std::max(done_through_ + 1, through - static_cast<std::int64_t>(kSlots) + 1);
+  for (std::int64_t t = first; t <= through; ++t) {
+    WatchLink& head = slots_[static_cast<std::size_t>(t) % kSlots];
+    for (WatchLink* node = head.next; node != &head;) {
+      auto& watch = static_cast<Watch&>(*node);
+      node = node->next;
+      if (watch.due_ > now) continue;  // due a turn or more later
       // The wait completes with operation_aborted (posted, never inline), and its Watch says why.
+      forget(watch);
       watch.expired_ = true;
       boost::system::error_code ignored;
       watch.socket_->cancel(ignored);
-    } else if (watch.due_ < next) {
-      next = watch.due_;
     }
   }
-  if (next != Clock::time_point::max()) arm(next);
+  done_through_ = std::max(done_through_, through);
+  if (count_ == 0) return;  // rests until the next link
+  for (std::int64_t t = done_through_ + 1;; ++t) {
+    const WatchLink& head = slots_[static_cast<std::size_t>(t) % kSlots];
+    if (head.next != &head) return arm(t);
+  }
 }
 
 }  // namespace cutover::http

@@ -157,6 +157,84 @@ TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
+// The wheel's slots repeat every turn (kSlots ticks): a deadline exactly one turn after another
+// shares its slot, and must stay when that slot's tick ends.
+TEST(Watchdog, ADeadlineATurnLaterSharesASlotButDoesNotFire) {
+  asio::io_context io;
+  SocketPair soon(io);
+  SocketPair turn_later(io);
+  Watchdog watchdog(io);
+  boost::beast::flat_buffer soon_buffer;
+  boost::beast::flat_buffer later_buffer;
+  Waiting soon_wait;
+  Waiting later_wait;
+  const auto due = Clock::now() + 30ms;
+  const auto turn = Watchdog::kTick * static_cast<std::int64_t>(Watchdog::kSlots);
+  auto read_until = [&](asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+                        Clock::time_point until) -> asio::awaitable<boost::system::error_code> {
+    EventRead read(watchdog, socket, buffer, until);
+    auto [ec, n] = co_await read.start();
+    co_return read.finish(ec, n);
+  };
+  auto record = [](Waiting& waiting) {
+    return [&waiting](std::exception_ptr, boost::system::error_code ec) {
+      waiting.result = ec;
+      waiting.finished = Clock::now();
+    };
+  };
+  asio::co_spawn(io, read_until(soon.near, soon_buffer, due), record(soon_wait));
+  asio::co_spawn(io, read_until(turn_later.near, later_buffer, due + turn), record(later_wait));
+  run_until(io, [&] { return soon_wait.result.has_value(); });
+  io.run_for(100ms);  // a few more ticks
+  ASSERT_TRUE(soon_wait.result.has_value());
+  EXPECT_EQ(*soon_wait.result, boost::beast::error::timeout);
+  EXPECT_FALSE(later_wait.result.has_value()) << "fired a turn early";
+  EXPECT_EQ(watchdog.watching(), 1u);
+  turn_later.near.cancel();
+  run_until(io, [&] { return later_wait.result.has_value(); });
+  ASSERT_TRUE(later_wait.result.has_value());
+  EXPECT_EQ(*later_wait.result, asio::error::operation_aborted) << "a cancel, not a timeout";
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
+// Deadlines that pass one after another (connections timing out in turn) each fire on time:
+// never before the deadline, and within a few ticks of it.
+TEST(Watchdog, DeadlinesPassingOneAfterAnotherFireOnTime) {
+  constexpr int kWaits = 100;
+  asio::io_context io;
+  Watchdog watchdog(io);
+  std::vector<std::unique_ptr<SocketPair>> pairs;
+  std::vector<boost::beast::flat_buffer> buffers(kWaits);
+  std::vector<Waiting> waits(kWaits);
+  std::vector<Clock::time_point> dues(kWaits);
+  const auto start = Clock::now();
+  for (int i = 0; i < kWaits; ++i) {
+    const auto index = static_cast<std::size_t>(i);
+    pairs.push_back(std::make_unique<SocketPair>(io));
+    dues[index] = start + std::chrono::milliseconds(20 + 5 * i);
+    asio::co_spawn(
+        io,
+        [&, index]() -> asio::awaitable<boost::system::error_code> {
+          EventRead read(watchdog, pairs[index]->near, buffers[index], dues[index]);
+          auto [ec, n] = co_await read.start();
+          co_return read.finish(ec, n);
+        },
+        [&, index](std::exception_ptr, boost::system::error_code ec) {
+          waits[index].result = ec;
+          waits[index].finished = Clock::now();
+        });
+  }
+  run_until(io, [&] { return std::all_of(waits.begin(), waits.end(), [](const Waiting& w) { return w.result.has_value(); }); });
+  for (std::size_t i = 0; i < waits.size(); ++i) {
+    ASSERT_TRUE(waits[i].result.has_value()) << i;
+    EXPECT_EQ(*waits[i].result, boost::beast::error::timeout) << i;
+    EXPECT_GE(waits[i].finished, dues[i]) << "wait " << i << " fired before its deadline";
+    // One tick of lateness by design; the rest is this machine's scheduling.
+    EXPECT_LT(waits[i].finished - dues[i], 500ms) << "wait " << i << " fired long after its deadline";
+  }
+  EXPECT_EQ(watchdog.watching(), 0u);
+}
+
 TEST(Watchdog, AZeroTimeoutMeansNoDeadline) {
   asio::io_context io;
   SocketPair pair(io);
