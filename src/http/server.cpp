@@ -14,6 +14,7 @@
 
 #include "cutover/common/clock.hpp"
 #include "cutover/common/heap.hpp"
+#include "cutover/common/open_files.hpp"
 #include "cutover/http/worker.hpp"
 #include "cutover/metrics/prometheus.hpp"
 #include "cutover/runtime/overrides_describe.hpp"
@@ -226,9 +227,15 @@ int Server::run() {
     }
   }
   sync_watch();
+  const OpenFilesLimit open_files = raise_open_files_limit();
+  if (open_files.soft < kFewOpenFiles) {
+    spdlog::warn("the open files limit is {}: about {} client connections fit (each proxied one holds two); "
+                 "raise it (LimitNOFILE= in a systemd unit, ulimit -n)",
+                 open_files.soft, open_files.soft / 2);
+  }
   for (auto& worker : workers_) worker->start();
-  spdlog::info("listening on {}:{} ({} workers, config {}, allocator {})", endpoint.address().to_string(),
-               endpoint.port(), count, snapshot->config_hash.substr(0, 12), heap_allocator_name());
+  spdlog::info("listening on {}:{} ({} workers, config {}, allocator {}, open files {})", endpoint.address().to_string(),
+               endpoint.port(), count, snapshot->config_hash.substr(0, 12), heap_allocator_name(), open_files.soft);
 
   int exit_code = 0;
   auto drain = [&]() -> asio::awaitable<void> {

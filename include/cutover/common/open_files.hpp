@@ -1,0 +1,26 @@
+#pragma once
+// The limit on open files caps client connections: each proxied one holds two descriptors (the
+// client's and a pooled upstream connection's). Services start with a soft limit of 1,024 under
+// systemd, which would stop a gateway at ~500 connections with "Too many open files"; the hard
+// limit (524,288 there) is what an administrator granted. Like nginx's worker_rlimit_nofile and
+// Go's runtime, the gateway raises its soft limit to the hard one at start-up.
+#include <cstdint>
+
+namespace cutover {
+
+struct OpenFilesLimit {
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;
+};
+
+// The soft limit to ask for: the hard one (never lower than the soft one already in force).
+std::uint64_t wanted_open_files(OpenFilesLimit current);
+
+// Below this many descriptors, start-up warns: fewer than ~2,000 client connections fit.
+inline constexpr std::uint64_t kFewOpenFiles = 4096;
+
+// Raises the process's soft limit as far as it may go; returns the limits in force afterwards
+// (unchanged when the kernel refuses).
+OpenFilesLimit raise_open_files_limit() noexcept;
+
+}  // namespace cutover
