@@ -134,6 +134,17 @@ TEST_F(ClientTimeouts, IdleKeepAliveConnectionIsClosed) {
   EXPECT_FALSE(busy.closed_by_peer(10ms));
 }
 
+// An idle timeout past the first second ends a wait that gave its read buffer back (session.cpp).
+TEST(ClientIdleTimeout, ALongerIdleTimeoutClosesTheConnectionOnTimeNotBefore) {
+  auto app = Upstream::start("app");
+  auto gateway = Gateway::launch(yaml_prologue() + "limits: { idle_timeout: 1800ms }\n" +
+                                 "backends:\n  app: { endpoints: [" + app->address() + "] }\n" + one_route("app"));
+  HttpConnection idle(gateway->port(), 5s);
+  ASSERT_EQ(idle.get("/once").status, 200);
+  EXPECT_FALSE(idle.closed_by_peer(1700ms)) << "closed before idle_timeout";
+  EXPECT_TRUE(idle.closed_by_peer(3s)) << "idle connection still open after idle_timeout";
+}
+
 TEST_F(ClientTimeouts, StalledRequestBodyIs408) {
   HttpConnection c(gateway_->port(), 5s);
   ASSERT_FALSE(c.send_raw("POST /sink HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b"));

@@ -12,6 +12,7 @@
 
 #include <csignal>
 #include <future>
+#include <thread>
 
 namespace cutover::test {
 namespace {
@@ -80,6 +81,26 @@ TEST_F(Shutdown, IdleKeepAliveConnectionsAreClosedAtOnce) {
     idle.emplace_back(gateway_->port());
     ASSERT_EQ(idle.back().get("/warm").status, 200);
   }
+  const auto signalled = Clock::now();
+  signal_and_wait_for_drain(SIGTERM);
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    EXPECT_TRUE(idle[i].closed_by_peer(3s)) << "idle connection " << i << " still open";
+  }
+  EXPECT_EQ(process().wait_exit(5s), 0) << process().output();
+  EXPECT_LT(Clock::now() - signalled, 3s) << "idle connections held up the exit";
+}
+
+// After a second idle a connection waits without its read buffer (session.cpp): a drain closes
+// it just the same, and one with a request on the way is still served.
+TEST_F(Shutdown, ConnectionsIdleForLongerAreClosedAtOnceToo) {
+  std::vector<HttpConnection> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.emplace_back(gateway_->port());
+    ASSERT_EQ(idle.back().get("/warm").status, 200);
+  }
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(idle[0].get("/after-a-long-idle").status, 200) << "a connection idle past the first second";
+  std::this_thread::sleep_for(1500ms);
   const auto signalled = Clock::now();
   signal_and_wait_for_drain(SIGTERM);
   for (std::size_t i = 0; i < idle.size(); ++i) {
