@@ -13,6 +13,7 @@
 
 #include "check_command.hpp"
 #include "cutover/common/heap.hpp"
+#include "cutover/common/open_files.hpp"
 #include "cutover/http/server.hpp"
 #include "cutover/runtime/state_file.hpp"
 
@@ -37,6 +38,11 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
   std::signal(SIGPIPE, SIG_IGN);
+  if (const auto open_files = cutover::raise_open_files_limit(); open_files && open_files->soft < cutover::kFewOpenFiles) {
+    spdlog::warn("the open files limit is {}: about {} client connections fit (each proxied one holds two); "
+                 "raise it (LimitNOFILE= in a systemd unit, ulimit -n)",
+                 open_files->soft, open_files->soft / 2);
+  }
 
   std::shared_ptr<cutover::runtime::Snapshot> snapshot;
   try {

@@ -8,15 +8,19 @@ namespace cutover {
 
 std::uint64_t wanted_open_files(OpenFilesLimit current) { return std::max(current.soft, current.hard); }
 
-OpenFilesLimit raise_open_files_limit() noexcept {
+std::optional<OpenFilesLimit> open_files_limit() noexcept {
   rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return {};
-  const OpenFilesLimit before{limit.rlim_cur, limit.rlim_max};
-  const auto wanted = static_cast<rlim_t>(wanted_open_files(before));
-  if (wanted != limit.rlim_cur) {
-    rlimit raised = limit;
-    raised.rlim_cur = wanted;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return {raised.rlim_cur, raised.rlim_max};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::nullopt;
+  return OpenFilesLimit{limit.rlim_cur, limit.rlim_max};
+}
+
+std::optional<OpenFilesLimit> raise_open_files_limit() noexcept {
+  const auto before = open_files_limit();
+  if (!before) return std::nullopt;
+  const auto wanted = wanted_open_files(*before);
+  if (wanted != before->soft) {
+    const rlimit raised{static_cast<rlim_t>(wanted), static_cast<rlim_t>(before->hard)};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return OpenFilesLimit{wanted, before->hard};
   }
   return before;
 }

@@ -4,10 +4,10 @@
 
 namespace cutover {
 
-void name_this_thread(const std::string& name) noexcept {
+void name_thread(std::thread& thread, const std::string& name) noexcept {
   constexpr std::size_t kMaxName = 15;  // TASK_COMM_LEN, less the terminating NUL
   const std::string kept = name.substr(0, kMaxName);
-  pthread_setname_np(pthread_self(), kept.c_str());
+  pthread_setname_np(thread.native_handle(), kept.c_str());
 }
 
 }  // namespace cutover

@@ -227,15 +227,11 @@ int Server::run() {
     }
   }
   sync_watch();
-  const OpenFilesLimit open_files = raise_open_files_limit();
-  if (open_files.soft < kFewOpenFiles) {
-    spdlog::warn("the open files limit is {}: about {} client connections fit (each proxied one holds two); "
-                 "raise it (LimitNOFILE= in a systemd unit, ulimit -n)",
-                 open_files.soft, open_files.soft / 2);
-  }
   for (auto& worker : workers_) worker->start();
+  const auto open_files = open_files_limit();  // raised at start-up (main.cpp)
   spdlog::info("listening on {}:{} ({} workers, config {}, allocator {}, open files {})", endpoint.address().to_string(),
-               endpoint.port(), count, snapshot->config_hash.substr(0, 12), heap_allocator_name(), open_files.soft);
+               endpoint.port(), count, snapshot->config_hash.substr(0, 12), heap_allocator_name(),
+               open_files ? std::to_string(open_files->soft) : std::string("unknown"));
 
   int exit_code = 0;
   auto drain = [&]() -> asio::awaitable<void> {

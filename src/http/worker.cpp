@@ -98,10 +98,8 @@ tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
 
 void Worker::start() {
   asio::co_spawn(*io_, accept_loop(), asio::detached);
-  thread_ = std::thread([this] {
-    name_this_thread("worker-" + std::to_string(index_));
-    io_->run();
-  });
+  thread_ = std::thread([this] { io_->run(); });
+  name_thread(thread_, "worker-" + std::to_string(index_));
 }
 
 asio::awaitable<void> Worker::accept_loop() {

@@ -35,10 +35,8 @@ std::uint64_t lines_in(const iovec* parts, std::size_t count) {
 BatchWriter::BatchWriter(int fd, bool owns_fd, const AccessLogOptions& options)
     : fd_(fd), owns_fd_(owns_fd), options_(options) {
   try {
-    thread_ = std::thread([this] {
-      name_this_thread("access-log");
-      run();
-    });
+    thread_ = std::thread([this] { run(); });
+    name_thread(thread_, "access-log");
   } catch (...) {
     if (owns_fd_) ::close(fd_);
     throw;

@@ -136,7 +136,8 @@ TEST(AccessLog, DurationsCountFromTheRequestsFirstBytesAndTheSend) {
   ASSERT_TRUE(slow && fast) << gw.access_log();
   EXPECT_GE((*slow)["upstream_ms"].get<double>(), 150.0) << slow->dump();
   EXPECT_LT((*slow)["upstream_ms"].get<double>(), 250.0) << "the slow header is not the backend's time: " << slow->dump();
-  EXPECT_GE((*slow)["duration_ms"].get<double>(), 400.0) << "header 250 ms + backend 150 ms: " << slow->dump();
+  // Header 250 ms + backend 150 ms, less however long the gateway took to see the first bytes.
+  EXPECT_GE((*slow)["duration_ms"].get<double>(), 380.0) << "header 250 ms + backend 150 ms: " << slow->dump();
   EXPECT_LT((*fast)["duration_ms"].get<double>(), 300.0) << "the idle time before it counted: " << fast->dump();
 }
 

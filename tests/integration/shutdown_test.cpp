@@ -90,8 +90,8 @@ TEST_F(Shutdown, IdleKeepAliveConnectionsAreClosedAtOnce) {
   EXPECT_LT(Clock::now() - signalled, 3s) << "idle connections held up the exit";
 }
 
-// After a second idle a connection waits without its read buffer (session.cpp): a drain closes
-// it just the same, and one with a request on the way is still served.
+// After a second idle a connection waits without its read buffer (session.cpp): it still serves
+// its next request, and a drain closes it just the same.
 TEST_F(Shutdown, ConnectionsIdleForLongerAreClosedAtOnceToo) {
   std::vector<HttpConnection> idle;
   for (int i = 0; i < 3; ++i) {

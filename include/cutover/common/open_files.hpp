@@ -5,6 +5,7 @@
 // limit (524,288 there) is what an administrator granted. Like nginx's worker_rlimit_nofile and
 // Go's runtime, the gateway raises its soft limit to the hard one at start-up.
 #include <cstdint>
+#include <optional>
 
 namespace cutover {
 
@@ -19,8 +20,12 @@ std::uint64_t wanted_open_files(OpenFilesLimit current);
 // Below this many descriptors, start-up warns: fewer than ~2,000 client connections fit.
 inline constexpr std::uint64_t kFewOpenFiles = 4096;
 
+// The limits in force; nullopt when they cannot be read.
+std::optional<OpenFilesLimit> open_files_limit() noexcept;
+
 // Raises the process's soft limit as far as it may go; returns the limits in force afterwards
-// (unchanged when the kernel refuses).
-OpenFilesLimit raise_open_files_limit() noexcept;
+// (unchanged when the kernel refuses; nullopt when they cannot be read). First thing at start-up,
+// before the config, the listeners and the access log take descriptors.
+std::optional<OpenFilesLimit> raise_open_files_limit() noexcept;
 
 }  // namespace cutover

@@ -22,12 +22,14 @@ TEST(OpenFiles, RaisingTakesEffectForThisProcess) {
   lowered.rlim_cur = std::min<rlim_t>(original.rlim_max, 256);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
 
-  const OpenFilesLimit now = raise_open_files_limit();
+  const auto now = raise_open_files_limit();
   rlimit after{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &after), 0);
   EXPECT_EQ(after.rlim_cur, original.rlim_max);
-  EXPECT_EQ(now.soft, original.rlim_max);
-  EXPECT_EQ(now.hard, original.rlim_max);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->soft, original.rlim_max);
+  EXPECT_EQ(now->hard, original.rlim_max);
+  EXPECT_EQ(open_files_limit()->soft, original.rlim_max);
 
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &original), 0);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -19,12 +20,16 @@ std::string name_the_kernel_reports(pid_t tid) {
   return name;
 }
 
+// Named by its creator, as the gateway names its threads, and read back by the thread itself.
 std::string name_of_a_thread_named(const std::string& name) {
   std::string reported;
-  std::thread thread([&] {
-    name_this_thread(name);
+  std::promise<void> named;
+  std::thread thread([&, wait = named.get_future()]() mutable {
+    wait.wait();
     reported = name_the_kernel_reports(static_cast<pid_t>(::syscall(SYS_gettid)));
   });
+  name_thread(thread, name);
+  named.set_value();
   thread.join();
   return reported;
 }
