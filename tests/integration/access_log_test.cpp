@@ -35,6 +35,12 @@ std::vector<json> log_lines(const std::string& text) {
   return lines;
 }
 
+// One backend behind a catch-all route, with the access log on.
+std::string logged_catch_all(const Upstream& app, int workers) {
+  return yaml_prologue(workers, true) + "backends:\n  app: { endpoints: [" + app.address() + "] }\n" +
+         "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n";
+}
+
 const json* line_with_id(const std::vector<json>& lines, const std::string& id) {
   for (const auto& line : lines) {
     if (line.value("request_id", "") == id) return &line;
@@ -118,8 +124,7 @@ TEST(AccessLog, OneJsonLinePerRequestWithWhatHappened) {
 TEST(AccessLog, DurationsCountFromTheRequestsFirstBytesAndTheSend) {
   auto app = Upstream::start("app");
   Gateway gw;
-  gw.write_config(yaml_prologue(1, true) + "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
-                  "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n");
+  gw.write_config(logged_catch_all(*app, 1));
   gw.start();
   HttpConnection c(gw.port());
   ASSERT_FALSE(c.send_raw("GET /delay?ms=150 HTTP/1.1\r\nHost: x\r\nX-Request-Id: log-slow\r\n"));
@@ -145,8 +150,7 @@ TEST(AccessLog, DurationsCountFromTheRequestsFirstBytesAndTheSend) {
 TEST(AccessLog, TheWorkersAndTheWriterAreNamedThreads) {
   auto app = Upstream::start("app");
   Gateway gw;
-  gw.write_config(yaml_prologue(2, true) + "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
-                  "routes:\n  - { id: api, match: { prefix: / }, backend: app }\n");
+  gw.write_config(logged_catch_all(*app, 2));
   gw.start();
   std::vector<std::string> names;
   const auto tasks = std::filesystem::path("/proc") / std::to_string(gw.process().pid()) / "task";

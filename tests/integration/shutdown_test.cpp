@@ -42,6 +42,18 @@ class Shutdown : public ::testing::Test {
         << process().output();
   }
 
+  // After SIGTERM every one of `idle` is closed, and the gateway exits 0 without waiting out
+  // the drain timeout for them.
+  void expect_idle_closed_at_once(std::vector<HttpConnection>& idle) {
+    const auto signalled = Clock::now();
+    signal_and_wait_for_drain(SIGTERM);
+    for (std::size_t i = 0; i < idle.size(); ++i) {
+      EXPECT_TRUE(idle[i].closed_by_peer(3s)) << "idle connection " << i << " still open";
+    }
+    EXPECT_EQ(process().wait_exit(5s), 0) << process().output();
+    EXPECT_LT(Clock::now() - signalled, 3s) << "idle connections held up the exit";
+  }
+
   std::unique_ptr<Upstream> app_;
   std::unique_ptr<Gateway> gateway_;
 };
@@ -81,13 +93,7 @@ TEST_F(Shutdown, IdleKeepAliveConnectionsAreClosedAtOnce) {
     idle.emplace_back(gateway_->port());
     ASSERT_EQ(idle.back().get("/warm").status, 200);
   }
-  const auto signalled = Clock::now();
-  signal_and_wait_for_drain(SIGTERM);
-  for (std::size_t i = 0; i < idle.size(); ++i) {
-    EXPECT_TRUE(idle[i].closed_by_peer(3s)) << "idle connection " << i << " still open";
-  }
-  EXPECT_EQ(process().wait_exit(5s), 0) << process().output();
-  EXPECT_LT(Clock::now() - signalled, 3s) << "idle connections held up the exit";
+  expect_idle_closed_at_once(idle);
 }
 
 // After a second idle a connection waits without its read buffer (session.cpp): it still serves
@@ -101,13 +107,7 @@ TEST_F(Shutdown, ConnectionsIdleForLongerAreClosedAtOnceToo) {
   std::this_thread::sleep_for(1500ms);
   ASSERT_EQ(idle[0].get("/after-a-long-idle").status, 200) << "a connection idle past the first second";
   std::this_thread::sleep_for(1500ms);
-  const auto signalled = Clock::now();
-  signal_and_wait_for_drain(SIGTERM);
-  for (std::size_t i = 0; i < idle.size(); ++i) {
-    EXPECT_TRUE(idle[i].closed_by_peer(3s)) << "idle connection " << i << " still open";
-  }
-  EXPECT_EQ(process().wait_exit(5s), 0) << process().output();
-  EXPECT_LT(Clock::now() - signalled, 3s) << "idle connections held up the exit";
+  expect_idle_closed_at_once(idle);
 }
 
 TEST_F(Shutdown, SigintDrainsLikeSigterm) {

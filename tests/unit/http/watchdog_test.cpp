@@ -37,6 +37,22 @@ void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket&
   });
 }
 
+// One EventRead under a deadline the caller computed, as the hot paths use it.
+asio::awaitable<boost::system::error_code> read_until(Watchdog& watchdog, asio::ip::tcp::socket& socket,
+                                                      boost::beast::flat_buffer& buffer, Clock::time_point due) {
+  EventRead read(watchdog, socket, buffer, due);
+  auto [ec, n] = co_await read.start();
+  co_return read.finish(ec, n);
+}
+
+void start_read_until(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket& socket,
+                      boost::beast::flat_buffer& buffer, Clock::time_point due, Waiting& waiting) {
+  asio::co_spawn(io, read_until(watchdog, socket, buffer, due), [&](std::exception_ptr, boost::system::error_code ec) {
+    waiting.result = ec;
+    waiting.finished = Clock::now();
+  });
+}
+
 // Runs handlers until `done` (the watchdog's timer may stay armed for long after the last wait).
 template <class Done>
 void run_until(asio::io_context& io, Done done, std::chrono::seconds limit = 10s) {
@@ -134,20 +150,8 @@ TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
   Waiting on_time_wait;
   Waiting late_wait;
   const auto started = Clock::now();
-  auto read_until = [&](asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
-                        Clock::time_point due) -> asio::awaitable<boost::system::error_code> {
-    EventRead read(watchdog, socket, buffer, due);
-    auto [ec, n] = co_await read.start();
-    co_return read.finish(ec, n);
-  };
-  auto record = [](Waiting& waiting) {
-    return [&waiting](std::exception_ptr, boost::system::error_code ec) {
-      waiting.result = ec;
-      waiting.finished = Clock::now();
-    };
-  };
-  asio::co_spawn(io, read_until(on_time.near, on_time_buffer, started + 100ms), record(on_time_wait));
-  asio::co_spawn(io, read_until(late.near, late_buffer, started - 1s), record(late_wait));
+  start_read_until(io, watchdog, on_time.near, on_time_buffer, started + 100ms, on_time_wait);
+  start_read_until(io, watchdog, late.near, late_buffer, started - 1s, late_wait);
   run_until(io, [&] { return on_time_wait.result && late_wait.result; });
   ASSERT_TRUE(on_time_wait.result && late_wait.result);
   EXPECT_EQ(*late_wait.result, boost::beast::error::timeout);
@@ -170,20 +174,8 @@ TEST(Watchdog, ADeadlineATurnLaterSharesASlotButDoesNotFire) {
   Waiting later_wait;
   const auto due = Clock::now() + 30ms;
   const auto turn = Watchdog::kTick * static_cast<std::int64_t>(Watchdog::kSlots);
-  auto read_until = [&](asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
-                        Clock::time_point until) -> asio::awaitable<boost::system::error_code> {
-    EventRead read(watchdog, socket, buffer, until);
-    auto [ec, n] = co_await read.start();
-    co_return read.finish(ec, n);
-  };
-  auto record = [](Waiting& waiting) {
-    return [&waiting](std::exception_ptr, boost::system::error_code ec) {
-      waiting.result = ec;
-      waiting.finished = Clock::now();
-    };
-  };
-  asio::co_spawn(io, read_until(soon.near, soon_buffer, due), record(soon_wait));
-  asio::co_spawn(io, read_until(turn_later.near, later_buffer, due + turn), record(later_wait));
+  start_read_until(io, watchdog, soon.near, soon_buffer, due, soon_wait);
+  start_read_until(io, watchdog, turn_later.near, later_buffer, due + turn, later_wait);
   run_until(io, [&] { return soon_wait.result.has_value(); });
   io.run_for(100ms);  // a few more ticks
   ASSERT_TRUE(soon_wait.result.has_value());
@@ -212,17 +204,7 @@ TEST(Watchdog, DeadlinesPassingOneAfterAnotherFireOnTime) {
     const auto index = static_cast<std::size_t>(i);
     pairs.push_back(std::make_unique<SocketPair>(io));
     dues[index] = start + std::chrono::milliseconds(20 + 5 * i);
-    asio::co_spawn(
-        io,
-        [&, index]() -> asio::awaitable<boost::system::error_code> {
-          EventRead read(watchdog, pairs[index]->near, buffers[index], dues[index]);
-          auto [ec, n] = co_await read.start();
-          co_return read.finish(ec, n);
-        },
-        [&, index](std::exception_ptr, boost::system::error_code ec) {
-          waits[index].result = ec;
-          waits[index].finished = Clock::now();
-        });
+    start_read_until(io, watchdog, pairs[index]->near, buffers[index], dues[index], waits[index]);
   }
   run_until(io, [&] { return std::all_of(waits.begin(), waits.end(), [](const Waiting& w) { return w.result.has_value(); }); });
   for (std::size_t i = 0; i < waits.size(); ++i) {
