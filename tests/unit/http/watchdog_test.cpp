@@ -53,6 +53,14 @@ void start_read_until(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::s
   });
 }
 
+// A wait on its own socket pair, with the buffer it reads into and what became of it.
+struct PendingRead {
+  explicit PendingRead(asio::io_context& io) : pair(io) {}
+  SocketPair pair;
+  boost::beast::flat_buffer buffer;
+  Waiting wait;
+};
+
 // Runs handlers until `done` (the watchdog's timer may stay armed for long after the last wait).
 template <class Done>
 void run_until(asio::io_context& io, Done done, std::chrono::seconds limit = 10s) {
@@ -97,26 +105,22 @@ TEST(Watchdog, AReadThatCompletesInTimeKeepsItsBytes) {
 
 TEST(Watchdog, AShorterDeadlineAddedLaterIsNotHeldBackByALongerOne) {
   asio::io_context io;
-  SocketPair slow(io);
-  SocketPair quick(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer slow_buffer;
-  boost::beast::flat_buffer quick_buffer;
-  Waiting slow_wait;
-  Waiting quick_wait;
+  PendingRead slow(io);
+  PendingRead quick(io);
   const auto started = Clock::now();
-  start_fill(io, watchdog, slow.near, slow_buffer, 60s, slow_wait);
+  start_fill(io, watchdog, slow.pair.near, slow.buffer, 60s, slow.wait);
   io.poll();  // the 60 s deadline is armed first
-  start_fill(io, watchdog, quick.near, quick_buffer, 50ms, quick_wait);
-  run_until(io, [&] { return quick_wait.result.has_value(); }, 5s);
+  start_fill(io, watchdog, quick.pair.near, quick.buffer, 50ms, quick.wait);
+  run_until(io, [&] { return quick.wait.result.has_value(); }, 5s);
   io.poll();
-  ASSERT_TRUE(quick_wait.result.has_value()) << "the 50 ms deadline waited for the 60 s one";
-  EXPECT_EQ(*quick_wait.result, boost::beast::error::timeout);
-  EXPECT_LT(quick_wait.finished - started, 5s);
-  EXPECT_FALSE(slow_wait.result.has_value()) << "only the expired wait is cancelled";
+  ASSERT_TRUE(quick.wait.result.has_value()) << "the 50 ms deadline waited for the 60 s one";
+  EXPECT_EQ(*quick.wait.result, boost::beast::error::timeout);
+  EXPECT_LT(quick.wait.finished - started, 5s);
+  EXPECT_FALSE(slow.wait.result.has_value()) << "only the expired wait is cancelled";
   EXPECT_EQ(watchdog.watching(), 1u);
-  slow.near.cancel();
-  run_until(io, [&] { return slow_wait.result.has_value(); });
+  slow.pair.near.cancel();
+  run_until(io, [&] { return slow.wait.result.has_value(); });
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
@@ -142,22 +146,18 @@ TEST(Watchdog, ManyDeadlinesAllFire) {
 // The hot paths pass a deadline they computed from a clock reading they already had.
 TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
   asio::io_context io;
-  SocketPair on_time(io);
-  SocketPair late(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer on_time_buffer;
-  boost::beast::flat_buffer late_buffer;
-  Waiting on_time_wait;
-  Waiting late_wait;
+  PendingRead on_time(io);
+  PendingRead late(io);
   const auto started = Clock::now();
-  start_read_until(io, watchdog, on_time.near, on_time_buffer, started + 100ms, on_time_wait);
-  start_read_until(io, watchdog, late.near, late_buffer, started - 1s, late_wait);
-  run_until(io, [&] { return on_time_wait.result && late_wait.result; });
-  ASSERT_TRUE(on_time_wait.result && late_wait.result);
-  EXPECT_EQ(*late_wait.result, boost::beast::error::timeout);
-  EXPECT_EQ(*on_time_wait.result, boost::beast::error::timeout);
-  EXPECT_GE(on_time_wait.finished - started, 100ms) << "fired before its deadline";
-  EXPECT_LT(late_wait.finished - started, 100ms) << "a passed deadline waited";
+  start_read_until(io, watchdog, on_time.pair.near, on_time.buffer, started + 100ms, on_time.wait);
+  start_read_until(io, watchdog, late.pair.near, late.buffer, started - 1s, late.wait);
+  run_until(io, [&] { return on_time.wait.result && late.wait.result; });
+  ASSERT_TRUE(on_time.wait.result && late.wait.result);
+  EXPECT_EQ(*late.wait.result, boost::beast::error::timeout);
+  EXPECT_EQ(*on_time.wait.result, boost::beast::error::timeout);
+  EXPECT_GE(on_time.wait.finished - started, 100ms) << "fired before its deadline";
+  EXPECT_LT(late.wait.finished - started, 100ms) << "a passed deadline waited";
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
@@ -165,27 +165,23 @@ TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
 // shares its slot, and must stay when that slot's tick ends.
 TEST(Watchdog, ADeadlineATurnLaterSharesASlotButDoesNotFire) {
   asio::io_context io;
-  SocketPair soon(io);
-  SocketPair turn_later(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer soon_buffer;
-  boost::beast::flat_buffer later_buffer;
-  Waiting soon_wait;
-  Waiting later_wait;
+  PendingRead soon(io);
+  PendingRead turn_later(io);
   const auto due = Clock::now() + 30ms;
   const auto turn = Watchdog::kTick * static_cast<std::int64_t>(Watchdog::kSlots);
-  start_read_until(io, watchdog, soon.near, soon_buffer, due, soon_wait);
-  start_read_until(io, watchdog, turn_later.near, later_buffer, due + turn, later_wait);
-  run_until(io, [&] { return soon_wait.result.has_value(); });
+  start_read_until(io, watchdog, soon.pair.near, soon.buffer, due, soon.wait);
+  start_read_until(io, watchdog, turn_later.pair.near, turn_later.buffer, due + turn, turn_later.wait);
+  run_until(io, [&] { return soon.wait.result.has_value(); });
   io.run_for(100ms);  // a few more ticks
-  ASSERT_TRUE(soon_wait.result.has_value());
-  EXPECT_EQ(*soon_wait.result, boost::beast::error::timeout);
-  EXPECT_FALSE(later_wait.result.has_value()) << "fired a turn early";
+  ASSERT_TRUE(soon.wait.result.has_value());
+  EXPECT_EQ(*soon.wait.result, boost::beast::error::timeout);
+  EXPECT_FALSE(turn_later.wait.result.has_value()) << "fired a turn early";
   EXPECT_EQ(watchdog.watching(), 1u);
-  turn_later.near.cancel();
-  run_until(io, [&] { return later_wait.result.has_value(); });
-  ASSERT_TRUE(later_wait.result.has_value());
-  EXPECT_EQ(*later_wait.result, asio::error::operation_aborted) << "a cancel, not a timeout";
+  turn_later.pair.near.cancel();
+  run_until(io, [&] { return turn_later.wait.result.has_value(); });
+  ASSERT_TRUE(turn_later.wait.result.has_value());
+  EXPECT_EQ(*turn_later.wait.result, asio::error::operation_aborted) << "a cancel, not a timeout";
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
