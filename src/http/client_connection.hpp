@@ -3,9 +3,9 @@
 #include <chrono>
 #include <string>
 
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "cutover/common/warm_blocks.hpp"
 #include "cutover/http/field_arena.hpp"
 #include "cutover/http/message_parser.hpp"
 
@@ -17,7 +17,7 @@ namespace bhttp = boost::beast::http;
 struct ClientConnection {
   ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
-  beast::flat_buffer buffer;   // bytes read ahead of the current request (pipelining)
+  ReadBuffer buffer;           // bytes read ahead of the current request (pipelining)
   std::string head;            // the response head being written; lent per request (head_strings.hpp)
   std::string upstream_head;   // the request head as rewritten for the backend; likewise
   FieldArena arena;            // the fields of the request and its response; reset between requests

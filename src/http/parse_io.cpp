@@ -5,7 +5,7 @@
 
 namespace cutover::http {
 
-boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
                                        std::size_t min_room) {
   if (!next_read_is_tried_at_once(socket)) return boost::asio::error::would_block;
   const auto room = read_room(buffer, min_room);
@@ -18,7 +18,7 @@ boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boo
 }
 
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
-                                                       boost::beast::flat_buffer& buffer,
+                                                       ReadBuffer& buffer,
                                                        std::chrono::milliseconds timeout, std::size_t min_room) {
   if (auto ec = read_arrived(socket, buffer, min_room); ec != boost::asio::error::would_block) co_return ec;
   EventRead read(watchdog, socket, buffer, timeout, min_room);

@@ -11,10 +11,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
+#include "cutover/common/warm_blocks.hpp"
 #include "http/read_readiness.hpp"
 #include "http/watchdog.hpp"
 
@@ -26,7 +26,7 @@ enum class ParseGoal { header, progress };
 // consumed something (body bytes, a chunk header), filled the body buffer, or the message ended.
 // True: the goal is met, or `ec` says why it cannot be. False: more bytes must be read first.
 template <class Parser>
-bool parse_buffered(Parser& parser, boost::beast::flat_buffer& buffer,
+bool parse_buffered(Parser& parser, ReadBuffer& buffer,
                     ParseGoal goal, boost::system::error_code& ec) {
   namespace bhttp = boost::beast::http;
   ec = {};
@@ -66,11 +66,12 @@ boost::system::error_code parse_eof(Parser& parser) {
 // while it waits, so this is memory per connection. Bodies are read in up to 64 KiB pieces, so a
 // download takes a quarter of the system calls.
 inline constexpr std::size_t kHeadReadSize = 1024;
+static_assert(kHeadReadSize == kWarmBlockBytes, "a read buffer's first block is the size the warm stack keeps");
 inline constexpr std::size_t kBodyReadSize = 64 * 1024;
 
 // Where the next read goes: the buffer's free capacity, at least `min_room` (the buffer grows for
 // that), at most 64 KiB.
-inline boost::asio::mutable_buffer read_room(boost::beast::flat_buffer& buffer, std::size_t min_room = kHeadReadSize) {
+inline boost::asio::mutable_buffer read_room(ReadBuffer& buffer, std::size_t min_room = kHeadReadSize) {
   // Sized by the free capacity, as Beast does: a buffer that grew for a large header or body
   // keeps reading in large pieces.
   return buffer.prepare(std::clamp<std::size_t>(buffer.capacity() - buffer.size(), min_room, kBodyReadSize));
@@ -80,7 +81,7 @@ inline boost::asio::mutable_buffer read_room(boost::beast::flat_buffer& buffer, 
 // when the reactor has seen the socket become readable since a read last found it empty
 // (read_readiness.hpp). would_block, often without any system call, when nothing has arrived; the
 // caller then waits with an EventRead. Other errors are the socket's (eof included).
-boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
                                        std::size_t min_room = kHeadReadSize);
 
 // The read after read_arrived said would_block: it waits for the socket's next readable event,
@@ -93,12 +94,12 @@ boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, boo
 // beast::error::timeout when `timeout` passed first.
 class EventRead {
  public:
-  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
             std::chrono::milliseconds timeout, std::size_t min_room = kHeadReadSize)
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, timeout), room_(read_room(buffer, min_room)),
         readiness_(socket) {}
   // Under a deadline the caller already computed: no clock reading here (docs/performance.md, step 21).
-  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, boost::beast::flat_buffer& buffer,
+  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
             Watch::Clock::time_point due)
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, due), room_(read_room(buffer, kHeadReadSize)),
         readiness_(socket) {}
@@ -113,7 +114,7 @@ class EventRead {
 
  private:
   boost::asio::ip::tcp::socket& socket_;
-  boost::beast::flat_buffer& buffer_;
+  ReadBuffer& buffer_;
   Watch watch_;
   boost::asio::mutable_buffer room_;
   ReadReadiness readiness_;
@@ -122,12 +123,12 @@ class EventRead {
 // One read into `buffer`: read_arrived, then an EventRead if nothing had arrived (a coroutine
 // frame; the hot paths do the two steps themselves).
 boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
-                                                       boost::beast::flat_buffer& buffer,
+                                                       ReadBuffer& buffer,
                                                        std::chrono::milliseconds timeout,
                                                        std::size_t min_room = kHeadReadSize);
 
 // Returns a read buffer grown for a body to its small size; only when it holds nothing.
-inline void shrink_if_grown(boost::beast::flat_buffer& buffer) {
+inline void shrink_if_grown(ReadBuffer& buffer) {
   if (buffer.size() == 0 && buffer.capacity() > 4 * kHeadReadSize) buffer.shrink_to_fit();
 }
 

@@ -11,8 +11,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 
+#include "cutover/common/warm_blocks.hpp"
 #include "cutover/http/message_parser.hpp"
 #include "http/parse_io.hpp"
 #include "http/wire.hpp"
@@ -44,7 +44,7 @@ struct RelayTimeouts {
 // as chunked when `chunked_out`, or nothing more when `header_only`.
 template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
-    Watchdog& watchdog, boost::asio::ip::tcp::socket& input, boost::beast::flat_buffer& input_buffer,
+    Watchdog& watchdog, boost::asio::ip::tcp::socket& input, ReadBuffer& input_buffer,
     MessageParser<IsRequest>& parser,
     boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, const std::string& head,
     bool chunked_out, bool header_only = false) {

@@ -11,15 +11,16 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+
+#include "cutover/common/warm_blocks.hpp"
 
 namespace cutover::upstream {
 
 struct Connection {
   explicit Connection(boost::asio::any_io_executor executor) : stream(std::move(executor)) {}
   boost::beast::tcp_stream stream;
-  boost::beast::flat_buffer buffer;  // bytes read past the previous response (normally none)
+  ReadBuffer buffer;  // bytes read past the previous response (normally none)
   boost::asio::ip::tcp::endpoint endpoint;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;  // came from the pool: a failure before any response byte is retryable

@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include "cutover/common/warm_blocks.hpp"
 #include <chrono>
 #include <optional>
 #include <random>
@@ -33,7 +33,7 @@ void send_all(asio::ip::tcp::socket& socket, std::string_view bytes) {
             static_cast<ssize_t>(bytes.size()));
 }
 
-std::string take(boost::beast::flat_buffer& buffer) {
+std::string take(ReadBuffer& buffer) {
   std::string text = boost::beast::buffers_to_string(buffer.data());
   buffer.consume(buffer.size());
   return text;
@@ -53,7 +53,7 @@ struct Filling {
 };
 
 void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket& socket,
-                boost::beast::flat_buffer& buffer, Filling& filling, std::chrono::milliseconds timeout = 5s) {
+                ReadBuffer& buffer, Filling& filling, std::chrono::milliseconds timeout = 5s) {
   filling.result.reset();
   asio::co_spawn(io, fill(watchdog, socket, buffer, timeout),
                  [&](std::exception_ptr, boost::system::error_code ec) { filling.result = ec; });
@@ -68,7 +68,7 @@ void run_until_filled(asio::io_context& io, Filling& filling, std::chrono::secon
 // One fill() run to its end: its result, or nothing if it had none within `limit`.
 std::optional<boost::system::error_code> fill_and_wait(asio::io_context& io, Watchdog& watchdog,
                                                        asio::ip::tcp::socket& socket,
-                                                       boost::beast::flat_buffer& buffer,
+                                                       ReadBuffer& buffer,
                                                        std::chrono::milliseconds timeout = 2s) {
   Filling filling;
   start_fill(io, watchdog, socket, buffer, filling, timeout);
@@ -78,7 +78,7 @@ std::optional<boost::system::error_code> fill_and_wait(asio::io_context& io, Wat
 
 // Sends `bytes` and reads them with read_arrived, which leaves the socket empty: the state the
 // tests start from. Returns what was read.
-std::string read_until_empty(SocketPair& pair, boost::beast::flat_buffer& buffer, std::string_view bytes) {
+std::string read_until_empty(SocketPair& pair, ReadBuffer& buffer, std::string_view bytes) {
   send_all(pair.far, bytes);
   EXPECT_FALSE(read_arrived(pair.near, buffer));
   return take(buffer);
@@ -95,7 +95,7 @@ TEST(ReadReadiness, ANewSocketIsReadAtOnce) {
   SocketPair pair(io);
   EXPECT_TRUE(next_read_is_tried_at_once(pair.near));
   send_all(pair.far, "GET");
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   EXPECT_FALSE(read_arrived(pair.near, buffer));
   EXPECT_EQ(take(buffer), "GET");
 }
@@ -103,7 +103,7 @@ TEST(ReadReadiness, ANewSocketIsReadAtOnce) {
 TEST(ReadReadiness, AfterAReadEmptiedTheSocketTheNextWaitsForAnEvent) {
   asio::io_context io;
   SocketPair pair(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   EXPECT_EQ(read_until_empty(pair, buffer, "first"), "first");
   EXPECT_FALSE(next_read_is_tried_at_once(pair.near));
   EXPECT_EQ(read_arrived(pair.near, buffer), asio::error::would_block);  // and no system call made
@@ -125,7 +125,7 @@ TEST(ReadReadiness, AfterAReadEmptiedTheSocketTheNextWaitsForAnEvent) {
 TEST(ReadReadiness, DataThatArrivedWhileNoReadWaitedIsReadAtOnce) {
   asio::io_context io;
   SocketPair pair(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   EXPECT_EQ(read_until_empty(pair, buffer, "first"), "first");
   ASSERT_FALSE(next_read_is_tried_at_once(pair.near));
 
@@ -142,7 +142,7 @@ TEST(ReadReadiness, DataThatArrivedWhileNoReadWaitedIsReadAtOnce) {
 TEST(ReadReadiness, AFullReadLeavesTheNextReadTriedAtOnce) {
   asio::io_context io;
   SocketPair pair(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   send_all(pair.far, std::string(3 * kHeadReadSize, 'x'));
   std::this_thread::sleep_for(20ms);  // all of it in near's receive queue
   ASSERT_FALSE(read_arrived(pair.near, buffer));
@@ -155,7 +155,7 @@ TEST(ReadReadiness, AFullReadLeavesTheNextReadTriedAtOnce) {
 TEST(ReadReadiness, EndOfStreamAfterAnEmptyingReadIsSeen) {
   asio::io_context io;
   SocketPair pair(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   EXPECT_EQ(read_until_empty(pair, buffer, "last words"), "last words");
   pair.far.shutdown(asio::ip::tcp::socket::shutdown_send);  // as a backend closing a pooled connection
   handle_events_for(io, 20ms);
@@ -183,7 +183,7 @@ TEST(ReadReadiness, MessagesSentAtAnyMomentAreAllRead) {
     }
   });
   std::mt19937 random(11);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   std::string received;
   int timeouts = 0;
   while (received.size() < kMessages && timeouts == 0) {

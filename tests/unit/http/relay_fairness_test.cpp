@@ -35,7 +35,7 @@ TEST(RelayFairness, ALargeBodyAlwaysReadyPausesForOthersEveryFairShare) {
   // The whole message is already buffered, so the relay never waits to read.
   constexpr std::size_t kBody = 4 * kFairShareBytes;
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(kBody) + "\r\n\r\n";
-  boost::beast::flat_buffer input_buffer;
+  ReadBuffer input_buffer;
   {
     std::string message = head + std::string(kBody, 'x');
     auto room = input_buffer.prepare(message.size());

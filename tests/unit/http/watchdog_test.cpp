@@ -10,7 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include "cutover/common/warm_blocks.hpp"
 #include <algorithm>
 #include <optional>
 
@@ -30,7 +30,7 @@ struct Waiting {
 };
 
 void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket& socket,
-                boost::beast::flat_buffer& buffer, std::chrono::milliseconds timeout, Waiting& waiting) {
+                ReadBuffer& buffer, std::chrono::milliseconds timeout, Waiting& waiting) {
   asio::co_spawn(io, fill(watchdog, socket, buffer, timeout), [&](std::exception_ptr, boost::system::error_code ec) {
     waiting.result = ec;
     waiting.finished = Clock::now();
@@ -39,14 +39,14 @@ void start_fill(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket&
 
 // One EventRead under a deadline the caller computed, as the hot paths use it.
 asio::awaitable<boost::system::error_code> read_until(Watchdog& watchdog, asio::ip::tcp::socket& socket,
-                                                      boost::beast::flat_buffer& buffer, Clock::time_point due) {
+                                                      ReadBuffer& buffer, Clock::time_point due) {
   EventRead read(watchdog, socket, buffer, due);
   auto [ec, n] = co_await read.start();
   co_return read.finish(ec, n);
 }
 
 void start_read_until(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::socket& socket,
-                      boost::beast::flat_buffer& buffer, Clock::time_point due, Waiting& waiting) {
+                      ReadBuffer& buffer, Clock::time_point due, Waiting& waiting) {
   asio::co_spawn(io, read_until(watchdog, socket, buffer, due), [&](std::exception_ptr, boost::system::error_code ec) {
     waiting.result = ec;
     waiting.finished = Clock::now();
@@ -57,7 +57,7 @@ void start_read_until(asio::io_context& io, Watchdog& watchdog, asio::ip::tcp::s
 struct PendingRead {
   explicit PendingRead(asio::io_context& io) : pair(io) {}
   SocketPair pair;
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   Waiting wait;
 };
 
@@ -72,7 +72,7 @@ TEST(Watchdog, AReadPastItsDeadlineIsATimeoutAndTheSocketStaysOpen) {
   asio::io_context io;
   SocketPair pair(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   Waiting waiting;
   start_fill(io, watchdog, pair.near, buffer, 50ms, waiting);
   run_until(io, [&] { return waiting.result.has_value(); });
@@ -92,7 +92,7 @@ TEST(Watchdog, AReadThatCompletesInTimeKeepsItsBytes) {
   asio::io_context io;
   SocketPair pair(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   Waiting waiting;
   start_fill(io, watchdog, pair.near, buffer, 10s, waiting);
   asio::write(pair.far, asio::buffer(std::string_view("hello")));
@@ -128,7 +128,7 @@ TEST(Watchdog, ManyDeadlinesAllFire) {
   asio::io_context io;
   Watchdog watchdog(io);
   std::vector<std::unique_ptr<SocketPair>> pairs;
-  std::vector<boost::beast::flat_buffer> buffers(20);
+  std::vector<ReadBuffer> buffers(20);
   std::vector<Waiting> waits(20);
   for (int i = 0; i < 20; ++i) {
     pairs.push_back(std::make_unique<SocketPair>(io));
@@ -192,7 +192,7 @@ TEST(Watchdog, DeadlinesPassingOneAfterAnotherFireOnTime) {
   asio::io_context io;
   Watchdog watchdog(io);
   std::vector<std::unique_ptr<SocketPair>> pairs;
-  std::vector<boost::beast::flat_buffer> buffers(kWaits);
+  std::vector<ReadBuffer> buffers(kWaits);
   std::vector<Waiting> waits(kWaits);
   std::vector<Clock::time_point> dues(kWaits);
   const auto start = Clock::now();
@@ -217,7 +217,7 @@ TEST(Watchdog, AZeroTimeoutMeansNoDeadline) {
   asio::io_context io;
   SocketPair pair(io);
   Watchdog watchdog(io);
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   Waiting waiting;
   start_fill(io, watchdog, pair.near, buffer, 0ms, waiting);
   io.run_for(200ms);
