@@ -18,8 +18,8 @@ struct ClientConnection {
   ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
   ReadBuffer buffer;           // bytes read ahead of the current request (pipelining)
-  std::string head;            // the response head being written; lent per request (head_strings.hpp)
-  std::string upstream_head;   // the request head as rewritten for the backend; likewise
+  std::string head;            // the response head; lent only while a response is written (head_strings.hpp)
+  std::string upstream_head;   // the request head as rewritten for the backend; lent per request
   FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;
   std::uint64_t requests = 0;

@@ -37,6 +37,7 @@ bool header_safe(std::string_view value) {
 asio::awaitable<bool> write_local_reply(Worker& worker, ClientConnection& client,
                                         const bhttp::response<bhttp::string_body>& response,
                                         std::chrono::milliseconds timeout) {
+  worker.head_strings().lend(client.head);
   client.head.clear();
   append_head(client.head, response.base());
   Outgoing out;

@@ -139,7 +139,9 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     // thousands of requests in flight would each hold one for nothing (the next read allocates
     // again, from malloc's per-thread cache).
     if (parser.is_done() && client.buffer.size() == 0) client.buffer.shrink_to_fit();
-    worker.head_strings().lend(client.head);
+    // The response head's string is lent only when the answer is written (and comes back at the
+    // top of this loop): held from here, 5,000 requests waiting on a backend would each keep one,
+    // and the one a response got would be cold (docs/performance.md, step 25).
     worker.head_strings().lend(client.upstream_head);
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;

@@ -333,6 +333,7 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   }
   rewrite.keep_alive = outcome_.keep_alive;
   auto& head = call_.client.head;
+  call_.worker.head_strings().lend(head);
   head.clear();
   append_client_response_head(head, message, rewrite);
   const auto length = response_->content_length();
