@@ -136,8 +136,8 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     }
     ++client.requests;
     // While a request without a body waits on its backend, its connection needs no read buffer:
-    // thousands of requests in flight would each hold one for nothing (the next read allocates
-    // again, from malloc's per-thread cache).
+    // thousands of requests in flight would each hold one for nothing (the next read takes one
+    // again, from the thread's stack of warm blocks).
     if (parser.is_done() && client.buffer.size() == 0) client.buffer.shrink_to_fit();
     // The response head's string is lent only when the answer is written (and comes back at the
     // top of this loop): held from here, 5,000 requests waiting on a backend would each keep one,
@@ -146,6 +146,11 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;
   }
+  // A connection that ends (Connection: close, HTTP/1.0, an error) gives its heads back too:
+  // with close-heavy clients the worker's spares would otherwise run dry, and every response
+  // head would come from malloc again.
+  worker.head_strings().take_back(client.head);
+  worker.head_strings().take_back(client.upstream_head);
   client.socket.shutdown(tcp::socket::shutdown_send, ignored);
   client.socket.close(ignored);
 }

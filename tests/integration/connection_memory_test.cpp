@@ -30,7 +30,8 @@ constexpr double kMaxKibPerIdleConnection = 3.0;
 constexpr double kMaxKibPerBusyConnection = 9.6;
 constexpr int kBackendDelayMs = 3000;
 
-// The test holds one socket per connection: more than the usual soft limit of 1,024 leaves room for.
+// The test holds one socket per connection, more than the usual soft limit of 1,024 leaves room
+// for; the gateway inherits the hard limit checked here.
 void allow_open_files(rlim_t wanted) {
   rlimit limit{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
@@ -87,7 +88,9 @@ TEST(IdleConnections, HoldNoReadBufferAndAllServeTheirNextRequest) {
 }
 
 TEST(BusyConnections, ARequestWaitingOnItsBackendHoldsLittleAndAllAreAnswered) {
-  allow_open_files(kConnections + 200);
+  // The gateway, whose soft limit rises to this hard limit, holds a client and an upstream
+  // connection for each waiting request.
+  allow_open_files(2 * kConnections + 200);
   MeasuredGateway measured(", max_idle_per_endpoint: 1000");
   std::vector<HttpConnection> busy;
   busy.reserve(kConnections);

@@ -1,10 +1,11 @@
 #pragma once
-// Read buffers are taken and given back within a few microseconds, twice a request: the client's
-// (until its head is parsed) and the upstream connection's (until the answer is relayed). From
-// mimalloc, each new buffer is a block freed long ago, since its free lists are per page and the
-// page in use moves on: at thousands of busy connections that block is no longer in any cache,
-// and every line the kernel and the parser then write into it is a miss. A stack per thread hands
-// back the block freed last instead, still in cache (docs/performance.md, step 25).
+// Each request takes two read buffers and gives them back: the client's (taken when the
+// connection waits for a request, given back once its head is parsed) and the upstream
+// connection's (taken once the request is sent, given back once the answer is relayed). Usually
+// one is given back and the other taken in the same handler. From mimalloc, the new block would
+// be one freed long ago (its free lists are per page, and the page in use moves on): at thousands
+// of busy connections, taking it reads a cold free-list link and cold page bookkeeping. A stack
+// per thread hands back the block given back last instead (docs/performance.md, step 25).
 #include <cstddef>
 
 #include <boost/beast/core/flat_buffer.hpp>
