@@ -76,7 +76,7 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   auto& stack = idle_[connection->endpoint];
   if (stack.size() >= max_idle_per_endpoint) return;
   // An idle connection keeps no read buffer (a download may have grown it to 64 KiB); the next
-  // response's read allocates 1 KiB again, from malloc's per-thread cache.
+  // response's read takes 1 KiB again, from the thread's warm blocks (common/warm_blocks.hpp).
   connection->buffer.shrink_to_fit();
   connection->idle_since = now;
   connection->stream.expires_never();
