@@ -33,6 +33,11 @@ struct SessionGuard {
   SessionGuard& operator=(const SessionGuard&) = delete;
 };
 
+void give_heads_back(Worker& worker, ClientConnection& client) {
+  worker.head_strings().take_back(client.head);
+  worker.head_strings().take_back(client.upstream_head);
+}
+
 // A busy keep-alive connection's next request comes within this, into the read buffer it has.
 // One idle for longer gives the buffer back and waits without it (below).
 constexpr std::chrono::seconds kReadBufferKeptWhileIdle{1};
@@ -56,8 +61,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     client.arena.reset();  // the previous request's parsers are gone: so is the memory of their fields
     // Nor does a connection between requests need its heads' memory (~500 bytes each, held by
     // every keep-alive connection): the worker keeps it for the next request, on any connection.
-    worker.head_strings().take_back(client.head);
-    worker.head_strings().take_back(client.upstream_head);
+    give_heads_back(worker, client);
     if (client.buffer.size() == 0) {
       shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps a small one
       boost::system::error_code ec = read_arrived(client.socket, client.buffer);
@@ -149,8 +153,7 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   // A connection that ends (Connection: close, HTTP/1.0, an error) gives its heads back too:
   // with close-heavy clients the worker's spares would otherwise run dry, and every response
   // head would come from malloc again.
-  worker.head_strings().take_back(client.head);
-  worker.head_strings().take_back(client.upstream_head);
+  give_heads_back(worker, client);
   client.socket.shutdown(tcp::socket::shutdown_send, ignored);
   client.socket.close(ignored);
 }
