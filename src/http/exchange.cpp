@@ -13,6 +13,13 @@
 #include "http/upstream_call.hpp"
 #include "http/wire.hpp"
 
+// GCC 12 (PR 109224) reports Asio's frame operator new/delete as mismatched once phases() is
+// inlined into run_exchange: aligned_alloc's block is freed by the class's own sized delete, which
+// frees it with std::free. A false positive; other compilers never see the pragma.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace cutover::http {
 namespace {
 
@@ -76,8 +83,12 @@ class Exchange {
   }
 
  private:
-  // Early exits record their reply here and return; run() sends it. (Building replies outside
-  // co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
+  // The steps that never wait. false: an early exit, its reply recorded.
+  bool admit();                          // request id, target, framing and body limit; the route
+  bool authorize(Identity identity);     // the user, when the route requires one
+  UpstreamRequest upstream_request();    // the backend picked, the request head rewritten for it
+  // Early exits record their reply here and return; run_exchange sends it. (Building replies
+  // outside co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
   bool early(Counters::Counter& counter, LocalReply local);
   std::uint32_t choose_bucket(std::string& new_cookie);
   void log(double duration_ms);
@@ -95,6 +106,7 @@ class Exchange {
   char generated_id_[32];
   std::string method_;
   std::string path_;  // as received, for the log
+  std::string upstream_target_;  // the normalized path the route matched, and the query
   const routing::Route* route_ = nullptr;
   int backend_ = -1;  // the backend picked, once it is
   std::uint32_t metrics_cell_ = metrics::MetricsLayout::kNoCell;  // of (route, backend_)
@@ -105,9 +117,29 @@ class Exchange {
   std::optional<LocalReply> reply_;
 };
 
+// The phases that wait stay here; the rest are plain functions, whose locals live on the stack
+// rather than in this coroutine's frame. GCC keeps every local of a coroutine in its frame, and a
+// frame over 1,020 bytes is never recycled by Asio (thread_info_base keeps sizes in one byte of
+// 4-byte chunks): it would come from malloc, and go back to it, on every request.
 asio::awaitable<bool> Exchange::phases() {
+  if (!admit()) co_return false;
+  std::optional<Identity> identity = identify_now(worker_, *snapshot_, parser_.get());
+  if (!identity) identity = co_await look_up_session(worker_, *snapshot_, parser_.get(), request_id_);
+  if (!authorize(std::move(*identity))) co_return false;
+  UpstreamCall call(upstream_request(), outcome_);
+  if (call.has_body()) {
+    co_await call.run_with_body();
+  } else {
+    co_await call.run_without_body();
+  }
+  status_ = outcome_.status;
+  error_ = outcome_.error;
+  if (outcome_.local_reply) co_return early(*outcome_.counter, std::move(*outcome_.local_reply));
+  co_return outcome_.keep_alive;
+}
+
+bool Exchange::admit() {
   auto& request = parser_.get();
-  const auto& config = snapshot_->config;
   auto& counters = worker_.counters();
   client_version_ = request.version();
   client_keep_alive_ = parser_.keep_alive();
@@ -124,47 +156,42 @@ asio::awaitable<bool> Exchange::phases() {
   std::size_t query_at = std::min(target.find('?'), target.size());
   path_ = target.substr(0, query_at);
   if (target.empty() || target.front() != '/') {
-    co_return early(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
+    return early(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
   }
   std::optional<std::string> path = routing::normalize_path(target.substr(0, query_at));
   if (!path) {
-    co_return early(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
+    return early(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
   }
   // What the backend gets is exactly what was matched (plus the untouched query string).
-  std::string upstream_target = *path + std::string(target.substr(query_at));
+  upstream_target_ = *path;
+  upstream_target_ += target.substr(query_at);
   if (request.count(bhttp::field::host) > 1 || (client_version_ >= 11 && request.count(bhttp::field::host) == 0)) {
-    co_return early(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
+    return early(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
   }
   // Smuggling shapes the parser lets through: `chunked` alone is the only transfer coding
   // forwarded (RFC 9112 6.3: a request whose final coding is not chunked is invalid).
   if (auto codings = request.count(bhttp::field::transfer_encoding);
       codings > 1 || (codings == 1 && !boost::beast::iequals(request[bhttp::field::transfer_encoding], "chunked"))) {
-    co_return early(counters.bad_request, {400, "bad_request", "only 'Transfer-Encoding: chunked' is accepted in requests"});
+    return early(counters.bad_request, {400, "bad_request", "only 'Transfer-Encoding: chunked' is accepted in requests"});
   }
-  std::uint64_t max_body = config.limits.max_body_bytes;
+  std::uint64_t max_body = snapshot_->config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
-    co_return early(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
+    return early(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
   }
   if (max_body != 0) parser_.body_limit(max_body);
   else parser_.body_limit(boost::none);
 
   route_ = snapshot_->routes->match({request.method_string(), request[bhttp::field::host], *path});
   if (!route_) {
-    co_return early(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
+    return early(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
   }
+  return true;
+}
 
-  // Nothing the client sent in the gateway's own headers survives, on any path (invariant 2):
-  // the head the backend gets is rebuilt from the parsed one (append_upstream_request_head).
-  bool expect_continue = boost::beast::iequals(request[bhttp::field::expect], "100-continue");
-
-  Identity identity;
-  if (auto known = identify_now(worker_, *snapshot_, request)) {
-    identity = std::move(*known);
-  } else {
-    identity = co_await look_up_session(worker_, *snapshot_, request, request_id_);
-  }
+bool Exchange::authorize(Identity identity) {
+  auto& counters = worker_.counters();
   if (identity.lookup_failed) {
-    co_return early(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
+    return early(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
   }
   if (!identity.user.empty() && !header_safe(identity.user)) {
     identity.user.clear();
@@ -174,9 +201,14 @@ asio::awaitable<bool> Exchange::phases() {
   if (route_->require_user && user_.empty()) {
     std::string why = identity.problem.empty() ? "route '" + route_->id + "' requires a signed-in user"
                                                : "invalid credentials: " + std::string(identity.problem);
-    co_return early(counters.unauthorized, {401, "unauthorized", std::move(why)});
+    return early(counters.unauthorized, {401, "unauthorized", std::move(why)});
   }
+  return true;
+}
 
+UpstreamRequest Exchange::upstream_request() {
+  const auto& config = snapshot_->config;
+  auto& request = parser_.get();
   std::string new_cookie;
   // The snapshot's plan, not the route's: admin overrides live there.
   const routing::SplitPlan& plan = snapshot_->plans[route_->index];
@@ -184,8 +216,10 @@ asio::awaitable<bool> Exchange::phases() {
   backend_ = backend;
   metrics_cell_ = snapshot_->metrics_layout->cell(route_->index, backend);
 
+  // Nothing the client sent in the gateway's own headers survives, on any path (invariant 2):
+  // the head the backend gets is rebuilt from the parsed one (append_upstream_request_head).
   UpstreamRequestHead rewrite;
-  rewrite.target = upstream_target;
+  rewrite.target = upstream_target_;
   rewrite.request_id = request_id_;
   rewrite.identity_header = config.identity.header;
   rewrite.user = user_;
@@ -194,15 +228,10 @@ asio::awaitable<bool> Exchange::phases() {
   client_.upstream_head.clear();
   append_upstream_request_head(client_.upstream_head, request, rewrite);
 
-  UpstreamCall call{worker_, *snapshot_, client_, parser_, backend, expect_continue, client_version_,
-                    client_keep_alive_ && !worker_.draining(),
-                    new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie),
-                    outcome_};
-  co_await call.run();
-  status_ = outcome_.status;
-  error_ = outcome_.error;
-  if (outcome_.local_reply) co_return early(*outcome_.counter, std::move(*outcome_.local_reply));
-  co_return outcome_.keep_alive;
+  return UpstreamRequest{worker_, *snapshot_, client_, parser_, backend,
+                         boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
+                         client_keep_alive_ && !worker_.draining(),
+                         new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
 }
 
 std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {

@@ -72,56 +72,21 @@ bool is_malformed_body(const error_code& ec) {
          ec != bhttp::error::body_limit;
 }
 
-// The phases of one upstream exchange. Requests without a body run send → receive (and may be
-// retried); requests with a body stream up while the response is read concurrently, because an
-// origin may answer before the upload ends (an echo, an early 413) and must not deadlock.
-class Call {
- public:
-  explicit Call(UpstreamCall& call)
-      : call_(call),
-        target_(call.snapshot.backends[call.backend]),
-        settings_(*target_.config),
-        limits_(call.snapshot.config.limits),
-        counters_(call.worker.counters()),
-        watchdog_(call.worker.watchdog()),
-        outcome_(call.outcome) {
-    outcome_ = UpstreamOutcome{};
-    outcome_.backend = target_.name;
-  }
+}  // namespace
 
-  // UpstreamCall::run picks one (a run() member here would cost one more coroutine frame).
-  // Both write their result into the caller's UpstreamOutcome: a coroutine returning one would
-  // keep a copy in its frame (and its caller another) for as long as the request is in flight.
-  asio::awaitable<void> run_without_body();
-  asio::awaitable<void> run_with_body();
+UpstreamCall::UpstreamCall(UpstreamRequest request, UpstreamOutcome& outcome)
+    : request_(std::move(request)),
+      target_(request_.snapshot.backends[request_.backend]),
+      settings_(*target_.config),
+      limits_(request_.snapshot.config.limits),
+      counters_(request_.worker.counters()),
+      watchdog_(request_.worker.watchdog()),
+      outcome_(outcome) {
+  outcome_ = UpstreamOutcome{};
+  outcome_.backend = target_.name;
+}
 
- private:
-  asio::awaitable<error_code> read_response_header(Clock::time_point due);
-  asio::awaitable<RelayResult> deliver_response();
-  void finish_delivery(const RelayResult& delivered);
-  void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
-  void fail_connect(const Acquired& acquired);
-  void fail_header(const error_code& ec);
-
-  UpstreamCall& call_;
-  const runtime::Backend& target_;
-  const config::BackendConfig& settings_;
-  const config::LimitsConfig& limits_;
-  Counters& counters_;
-  Watchdog& watchdog_;
-  UpstreamOutcome& outcome_;  // the caller's
-  RelayBufferPool::Lease request_buffer_;
-  RelayBufferPool::Lease response_buffer_;
-  std::unique_ptr<upstream::Connection> connection_;
-  std::optional<ResponseParser> response_;
-  bool upstream_reusable_ = false;
-  // One clock reading each on the usual path (docs/performance.md, step 21).
-  Clock::time_point sent_at_;      // the request went (or was about to go) to the backend
-  Clock::time_point answered_at_;  // its response header had arrived
-  Clock::time_point delivered_at_; // the whole response was with the client: the connection idle since
-};
-
-void Call::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
+void UpstreamCall::fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message) {
   outcome_.status = status;
   outcome_.error = error;
   outcome_.counter = &counter;
@@ -129,14 +94,14 @@ void Call::fail(Counters::Counter& counter, unsigned status, std::string_view er
   outcome_.keep_alive = false;
 }
 
-void Call::fail_connect(const Acquired& acquired) {
-  if (acquired.timed_out) {
+void UpstreamCall::fail_connect(bool timed_out) {
+  if (timed_out) {
     return fail(counters_.upstream_timeouts, 504, "upstream_timeout", "backend '" + target_.name + "' did not accept a connection in time");
   }
   fail(counters_.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target_.name + "' is unavailable (connection refused)");
 }
 
-void Call::fail_header(const error_code& ec) {
+void UpstreamCall::fail_header(const error_code& ec) {
   if (ec == boost::beast::error::timeout) {
     return fail(counters_.upstream_timeouts, 504, "upstream_timeout",
                 "backend '" + target_.name + "' did not answer within " + std::to_string(settings_.timeout.count()) + "ms");
@@ -147,15 +112,15 @@ void Call::fail_header(const error_code& ec) {
 }
 
 // The whole header, interim answers included, by `due`: the backend's timeout after the request went.
-asio::awaitable<error_code> Call::read_response_header(Clock::time_point due) {
+asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point due) {
   auto& socket = connection_->stream.socket();
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
     response_.reset();
-    response_.emplace(call_.client.arena);
+    response_.emplace(request_.client.arena);
     response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     response_->body_limit(boost::none);
-    if (call_.parser.get().method() == bhttp::verb::head) response_->skip(true);
+    if (request_.parser.get().method() == bhttp::verb::head) response_->skip(true);
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
@@ -170,26 +135,26 @@ asio::awaitable<error_code> Call::read_response_header(Clock::time_point due) {
   co_return ec;
 }
 
-asio::awaitable<void> Call::run_without_body() {
+asio::awaitable<void> UpstreamCall::run_without_body() {
   for (int attempt = 0;; ++attempt) {
-    const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
+    const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
     Acquired acquired;
     // One reading for the pool's idle check, the send time and the response deadline: microseconds
     // apart when a pooled connection takes the request at once.
     sent_at_ = Clock::now();
-    if (attempt == 0) acquired.connection = take_pooled(call_.worker, target_, start, false, sent_at_);
+    if (attempt == 0) acquired.connection = take_pooled(request_.worker, target_, start, false, sent_at_);
     if (!acquired.connection) {
-      acquired = co_await acquire(call_.worker, target_, start, false, attempt > 0);
+      acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
       sent_at_ = Clock::now();
     }
     if (!acquired.connection) {
-      fail_connect(acquired);
+      fail_connect(acquired.timed_out);
       co_return;
     }
     connection_ = std::move(acquired.connection);
     // No body: the head is the whole request, and the socket almost always takes it at once.
     Outgoing out;
-    out.add(call_.client.upstream_head);
+    out.add(request_.client.upstream_head);
     error_code sent = write_now(connection_->stream.socket(), out);
     auto due = sent_at_ + settings_.timeout;
     if (!sent && !out.empty()) {
@@ -219,25 +184,25 @@ asio::awaitable<void> Call::run_without_body() {
   finish_delivery(delivered);
 }
 
-asio::awaitable<void> Call::run_with_body() {
-  request_buffer_ = call_.worker.relay_buffers().take();
+asio::awaitable<void> UpstreamCall::run_with_body() {
+  request_buffer_ = request_.worker.relay_buffers().take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
-  const std::size_t start = call_.worker.next_endpoint(call_.backend, target_.endpoints.size());
+  const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
   Acquired acquired;
-  acquired.connection = take_pooled(call_.worker, target_, start, true, Clock::now());
-  if (!acquired.connection) acquired = co_await acquire(call_.worker, target_, start, true, false);
+  acquired.connection = take_pooled(request_.worker, target_, start, true, Clock::now());
+  if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!acquired.connection) {
-    fail_connect(acquired);
+    fail_connect(acquired.timed_out);
     co_return;
   }
   connection_ = std::move(acquired.connection);
   sent_at_ = Clock::now();
-  if (call_.expect_continue) {
+  if (request_.expect_continue) {
     // Sent before the response can be read, so the two never interleave on the client stream.
     Outgoing out;
     out.add("HTTP/1.1 100 Continue\r\n\r\n");
-    error_code ec = write_now(call_.client.socket, out);
-    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
+    error_code ec = write_now(request_.client.socket, out);
+    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
     if (ec) {
       Counters::bump(counters_.client_aborts);
       outcome_.error = "client_aborted";
@@ -251,9 +216,9 @@ asio::awaitable<void> Call::run_with_body() {
   bool sending = true;
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
-    sent = co_await relay_message<true>(watchdog_, call_.client.socket, call_.client.buffer, call_.parser,
+    sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
                                         connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
-                                        request_buffer_.get(), call_.client.upstream_head, call_.parser.chunked());
+                                        request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked());
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
     error_code ignored;
@@ -274,7 +239,7 @@ asio::awaitable<void> Call::run_with_body() {
     if (sending) {
       error_code ignored;
       connection_->stream.socket().cancel(ignored);
-      call_.client.socket.cancel(ignored);
+      request_.client.socket.cancel(ignored);
     }
   };
   co_await (send() && receive());
@@ -306,21 +271,21 @@ asio::awaitable<void> Call::run_with_body() {
   fail_header(header_ec);
 }
 
-asio::awaitable<RelayResult> Call::deliver_response() {
+asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   using Chunking = ClientResponseHead::Chunking;
   answered_at_ = Clock::now();
   outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
-  outcome_.keep_alive = call_.client_keep_alive;
+  outcome_.keep_alive = request_.client_keep_alive;
   unsigned status = outcome_.status;
-  const bool header_only = call_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
+  const bool header_only = request_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
   const bool has_body = !header_only && !response_->is_done();
   ClientResponseHead rewrite;
-  rewrite.set_cookie = call_.set_cookie;
+  rewrite.set_cookie = request_.set_cookie;
   bool chunked_out = response_->chunked();
-  if (call_.client_version < 11) {
+  if (request_.client_version < 11) {
     // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
     rewrite.version = 10;
     if (chunked_out) rewrite.chunking = Chunking::remove;
@@ -332,8 +297,8 @@ asio::awaitable<RelayResult> Call::deliver_response() {
     chunked_out = true;
   }
   rewrite.keep_alive = outcome_.keep_alive;
-  auto& head = call_.client.head;
-  call_.worker.head_strings().lend(head);
+  auto& head = request_.client.head;
+  request_.worker.head_strings().lend(head);
   head.clear();
   append_client_response_head(head, message, rewrite);
   const auto length = response_->content_length();
@@ -365,7 +330,7 @@ asio::awaitable<RelayResult> Call::deliver_response() {
         head.resize(head_size + room);
         into = head.data() + head_size;
       } else {
-        response_buffer_ = call_.worker.relay_buffers().take();
+        response_buffer_ = request_.worker.relay_buffers().take();
         into = response_buffer_.get();
       }
       auto& body = response_->get().body();
@@ -385,11 +350,11 @@ asio::awaitable<RelayResult> Call::deliver_response() {
     Outgoing out;
     out.add(head);
     if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
-    error_code ec = write_now(call_.client.socket, out);
+    error_code ec = write_now(request_.client.socket, out);
     // Written at once: microseconds after the answer arrived, so that reading stands for this one.
     delivered_at_ = answered_at_;
     if (!ec && !out.empty()) {
-      ec = co_await write_rest(watchdog_, call_.client.socket, out, limits_.body_timeout);
+      ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
       delivered_at_ = Clock::now();
     }
     response_buffer_ = {};
@@ -404,9 +369,9 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   }
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
-  response_buffer_ = call_.worker.relay_buffers().take();
+  response_buffer_ = request_.worker.relay_buffers().take();
   RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
-                                                        *response_, call_.client.socket,
+                                                        *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only);
   delivered_at_ = Clock::now();
@@ -414,7 +379,7 @@ asio::awaitable<RelayResult> Call::deliver_response() {
   co_return delivered;
 }
 
-void Call::finish_delivery(const RelayResult& delivered) {
+void UpstreamCall::finish_delivery(const RelayResult& delivered) {
   outcome_.bytes_out = delivered.body_bytes;
   if (delivered.ec) {
     bool upstream_side = delivered.failed == RelaySide::input;
@@ -432,19 +397,8 @@ void Call::finish_delivery(const RelayResult& delivered) {
     return;
   }
   Counters::bump(counters_.proxied);
-  if (upstream_reusable_ && response_->is_done() && call_.parser.is_done()) {
-    call_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
-  }
-}
-
-}  // namespace
-
-asio::awaitable<void> UpstreamCall::run() {
-  Call call(*this);
-  if (parser.is_done()) {
-    co_await call.run_without_body();
-  } else {
-    co_await call.run_with_body();
+  if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
+    request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
   }
 }
 
