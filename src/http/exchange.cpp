@@ -225,10 +225,8 @@ UpstreamRequest Exchange::upstream_request() {
   rewrite.user = user_;
   rewrite.header_namespace = config.identity.header_namespace;
   rewrite.forwarded = {client_.peer_address, "http", config.trust_forwarded_headers};
-  client_.upstream_head.clear();
-  append_upstream_request_head(client_.upstream_head, request, rewrite);
 
-  return UpstreamRequest{worker_, *snapshot_, client_, parser_, backend,
+  return UpstreamRequest{worker_, *snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
                          client_keep_alive_ && !worker_.draining(),
                          new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};

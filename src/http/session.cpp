@@ -143,10 +143,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
     // thousands of requests in flight would each hold one for nothing (the next read takes one
     // again, from the thread's stack of warm blocks).
     if (parser.is_done() && client.buffer.size() == 0) client.buffer.shrink_to_fit();
-    // The response head's string is lent only when the answer is written (and comes back at the
-    // top of this loop): held from here, 5,000 requests waiting on a backend would each keep one,
-    // and the one a response got would be cold (docs/performance.md, step 25).
-    worker.head_strings().lend(client.upstream_head);
+    // Head strings are lent only while a head is written and sent (the request's by the upstream
+    // call, the response's when the answer is written; both come back by the top of this loop):
+    // held from here, 5,000 requests waiting on a backend would each keep them, and each would be
+    // cold when written (docs/performance.md, steps 25 and 27).
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;
   }

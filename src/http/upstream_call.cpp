@@ -153,6 +153,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     }
     connection_ = std::move(acquired.connection);
     // No body: the head is the whole request, and the socket almost always takes it at once.
+    write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
     error_code sent = write_now(connection_->stream.socket(), out);
@@ -161,6 +162,9 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
       due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
+    // Not held while the backend thinks: with thousands of requests waiting, each would keep
+    // ~0.5 KiB, and the next head would be written into a string gone cold (step 27).
+    request_.worker.head_strings().take_back(request_.client.upstream_head);
     // A reused connection the backend had closed fails before any answer: safe to try once more.
     bool retryable = connection_->reused && attempt == 0;
     if (sent) {
@@ -197,6 +201,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   }
   connection_ = std::move(acquired.connection);
   sent_at_ = Clock::now();
+  write_request_head();  // sent with the body's first bytes; given back when the exchange ends
   if (request_.expect_continue) {
     // Sent before the response can be read, so the two never interleave on the client stream.
     Outgoing out;
@@ -269,6 +274,13 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     co_return;
   }
   fail_header(header_ec);
+}
+
+void UpstreamCall::write_request_head() {
+  auto& head = request_.client.upstream_head;
+  request_.worker.head_strings().lend(head);
+  head.clear();
+  append_upstream_request_head(head, request_.parser.get(), request_.head);
 }
 
 asio::awaitable<RelayResult> UpstreamCall::deliver_response() {

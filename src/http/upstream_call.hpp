@@ -12,6 +12,7 @@
 #include <boost/system/error_code.hpp>
 
 #include "cutover/http/counters.hpp"
+#include "cutover/http/headers.hpp"
 #include "cutover/http/local_reply.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/pool.hpp"
@@ -41,7 +42,8 @@ struct UpstreamRequest {
   Worker& worker;
   const runtime::Snapshot& snapshot;
   ClientConnection& client;
-  RequestParser& parser;        // request header already rewritten for the upstream
+  RequestParser& parser;        // the client's request; its fields live until the exchange ends
+  UpstreamRequestHead head;     // how its head is rewritten for the backend (views into the exchange)
   std::uint16_t backend = 0;
   bool expect_continue = false;
   unsigned client_version = 11;
@@ -77,6 +79,10 @@ class UpstreamCall {
   // connection's co_spawn entry frame (128 bytes, held for the connection's life) takes whichever
   // cached frame fits first; this one is the small frame it usually finds (step 26).
   boost::asio::awaitable<boost::system::error_code> read_response_header(Clock::time_point due);
+  // Writes the request head for the backend into the connection's upstream_head, a string lent
+  // by the worker (head_strings.hpp). Once a request without a body is sent, the string goes back
+  // at once; a retry writes it again from the parsed request.
+  void write_request_head();
   boost::asio::awaitable<RelayResult> deliver_response();
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);

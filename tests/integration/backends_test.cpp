@@ -96,6 +96,32 @@ TEST(Backends, BackendRestartIsInvisibleToClients) {
   EXPECT_EQ(c.get("/up-again").status, 200);
 }
 
+TEST(Backends, ARetriedRequestCarriesTheSameRewrittenHead) {
+  // The head for the backend is given back once sent and written again for the retry: the
+  // backend must see exactly what the first attempt would have carried.
+  auto app = Upstream::start("app");
+  auto gw = Gateway::launch(yaml_prologue(1) + "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
+                            one_route("app"));
+  HttpConnection c(gw->port());
+  const Request request{.target = "/headers?q=1",
+                        .headers = {{"Host", "app.example"}, {"X-Request-Id", "retry-0123456789"},
+                                    {"Accept", "text/plain"}, {"Connection", "keep-alive, X-Drop"}, {"X-Drop", "1"}}};
+  const auto first = c.request(request);
+  ASSERT_EQ(first.status, 200) << first.error.message() << " " << first.body;
+  const auto retries = [&] {
+    return metric_value(http_get(gw->admin_port(), "/metrics").body, "cutover_upstream_retries_total").value_or(-1);
+  };
+  const double retries_before = retries();
+  app->restart();  // the pooled connection is dead: the next request goes out twice
+  const auto retried = c.request(request);
+  ASSERT_EQ(retried.status, 200) << retried.error.message() << " " << retried.body;
+  EXPECT_EQ(retries(), retries_before + 1);
+  EXPECT_EQ(upstream_target(retried), "/headers?q=1");
+  EXPECT_EQ(upstream_headers(retried), upstream_headers(first));
+  EXPECT_EQ(find_header(upstream_headers(retried), "X-Request-Id"), "retry-0123456789");
+  EXPECT_FALSE(find_header(upstream_headers(retried), "X-Drop"));
+}
+
 TEST(Backends, NonIdempotentRequestIsNotRetriedAfterItWasSent) {
   // /close reads the request and hangs up without answering: a POST with a body must be sent
   // exactly once (a streamed body cannot be replayed).

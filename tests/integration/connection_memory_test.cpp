@@ -21,13 +21,15 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kConnections = 800;
-// Measured 2.6-2.7 KiB per idle connection (one worker, mimalloc); 3.6 KiB when each kept its
-// 1 KiB read buffer.
+// Measured 2.7-2.8 KiB per idle connection (one worker, mimalloc); 3.6 KiB when each kept its
+// 1 KiB read buffer. Part of it is where Asio's first-fit frame cache puts each connection's
+// co_spawn entry frame (docs/performance.md, step 26).
 constexpr double kMaxKibPerIdleConnection = 3.0;
-// Measured 9.1 KiB per waiting request, the gateway's side only: the client connection, its
+// Measured 8.0 KiB per waiting request, the gateway's side only: the client connection, its
 // exchange's frames and a pooled upstream connection. It was 9.8 KiB while every waiting request
-// held a response-head string lent at its start.
-constexpr double kMaxKibPerBusyConnection = 9.6;
+// held a response-head string lent at its start, 9.1 with one frame more (step 26), and 8.5 while
+// the request head's string was held until the answer came (step 27).
+constexpr double kMaxKibPerBusyConnection = 8.4;
 constexpr int kBackendDelayMs = 3000;
 
 // The test holds one socket per connection, more than the usual soft limit of 1,024 leaves room
