@@ -5,41 +5,67 @@ goes first) is measured back to back, and the per-pair ratio B/A of requests per
 what to read: the host's drift moves both halves of a pair together (docs/performance.md,
 "Comparing two builds").
 
-    bench/run.sh --scenario 1                    # once, so build-bench/ and the peers exist
+    bench/run.sh --scenario 1                    # once: installs nginx and wrk, builds build-bench/
     python3 bench/compare.py --build-dir build-bench --baseline /tmp/old/cutover \\
         --connections 64 --connections 5000 --pairs 6
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
 
 from harness.load import run_openloop, run_wrk
 from harness.measure import measure
-from harness.proxies import Env, start_backend
+from harness.proxies import Env, have_binaries, start_backend
 from harness.procs import free_ports
 from harness.scenarios import CONNECTION_RAMP
 
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--build-dir", required=True, help="Release build: its cutover is B; its loadgen and test_upstream are used")
+    ap.add_argument("--build-dir", required=True, help="Release build: its cutover is B; its loadgen/openloop drives both")
     ap.add_argument("--baseline", required=True, help="the cutover binary to compare against (A)")
     ap.add_argument("--connections", type=int, action="append", help="closed-loop keep-alive connections (repeatable; default 64)")
     ap.add_argument("--pairs", type=int, default=6, help="A/B pairs per connection count (default 6)")
     ap.add_argument("--duration", type=int, default=5, help="seconds per measured run (default 5)")
     ap.add_argument("--out", help="run directory (default BUILD_DIR/bench-results/compare-TIMESTAMP)")
-    return ap.parse_args()
+    args = ap.parse_args()
+    if args.pairs < 1 or args.duration < 1 or any(n < 1 for n in args.connections or []):
+        ap.error("--pairs, --duration and --connections must be at least 1")
+    return args
+
+
+def raise_open_files_limit():
+    # openloop holds one descriptor per connection and inherits this limit (bench/setup.sh does
+    # the same for bench/run.sh); cutover raises its own.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def summarize(connections, a_all, b_all):
+    if not a_all:
+        return
+    ratios = [b / a for a, b in zip(a_all, b_all)]
+    favour = sum(r > 1 for r in ratios)
+    print(f"{connections:>5} conns: median A {statistics.median(a_all):.0f}, B {statistics.median(b_all):.0f} "
+          f"req/CPU-s; B/A per pair median {statistics.median(ratios):.3f} "
+          f"(range {min(ratios):.3f}-{max(ratios):.3f}; {favour} of {len(ratios)} pairs favour B)", flush=True)
 
 
 def main():
     args = parse_args()
     build_dir = os.path.abspath(args.build_dir)
     candidate = os.path.join(build_dir, "cutover")
-    for binary in (candidate, args.baseline):
+    missing = [b for b in have_binaries() if b != "haproxy"]
+    if missing:
+        sys.exit(f"compare: missing {', '.join(missing)} (bench/run.sh installs them)")
+    for binary in (candidate, args.baseline, os.path.join(build_dir, "loadgen", "openloop")):
         if not os.access(binary, os.X_OK):
-            sys.exit(f"compare: {binary} is not an executable")
+            sys.exit(f"compare: {binary} is not an executable (bench/run.sh builds the load generator)")
+    raise_open_files_limit()
     run_dir = os.path.abspath(args.out or os.path.join(build_dir, "bench-results", time.strftime("compare-%Y%m%d-%H%M%S")))
     os.makedirs(run_dir, exist_ok=True)
     env = Env(os.path.dirname(os.path.abspath(__file__)), build_dir, run_dir, "nginx", free_ports(3))
@@ -51,7 +77,7 @@ def main():
         s = measure(env, "cutover",
                     lambda w: run_openloop(env, env.proxy_port, 0, connections, args.duration,
                                            warmup=CONNECTION_RAMP if connections > 64 else 1, window=w),
-                    warmup=lambda: run_wrk(env, env.proxy_port, 1, 1), pool=max(64, connections))
+                    warmup=lambda: run_wrk(env, env.proxy_port, 1, 1), pool=max(64, connections), tag=which)
         if s["errors"]:
             raise RuntimeError(f"{which} at {connections} connections: {s['errors']} errors")
         return s
@@ -59,20 +85,18 @@ def main():
     backend = start_backend(env)
     try:
         for connections in args.connections or [64]:
-            ratios, a_all, b_all = [], [], []
-            for pair in range(args.pairs):
-                order = ("A", "B") if pair % 2 == 0 else ("B", "A")
-                got = {which: one(which, connections) for which in order}
-                a, b = got["A"]["req_per_cpu_s"], got["B"]["req_per_cpu_s"]
-                ratios.append(b / a)
-                a_all.append(a)
-                b_all.append(b)
-                print(f"  {connections:>5} conns pair {pair + 1}/{args.pairs} ({order[0]} first): "
-                      f"A {a:>8.0f}  B {b:>8.0f} req/CPU-s  B/A {b / a:.3f}", flush=True)
-            favour = sum(r > 1 for r in ratios)
-            print(f"{connections:>5} conns: median A {statistics.median(a_all):.0f}, B {statistics.median(b_all):.0f} "
-                  f"req/CPU-s; B/A per pair median {statistics.median(ratios):.3f} "
-                  f"(range {min(ratios):.3f}-{max(ratios):.3f}; {favour} of {len(ratios)} pairs favour B)", flush=True)
+            a_all, b_all = [], []
+            try:
+                for pair in range(args.pairs):
+                    order = ("A", "B") if pair % 2 == 0 else ("B", "A")
+                    got = {which: one(which, connections) for which in order}
+                    a, b = got["A"]["req_per_cpu_s"], got["B"]["req_per_cpu_s"]
+                    a_all.append(a)
+                    b_all.append(b)
+                    print(f"  {connections:>5} conns pair {pair + 1}/{args.pairs} ({order[0]} first): "
+                          f"A {a:>8.0f}  B {b:>8.0f} req/CPU-s  B/A {b / a:.3f}", flush=True)
+            finally:
+                summarize(connections, a_all, b_all)  # the pairs done so far, even if one failed
     finally:
         for proc in backend:
             proc.stop()

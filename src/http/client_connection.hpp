@@ -19,7 +19,7 @@ struct ClientConnection {
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
   ReadBuffer buffer;           // bytes read ahead of the current request (pipelining)
   std::string head;            // the response head; lent only while a response is written (head_strings.hpp)
-  std::string upstream_head;   // the request head as rewritten for the backend; lent only until it is sent
+  std::string upstream_head;   // the request head as rewritten for the backend; lent until it is sent (with a body: until the exchange ends)
   FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;
   std::uint64_t requests = 0;

@@ -13,13 +13,6 @@
 #include "http/upstream_call.hpp"
 #include "http/wire.hpp"
 
-// GCC 12 (PR 109224) reports Asio's frame operator new/delete as mismatched once phases() is
-// inlined into run_exchange: aligned_alloc's block is freed by the class's own sized delete, which
-// frees it with std::free. A false positive; other compilers never see the pragma.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 namespace cutover::http {
 namespace {
 
