@@ -93,8 +93,10 @@ def main():
                     a, b = got["A"]["req_per_cpu_s"], got["B"]["req_per_cpu_s"]
                     a_all.append(a)
                     b_all.append(b)
+                    split = "  ".join(f"{w} {got[w]['user_us']:.1f}+{got[w]['sys_us']:.1f}" for w in ("A", "B"))
                     print(f"  {connections:>5} conns pair {pair + 1}/{args.pairs} ({order[0]} first): "
-                          f"A {a:>8.0f}  B {b:>8.0f} req/CPU-s  B/A {b / a:.3f}", flush=True)
+                          f"A {a:>8.0f}  B {b:>8.0f} req/CPU-s  B/A {b / a:.3f}   "
+                          f"user+sys us/req {split}", flush=True)
             finally:
                 summarize(connections, a_all, b_all)  # the pairs done so far, even if one failed
     finally:

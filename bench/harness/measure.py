@@ -18,11 +18,13 @@ class Window:
 
     def open(self):
         self.core0 = cpu_busy_seconds(PROXY_CPU)
-        self.cpu0, self.t0 = self.proc.cpu_seconds(), time.monotonic()
+        self.split0 = self.proc.cpu_split()
+        self.cpu0, self.t0 = sum(self.split0), time.monotonic()
         self.sampler.__enter__()
 
     def close(self):
-        self.cpu1, self.t1 = self.proc.cpu_seconds(), time.monotonic()
+        self.split1 = self.proc.cpu_split()
+        self.cpu1, self.t1 = sum(self.split1), time.monotonic()
         self.core1 = cpu_busy_seconds(PROXY_CPU)
         self.sampler.__exit__()
 
@@ -31,6 +33,7 @@ def measure(env, proxy, load, warmup=None, **proxy_options):
     """Starts `proxy` fresh, runs warmup() then load(window) (each returns a load-generator result
     dict), and returns load's dict plus the proxy's cost over the measured window:
       cpu_s           utime+stime of all the proxy's threads in the window (/proc/PID/stat)
+      user_us, sys_us utime and stime per request, in microseconds
       req_per_cpu_s   requests completed / cpu_s: the headline, barely touched by machine noise
       cpu_util        cpu_s / wall seconds (1.0 = the proxy's core was all the proxy's)
       core_other      share of the proxy's core busy with anything but the proxy (other processes,
@@ -58,6 +61,8 @@ def measure(env, proxy, load, warmup=None, **proxy_options):
             "core_other": max(0.0, (window.core1[0] - window.core0[0]) - cpu_s) / wall_s,
             "core_steal": (window.core1[1] - window.core0[1]) / wall_s,
             "req_per_cpu_s": result["requests"] / max(cpu_s, 1e-9),
+            "user_us": (window.split1[0] - window.split0[0]) * 1e6 / max(result["requests"], 1),
+            "sys_us": (window.split1[1] - window.split0[1]) * 1e6 / max(result["requests"], 1),
             "rss_idle_kib": rss_idle,
             "rss_max_kib": window.sampler.max_kib,
             "peak_rss_kib": proc.peak_rss_kib(),

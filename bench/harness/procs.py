@@ -29,10 +29,15 @@ class Proc:
 
     def cpu_seconds(self):
         """utime + stime of every thread of the process so far (/proc/PID/stat fields 14 and 15)."""
+        user, system = self.cpu_split()
+        return user + system
+
+    def cpu_split(self):
+        """(utime, stime) in seconds of every thread of the process so far."""
         with open(f"/proc/{self.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         # fields[0] is field 3 (state): utime is field 14, stime field 15.
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
 
     def status_kib(self, key):
         """A 'kB' line of /proc/PID/status, e.g. VmRSS (resident now) or VmHWM (peak resident)."""
