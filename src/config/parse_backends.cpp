@@ -71,6 +71,12 @@ void parse_backend(const std::string& name, const YAML::Node& key, const YAML::N
   reader.read_duration("idle_timeout", backend.idle_timeout);
   std::uint64_t max_idle = backend.max_idle_per_endpoint;
   if (reader.read("max_idle_per_endpoint", max_idle, 0, 100'000)) backend.max_idle_per_endpoint = max_idle;
+  std::uint64_t max_connections = backend.max_connections_per_endpoint;
+  if (reader.read("max_connections_per_endpoint", max_connections, 0, 100'000)) {
+    backend.max_connections_per_endpoint = max_connections;
+  }
+  reader.read_duration("queue_timeout", backend.queue_timeout);
+  if (backend.queue_timeout.count() == 0) sink.error(reader.key_mark("queue_timeout"), "'backends." + name + ".queue_timeout' must be more than 0");
   if (backend.timeout.count() == 0) sink.error(reader.key_mark("timeout"), "'backends." + name + ".timeout' must be more than 0");
   if (backend.connect_timeout.count() == 0) sink.error(reader.key_mark("connect_timeout"), "'backends." + name + ".connect_timeout' must be more than 0");
   reader.finish();

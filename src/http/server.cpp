@@ -140,6 +140,7 @@ std::string Server::metrics() const {
     auto counted = worker->counters().snapshot();
     counted.connections_active = worker->active_sessions();
     counted.connections_idle = worker->idle_sessions();
+    counted.upstream_queue_waiting = worker->pool().waiting();
     gateway.merge(counted);
   }
   // Idle connections are open too; "active" means a request in flight.

@@ -10,6 +10,7 @@
 #include "cutover/http/headers.hpp"
 #include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
+#include "http/queued_request.hpp"
 #include "http/relay.hpp"
 #include "http/watchdog.hpp"
 
@@ -24,20 +25,60 @@ using boost::system::error_code;
 struct Acquired {
   std::unique_ptr<upstream::Connection> connection;
   bool timed_out = false;
+  bool queue_timed_out = false;
 };
 
-// Round robin over the backend's endpoints; a pooled connection when one is idle, else a new one.
-// A failed connect moves on to the next endpoint: nothing was sent, so that is always safe.
-// `start` is the endpoint the round robin picked; take_pooled() already tried its pool.
+// Every connection `endpoint` may have is in use (max_connections_per_endpoint): waits in its
+// queue for one to be handed over by the request before, or for leave to open one, until the
+// backend's queue_timeout. A coroutine of its own so that only requests that queue carry its state.
+asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
+                                               const asio::ip::tcp::endpoint& endpoint) {
+  Counters::bump(worker.counters().upstream_queued);
+  QueuedRequest queued(worker.pool());
+  Watch deadline(worker.watchdog(), queued, Clock::now() + backend.config->queue_timeout);
+  co_await queued.wait(endpoint);
+  Acquired acquired;
+  switch (queued.result()) {
+    case upstream::Waiter::Result::handed:
+      // Fresh from a complete response on this worker: alive, so no probe is needed for a body.
+      acquired.connection = queued.take_connection();
+      break;
+    case upstream::Waiter::Result::may_connect: {
+      error_code ec;
+      acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec, &queued);
+      if (!acquired.connection) {
+        Counters::bump(worker.counters().upstream_connect_failures);
+        acquired.timed_out = ec == boost::beast::error::timeout;
+      }
+      break;
+    }
+    default:
+      acquired.queue_timed_out = true;
+      break;
+  }
+  co_return acquired;
+}
+
+// Round robin over the backend's endpoints; a pooled connection when one is idle, else a new one
+// if the endpoint's limit allows, else the next endpoint. A failed connect moves on to the next
+// endpoint: nothing was sent, so that is always safe. When every endpoint that did not fail is at
+// its limit, the request queues at the first of them. `start` is the endpoint the round robin
+// picked; take_pooled() already tried its pool.
 asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start, bool probe,
                                   bool fresh_only) {
   Acquired acquired;
-  std::size_t count = backend.endpoints.size();
+  const std::size_t count = backend.endpoints.size();
+  const std::size_t limit = backend.config->max_connections_per_endpoint;
+  const asio::ip::tcp::endpoint* full = nullptr;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& endpoint = backend.endpoints[(start + i) % count];
     if (!fresh_only) {
       acquired.connection = worker.pool().take_idle(endpoint, Clock::now(), backend.config->idle_timeout, probe);
       if (acquired.connection) co_return acquired;
+    }
+    if (!worker.pool().has_room(endpoint, limit)) {
+      if (!full) full = &endpoint;
+      continue;
     }
     error_code ec;
     acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec);
@@ -45,6 +86,7 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
     Counters::bump(worker.counters().upstream_connect_failures);
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
   }
+  if (full) co_return co_await queue_for_connection(worker, backend, *full);
   co_return acquired;
 }
 
@@ -94,7 +136,13 @@ void UpstreamCall::fail(Counters::Counter& counter, unsigned status, std::string
   outcome_.keep_alive = false;
 }
 
-void UpstreamCall::fail_connect(bool timed_out) {
+void UpstreamCall::fail_connect(bool timed_out, bool queue_timed_out) {
+  if (queue_timed_out) {
+    return fail(counters_.upstream_queue_timeouts, 503, "upstream_busy",
+                "backend '" + target_.name + "' had all " + std::to_string(settings_.max_connections_per_endpoint) +
+                    " connections per endpoint in use for " + std::to_string(settings_.queue_timeout.count()) +
+                    "ms (max_connections_per_endpoint, queue_timeout)");
+  }
   if (timed_out) {
     return fail(counters_.upstream_timeouts, 504, "upstream_timeout", "backend '" + target_.name + "' did not accept a connection in time");
   }
@@ -144,15 +192,27 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     sent_at_ = Clock::now();
     if (attempt == 0) acquired.connection = take_pooled(request_.worker, target_, start, false, sent_at_);
     if (!acquired.connection) {
-      acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
+      // A lone endpoint at its limit queues at once, without acquire()'s frame in between.
+      const bool queue_now = attempt == 0 && target_.endpoints.size() == 1 &&
+                             !request_.worker.pool().has_room(target_.endpoints[0], settings_.max_connections_per_endpoint);
+      // Two statements: GCC 12 miscompiled one co_await of a conditional expression choosing
+      // between the two coroutines (the chosen frame ran without its awaitable thread).
+      if (queue_now) {
+        acquired = co_await queue_for_connection(request_.worker, target_, target_.endpoints[0]);
+      } else {
+        acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
+      }
       sent_at_ = Clock::now();
     }
     if (!acquired.connection) {
-      fail_connect(acquired.timed_out);
+      fail_connect(acquired.timed_out, acquired.queue_timed_out);
       co_return;
     }
     connection_ = std::move(acquired.connection);
     // No body: the head is the whole request, and the socket almost always takes it at once.
+    // Written only now, also after a wait for a connection: a string held through the wait would
+    // leave the worker's spare strings to the waiting requests and send the others to malloc
+    // (docs/performance.md, steps 25 and 28).
     write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
@@ -170,6 +230,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     if (sent) {
       if (retryable) {
         Counters::bump(counters_.upstream_retries);
+        connection_.reset();  // closed before the retry asks for another: under a limit, it counts
         continue;
       }
       fail_header(sent);
@@ -179,6 +240,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     if (!ec) break;
     if (retryable && is_connection_lost(ec)) {
       Counters::bump(counters_.upstream_retries);
+      connection_.reset();
       continue;
     }
     fail_header(ec);
@@ -196,7 +258,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   acquired.connection = take_pooled(request_.worker, target_, start, true, Clock::now());
   if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!acquired.connection) {
-    fail_connect(acquired.timed_out);
+    fail_connect(acquired.timed_out, acquired.queue_timed_out);
     co_return;
   }
   connection_ = std::move(acquired.connection);

@@ -86,7 +86,7 @@ class UpstreamCall {
   boost::asio::awaitable<RelayResult> deliver_response();
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
-  void fail_connect(bool timed_out);
+  void fail_connect(bool timed_out, bool queue_timed_out);
   void fail_header(const boost::system::error_code& ec);
 
   UpstreamRequest request_;

@@ -15,6 +15,12 @@ Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::ti
   watchdog.link(*this);
 }
 
+Watch::Watch(Watchdog& watchdog, Expiry& expiry, Clock::time_point due) : expiry_(&expiry), due_(due) {
+  if (due == Clock::time_point::max()) return;
+  watchdog_ = &watchdog;
+  watchdog.link(*this);
+}
+
 Watch::~Watch() {
   if (watchdog_) watchdog_->forget(*this);
 }
@@ -90,6 +96,10 @@ void Watchdog::on_timer() {
       // The wait completes with operation_aborted (posted, never inline), and its Watch says why.
       forget(watch);
       watch.expired_ = true;
+      if (watch.expiry_) {
+        watch.expiry_->expired();
+        continue;
+      }
       boost::system::error_code ignored;
       watch.socket_->cancel(ignored);
     }

@@ -36,10 +36,22 @@ struct WatchLink {
   WatchLink* next = this;
 };
 
+// What a deadline does to a wait that is not on a socket (a request queued for a backend
+// connection): called from the watchdog's timer, it must not resume the waiter inline.
+class Expiry {
+ public:
+  virtual void expired() = 0;
+
+ protected:
+  virtual ~Expiry() = default;
+};
+
 // Guards one wait on `socket` for `timeout` while it is alive (a local in the waiting coroutine).
 class Watch : private WatchLink {
  public:
   using Clock = std::chrono::steady_clock;
+  // A wait that is not on a socket: at `due`, `expiry` is told instead of a socket cancelled.
+  Watch(Watchdog& watchdog, Expiry& expiry, Clock::time_point due);
   Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout);
   // A deadline the caller already has (one clock reading shared by several waits); max(): none.
   Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due);
@@ -55,7 +67,8 @@ class Watch : private WatchLink {
  private:
   friend class Watchdog;
   Watchdog* watchdog_ = nullptr;  // null: not linked (no deadline, or it already fired)
-  boost::asio::ip::tcp::socket* socket_;
+  boost::asio::ip::tcp::socket* socket_ = nullptr;
+  Expiry* expiry_ = nullptr;
   Clock::time_point due_;
   bool expired_ = false;
 };

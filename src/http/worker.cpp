@@ -81,6 +81,7 @@ Worker::~Worker() {
   stop();
   join();
   pool_.clear();
+  pool_.abandon_waiters();
   acceptor_.reset();
   watchdog_->shutdown();  // its timer must go before the io_context
   io_.reset();  // destroys suspended sessions; they unregister from sessions_open_ as they go

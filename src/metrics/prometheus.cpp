@@ -214,6 +214,14 @@ std::vector<Sample> gateway_samples(const GatewayCounters& g) {
   out.push_back(counter("cutover_upstream_retries_total",
                         "Requests retried on a new connection after a reused one failed.",
                         g.upstream_retries));
+  out.push_back(counter("cutover_upstream_queued_total",
+                        "Requests that waited for a backend connection (max_connections_per_endpoint reached).",
+                        g.upstream_queued));
+  out.push_back(counter("cutover_upstream_queue_timeouts_total",
+                        "Queued requests answered 503 because queue_timeout passed first.",
+                        g.upstream_queue_timeouts));
+  out.push_back(gauge("cutover_upstream_queue_waiting",
+                      "Requests waiting for a backend connection right now.", g.upstream_queue_waiting));
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reloads,
                         {{"result", "success"}}));
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reload_failures,

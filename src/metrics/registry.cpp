@@ -74,6 +74,9 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   upstream_timeouts += o.upstream_timeouts;
   upstream_errors += o.upstream_errors;
   upstream_retries += o.upstream_retries;
+  upstream_queued += o.upstream_queued;
+  upstream_queue_timeouts += o.upstream_queue_timeouts;
+  upstream_queue_waiting += o.upstream_queue_waiting;
   return *this;
 }
 

@@ -4,6 +4,9 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/post.hpp>
+
+#include <utility>
 
 namespace cutover::upstream {
 
@@ -30,12 +33,30 @@ bool peer_gone(tcp::socket& socket) {
 
 }  // namespace
 
+Connection::~Connection() {
+  if (pool_) pool_->closed(*home_);
+}
+
+Waiter::~Waiter() {
+  if (!pool_) return;
+  if (result_ == Result::waiting) {
+    Pool::unlink(*this);
+    pool_->waiting_.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (reserved_) pool_->closed(*home_);
+}
+
+Pool::~Pool() {
+  // Idle connections count themselves out of their endpoint's state: close them while it exists.
+  for (auto& [endpoint, state] : endpoints_) state.idle.clear();
+}
+
 std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
                                             std::chrono::steady_clock::time_point now,
                                             std::chrono::milliseconds max_idle, bool probe) {
-  auto it = idle_.find(endpoint);
-  if (it == idle_.end()) return nullptr;
-  auto& stack = it->second;
+  auto it = endpoints_.find(endpoint);
+  if (it == endpoints_.end()) return nullptr;
+  auto& stack = it->second.idle;
   // Most recently used first: it is the least likely to have been closed by the upstream.
   while (!stack.empty()) {
     std::unique_ptr<Connection> connection = std::move(stack.back());
@@ -50,11 +71,112 @@ std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
   return nullptr;
 }
 
+bool Pool::has_room(const tcp::endpoint& endpoint, std::size_t limit) {
+  auto& home = endpoints_[endpoint];
+  home.limit = limit;
+  // A raised limit lets queued requests connect before anyone new.
+  if (home.queue.next != &home.queue) admit_while_room(home);
+  return home.queue.next == &home.queue && (limit == 0 || home.open < limit);
+}
+
+void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
+  auto& home = endpoints_[endpoint];
+  waiter.pool_ = this;
+  waiter.home_ = &home;
+  waiter.result_ = Waiter::Result::waiting;
+  WaiterLink& node = waiter;
+  node.prev = home.queue.prev;
+  node.next = &home.queue;
+  home.queue.prev->next = &node;
+  home.queue.prev = &node;
+  waiting_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Pool::expire(Waiter& waiter) {
+  if (waiter.pool_ != this || waiter.result_ != Waiter::Result::waiting) return;
+  settle(waiter, Waiter::Result::timed_out);
+}
+
+void Pool::unlink(WaiterLink& node) {
+  node.prev->next = node.next;
+  node.next->prev = node.prev;
+  node.prev = node.next = &node;
+}
+
+namespace {
+
+// Resumes a settled waiter on its own turn, not inside whoever settled it (a request that is
+// finishing, a timer). Dropped unrun (the io_context shuts down), it abandons the waiter instead:
+// nothing else would ever let go of the coroutine.
+class Resume {
+ public:
+  explicit Resume(Waiter& waiter) : waiter_(&waiter) {}
+  Resume(Resume&& other) noexcept : waiter_(std::exchange(other.waiter_, nullptr)) {}
+  Resume& operator=(Resume&&) = delete;
+  ~Resume() {
+    if (waiter_) Pool::abandon(*std::exchange(waiter_, nullptr));
+  }
+  void operator()() { Pool::resume(*std::exchange(waiter_, nullptr)); }
+
+ private:
+  Waiter* waiter_;
+};
+
+}  // namespace
+
+void Pool::resume(Waiter& waiter) { waiter.resume(); }
+void Pool::abandon(Waiter& waiter) { waiter.abandon(); }
+
+void Pool::settle(Waiter& waiter, Waiter::Result result) {
+  unlink(waiter);
+  waiting_.fetch_sub(1, std::memory_order_relaxed);
+  waiter.result_ = result;
+  asio::post(executor_, Resume(waiter));
+}
+
+void Pool::abandon_waiters() {
+  for (auto& [endpoint, home] : endpoints_) {
+    while (home.queue.next != &home.queue) {
+      auto& waiter = static_cast<Waiter&>(*home.queue.next);
+      unlink(waiter);
+      waiting_.fetch_sub(1, std::memory_order_relaxed);
+      waiter.result_ = Waiter::Result::timed_out;
+      abandon(waiter);  // destroys the waiter
+    }
+  }
+}
+
+void Pool::admit_while_room(EndpointState& home) {
+  while (home.queue.next != &home.queue && (home.limit == 0 || home.open < home.limit)) {
+    auto& waiter = static_cast<Waiter&>(*home.queue.next);
+    ++home.open;  // its place is kept until it connects or gives the leave back
+    waiter.reserved_ = true;
+    settle(waiter, Waiter::Result::may_connect);
+  }
+}
+
+void Pool::count_in(Connection& connection, EndpointState& home) {
+  connection.pool_ = this;
+  connection.home_ = &home;
+}
+
+void Pool::closed(EndpointState& home) {
+  --home.open;
+  admit_while_room(home);
+}
+
 asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& endpoint,
                                                            std::chrono::milliseconds timeout,
-                                                           boost::system::error_code& ec) {
+                                                           boost::system::error_code& ec, Waiter* reserved) {
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
+  auto& home = endpoints_[endpoint];
+  if (reserved && reserved->reserved_) {
+    reserved->reserved_ = false;  // the connection now holds the place
+  } else {
+    ++home.open;
+  }
+  count_in(*connection, home);
   connection->stream.expires_after(timeout);
   auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::deferred));
   ec = error;
@@ -70,10 +192,22 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
 
 void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idle_per_endpoint,
                      std::chrono::steady_clock::time_point now) {
-  if (!connection || max_idle_per_endpoint == 0) return;
+  if (!connection) return;
   // Leftover bytes after a complete response mean the upstream broke framing: never reuse.
   if (connection->buffer.size() != 0) return;
-  auto& stack = idle_[connection->endpoint];
+  auto& home = *connection->home_;
+  if (home.queue.next != &home.queue) {
+    // Straight to the oldest waiter: the connection, its socket and its buffers are still warm.
+    auto& waiter = static_cast<Waiter&>(*home.queue.next);
+    connection->reused = true;
+    waiter.connection_ = std::move(connection);
+    ++stats_.handed_over;
+    ++stats_.reuses;
+    settle(waiter, Waiter::Result::handed);
+    return;
+  }
+  if (max_idle_per_endpoint == 0) return;
+  auto& stack = home.idle;
   if (stack.size() >= max_idle_per_endpoint) return;
   // An idle connection keeps no read buffer (a download may have grown it to 64 KiB); the next
   // response's read takes 1 KiB again, from the thread's warm blocks (common/warm_blocks.hpp).
@@ -85,8 +219,10 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
 }
 
 void Pool::clear() {
-  idle_.clear();
-  stats_.idle = 0;
+  for (auto& [endpoint, state] : endpoints_) {
+    stats_.idle -= state.idle.size();
+    state.idle.clear();
+  }
 }
 
 }  // namespace cutover::upstream

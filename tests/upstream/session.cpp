@@ -133,6 +133,11 @@ class Session {
         asio::steady_timer timer(socket_.get_executor(), std::chrono::milliseconds(*ms));
         co_await timer.async_wait(kUseTuple);
         res = delay_reply(state_, head.version, *ms);
+        // close=1: answer with Connection: close and hang up, so the connection is not reusable.
+        if (query_param(head.query, "close") == "1") {
+          res.keep_alive(false);
+          co_return co_await send(res, head_only) && false;
+        }
       } else {
         res = error_reply(state_, 400, head.version, "delay needs ms=0..600000");
       }

@@ -29,6 +29,8 @@ struct BackendConfig {
   Duration connect_timeout{2000};    // TCP connect; failure gives 502
   Duration timeout{30000};           // waiting for response headers and between body reads; 504
   std::size_t max_idle_per_endpoint = 64;  // pooled keep-alive connections kept per worker
+  std::size_t max_connections_per_endpoint = 0;  // open per endpoint and worker; 0 = no limit
+  Duration queue_timeout{2000};      // waiting for a connection under that limit; 503
   Duration idle_timeout{30000};      // a pooled connection idle longer than this is discarded
   Mark mark;
 };

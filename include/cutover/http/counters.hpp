@@ -26,6 +26,8 @@ struct Counters {
   Counter upstream_timeouts{0};   // 504
   Counter upstream_errors{0};     // 502: upstream broke mid-exchange
   Counter upstream_retries{0};    // safe retries on reused connections
+  Counter upstream_queued{0};     // waited for a connection: the endpoint's limit was reached
+  Counter upstream_queue_timeouts{0};  // 503: still waiting when queue_timeout passed
   Counter client_aborts{0};       // client went away mid-exchange
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
@@ -51,6 +53,8 @@ struct Counters {
     out.upstream_timeouts = get(upstream_timeouts);
     out.upstream_errors = get(upstream_errors);
     out.upstream_retries = get(upstream_retries);
+    out.upstream_queued = get(upstream_queued);
+    out.upstream_queue_timeouts = get(upstream_queue_timeouts);
     return out;
   }
 };

@@ -80,6 +80,9 @@ struct GatewayCounters {
   std::uint64_t upstream_timeouts = 0;
   std::uint64_t upstream_errors = 0;
   std::uint64_t upstream_retries = 0;
+  std::uint64_t upstream_queued = 0;          // requests that waited for a connection (a limit reached)
+  std::uint64_t upstream_queue_timeouts = 0;  // of those, answered 503 when queue_timeout passed
+  std::uint64_t upstream_queue_waiting = 0;   // gauge: waiting right now
   // Process-wide, set once by the control thread (not per worker, so merge() leaves them).
   std::uint64_t reloads = 0;           // successful ones
   std::uint64_t reload_failures = 0;

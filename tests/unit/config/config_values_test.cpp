@@ -144,6 +144,24 @@ TEST(ConfigValues, MaxIdlePerEndpointIsAWholeNumber) {
                2, {"'backends.legacy.max_idle_per_endpoint' must be a whole number from 0 to 100000"});
 }
 
+TEST(ConfigValues, ConnectionLimitAndQueueTimeout) {
+  const auto limited = parse("backends:\n  legacy: { endpoints: [a:1], max_connections_per_endpoint: 16, queue_timeout: 500ms }\n"
+                             "routes: [{ id: r, match: { prefix: / }, backend: legacy }]\n");
+  ASSERT_TRUE(limited.errors().empty()) << test::dump(limited.diagnostics);
+  EXPECT_EQ(limited.config.backends[0].max_connections_per_endpoint, 16u);
+  EXPECT_EQ(limited.config.backends[0].queue_timeout, std::chrono::milliseconds(500));
+  const auto plain = parse("backends:\n  legacy: { endpoints: [a:1] }\nroutes: [{ id: r, match: { prefix: / }, backend: legacy }]\n");
+  ASSERT_TRUE(plain.errors().empty()) << test::dump(plain.diagnostics);
+  EXPECT_EQ(plain.config.backends[0].max_connections_per_endpoint, 0u);  // no limit
+  EXPECT_EQ(plain.config.backends[0].queue_timeout, std::chrono::seconds(2));
+  expect_error("backends:\n  legacy: { endpoints: [a:1], max_connections_per_endpoint: -4 }\n"
+               "routes: [{ id: r, match: { prefix: / }, backend: legacy }]\n",
+               2, {"'backends.legacy.max_connections_per_endpoint' must be a whole number from 0 to 100000"});
+  expect_error("backends:\n  legacy:\n    endpoints: [a:1]\n    queue_timeout: 0s\n"
+               "routes: [{ id: r, match: { prefix: / }, backend: legacy }]\n",
+               4, {"'backends.legacy.queue_timeout' must be more than 0"});
+}
+
 TEST(ConfigValues, Booleans) {
   expect_error(with_base("trust_forwarded_headers: maybe\n"), 1, {"must be true or false, not 'maybe'"});
   EXPECT_TRUE(parse(with_base("trust_forwarded_headers: yes\n")).config.trust_forwarded_headers);
