@@ -8,6 +8,7 @@ what to read: the host's drift moves both halves of a pair together (docs/perfor
     bench/run.sh --scenario 1                    # once: installs nginx and wrk, builds build-bench/
     python3 bench/compare.py --build-dir build-bench --baseline /tmp/old/cutover \\
         --connections 64 --connections 5000 --pairs 6
+    # one build, two configurations: --baseline build-bench/cutover --b-backend 'max_connections_per_endpoint: 128'
 """
 import argparse
 import os
@@ -31,6 +32,9 @@ def parse_args():
     ap.add_argument("--pairs", type=int, default=6, help="A/B pairs per connection count (default 6)")
     ap.add_argument("--duration", type=int, default=5, help="seconds per measured run (default 5)")
     ap.add_argument("--out", help="run directory (default BUILD_DIR/bench-results/compare-TIMESTAMP)")
+    ap.add_argument("--a-backend", default="", metavar="SETTINGS",
+                    help="more settings for A's backends, e.g. 'max_connections_per_endpoint: 128'")
+    ap.add_argument("--b-backend", default="", metavar="SETTINGS", help="the same for B")
     args = ap.parse_args()
     if args.pairs < 1 or args.duration < 1 or any(n < 1 for n in args.connections or []):
         ap.error("--pairs, --duration and --connections must be at least 1")
@@ -70,14 +74,17 @@ def main():
     os.makedirs(run_dir, exist_ok=True)
     env = Env(os.path.dirname(os.path.abspath(__file__)), build_dir, run_dir, "nginx", free_ports(3))
     binaries = {"A": os.path.abspath(args.baseline), "B": candidate}
-    print(f"compare: A = {binaries['A']}\n         B = {binaries['B']}\n         results in {run_dir}", flush=True)
+    settings = {"A": args.a_backend, "B": args.b_backend}
+    print(f"compare: A = {binaries['A']} {settings['A']}\n         B = {binaries['B']} {settings['B']}\n"
+          f"         results in {run_dir}", flush=True)
 
     def one(which, connections):
         env.cutover = binaries[which]
         s = measure(env, "cutover",
                     lambda w: run_openloop(env, env.proxy_port, 0, connections, args.duration,
                                            warmup=CONNECTION_RAMP if connections > 64 else 1, window=w),
-                    warmup=lambda: run_wrk(env, env.proxy_port, 1, 1), pool=max(64, connections), tag=which)
+                    warmup=lambda: run_wrk(env, env.proxy_port, 1, 1), pool=max(64, connections), tag=which,
+                    backend_extra=settings[which])
         if s["errors"]:
             raise RuntimeError(f"{which} at {connections} connections: {s['errors']} errors")
         return s
@@ -94,9 +101,10 @@ def main():
                     a_all.append(a)
                     b_all.append(b)
                     split = "  ".join(f"{w} {got[w]['user_us']:.1f}+{got[w]['sys_us']:.1f}" for w in ("A", "B"))
+                    rates = "  ".join(f"{w} {got[w]['rps']:.0f}" for w in ("A", "B"))
                     print(f"  {connections:>5} conns pair {pair + 1}/{args.pairs} ({order[0]} first): "
                           f"A {a:>8.0f}  B {b:>8.0f} req/CPU-s  B/A {b / a:.3f}   "
-                          f"user+sys us/req {split}", flush=True)
+                          f"user+sys us/req {split}   req/s {rates}", flush=True)
             finally:
                 summarize(connections, a_all, b_all)  # the pairs done so far, even if one failed
     finally:

@@ -140,12 +140,12 @@ def syscall_table(env, proxies, requests):
     return "\n".join(lines) + "\n"
 
 
-def callgrind(env, out_file, requests, rate, routes=1, path="/"):
+def callgrind(env, out_file, requests, rate, routes=1, path="/", backend_extra=""):
     """Runs cutover under callgrind with instrumentation on for exactly `requests` requests of `path`,
     with the route table of scenario 4a (`routes` routes)."""
     wrapper = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}"]
     port = env.proxy_port
-    proc = start_proxy(env, "cutover", wrapper=wrapper, ready_timeout=180, routes=routes)
+    proc = start_proxy(env, "cutover", wrapper=wrapper, ready_timeout=180, routes=routes, backend_extra=backend_extra)
     try:
         run_openloop(env, port, 200, 64, 2, path=path)  # warm-up: connections, pools, caches
         subprocess.run(["callgrind_control", "--instr=on", str(proc.pid)], check=True, capture_output=True)
@@ -169,6 +169,8 @@ def main():
     ap.add_argument("--top", type=int, default=15)
     ap.add_argument("--out", help="default BUILD_DIR/bench-results/profile-TIMESTAMP")
     ap.add_argument("--annotate", metavar="CALLGRIND_OUT", help="only print the tables of an earlier profile")
+    ap.add_argument("--backend-settings", default="", metavar="SETTINGS",
+                    help="more settings for cutover's backends, e.g. 'max_connections_per_endpoint: 32'")
     ap.add_argument("--syscall-requests", type=int, default=3000, help="requests per proxy for the strace count (0: skip)")
     args = ap.parse_args()
     if args.annotate:
@@ -182,7 +184,8 @@ def main():
     out_file = os.path.join(out_dir, "callgrind.out")
     backend = start_backend(env)
     try:
-        requests = callgrind(env, out_file, args.requests, args.rate, args.routes, args.path) if args.requests else 0
+        requests = callgrind(env, out_file, args.requests, args.rate, args.routes, args.path,
+                             args.backend_settings) if args.requests else 0
         sys_text = syscall_table(env, ["cutover", "cutover+features", "nginx", "haproxy-http"],
                                  args.syscall_requests) if args.syscall_requests else ""
     finally:

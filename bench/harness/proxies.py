@@ -108,10 +108,11 @@ def route_paths(routes):
     return paths
 
 
-def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), ready_timeout=60):
+def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), ready_timeout=60, backend_extra=""):
     """Starts one proxy on env.proxy_port, pinned to CPU 0, and waits until it answers through the
     backend. features (cutover only): any of 'jwt', 'split', 'log'. wrapper: a command prefix
-    (e.g. valgrind)."""
+    (e.g. valgrind). backend_extra (cutover only): more settings for its backends, e.g.
+    "max_connections_per_endpoint: 128"."""
     port, name = env.proxy_port, kind + (f"-{tag}" if tag else "")
     log = os.path.join(env.run_dir, f"{name}.log")
     if kind == "cutover":
@@ -123,6 +124,7 @@ def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), r
             os.remove(access_log)
         conf = render(env, "cutover.yaml", f"{name}.yaml", PORT=port, BACKEND=env.backend_a, BACKEND_B=env.backend_b,
                       POOL=pool, EXTRA=extra, ACCESS_LOG=access_log,
+                      BACKEND_EXTRA=f", {backend_extra}" if backend_extra else "",
                       ROUTES=cutover_routes(routes, "split" in features))
         state = os.path.join(env.run_dir, "cutover-state.json")
         if os.path.exists(state):

@@ -2,6 +2,7 @@
 import statistics
 
 from .proxies import PEERS
+from .scenarios import LIMITED_CONNECTIONS
 
 NA = "n/a"
 
@@ -118,6 +119,12 @@ def targets(results, st):
     check(f"{hi:,} connections within 10% of {lo} (req/CPU-s)", r, lambda v: v >= 0.90,
           f"{fmt(r, 3)} ×{per_repetition(results, 'connections', f'cutover {hi}', f'cutover {lo}')}"
           + (f"; the same ratio for {', '.join(peers)}" if peers else ""))
+    limited = ratio(get(results, "connections", f"cutover {hi} limited", "req_per_cpu_s"),
+                    get(results, "connections", f"cutover {lo} limited", "req_per_cpu_s"))
+    if limited is not None:
+        # Not a verdict: the rows above use the default configuration, which has no limit.
+        out.append((f"(information) the same with max_connections_per_endpoint: {LIMITED_CONNECTIONS}", f"{fmt(limited, 3)} ×"
+                    f"{per_repetition(results, 'connections', f'cutover {hi} limited', f'cutover {lo} limited')}", "-"))
 
     sizes = st.body_sizes
     if len(sizes) >= 3:

@@ -14,6 +14,10 @@ from .proxies import PEERS, route_paths
 HEADLINE_CONNECTIONS = 64
 CONNECTION_RAMP = 4  # seconds of load on all connections before the window (scenario 4b)
 IDLE_PERIOD = 2.0  # seconds between two requests of one "idle" keep-alive connection (scenario 4b)
+# cutover's "limited" rows in 4b: the backend's max_connections_per_endpoint, as an operator would
+# set it for a backend like the bench's (one process on one core). Requests beyond it wait in the
+# gateway instead of each holding an upstream connection (docs/performance.md, step 28).
+LIMITED_CONNECTIONS = 32
 JWT_USERS = 1000
 JWT_SECRET = hashlib.sha256(b"cutover-bench").hexdigest()
 FEATURE_VARIANTS = {  # name -> cutover features
@@ -156,18 +160,23 @@ def scale_connections(env, st, log):
     (highest VmRSS in the window - idle) / connections. Upstream pools are sized to the client count,
     so each client connection may hold one upstream connection too.
     The "idle" variants hold the top count of keep-alive connections that each send one request every
-    IDLE_PERIOD seconds: the memory of a mostly idle connection rather than of a busy one."""
+    IDLE_PERIOD seconds: the memory of a mostly idle connection rather than of a busy one. The
+    "limited" variants are cutover with max_connections_per_endpoint: LIMITED_CONNECTIONS, at the
+    lowest and the top count."""
     port = env.proxy_port
     lo, top = st.connection_points[0], st.connection_points[-1]
     # Peers at the lowest count too, so target 9's ratio can be read against each peer's own.
     variants = [("cutover", n) for n in st.connection_points] + [(p, n) for p in PEERS for n in (lo, top)]
     variants += [(p, top, "idle") for p in ["cutover"] + PEERS]
+    variants += [("cutover", n, "limited") for n in (lo, top)]
 
     def one(variant):
         proxy, n = variant[:2]
-        rate = n / IDLE_PERIOD if len(variant) > 2 else 0
+        kind = variant[2] if len(variant) > 2 else "busy"
+        rate = n / IDLE_PERIOD if kind == "idle" else 0
+        extra = f"max_connections_per_endpoint: {LIMITED_CONNECTIONS}" if kind == "limited" else ""
         s = measure(env, proxy, lambda w: run_openloop(env, port, rate, n, st.duration, warmup=CONNECTION_RAMP, window=w),
-                    warmup=lambda: run_wrk(env, port, 1, st.warmup), pool=max(64, n))
+                    warmup=lambda: run_wrk(env, port, 1, st.warmup), pool=max(64, n), backend_extra=extra)
         s["rss_per_conn_kib"] = (s["rss_max_kib"] - s["rss_idle_kib"]) / n
         return s
 
