@@ -7,12 +7,14 @@
 #include "support/integration_helpers.hpp"
 #include "support/upstream.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <csignal>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -129,6 +131,42 @@ TEST(ConnectionLimit, AReloadThatRaisesTheLimitLetsTheWaitingRequestConnect) {
   EXPECT_EQ(slow.wait_for(0s), std::future_status::timeout);
   EXPECT_EQ(app->connections_accepted(), 2u);
   EXPECT_EQ(slow.get().status, 200);
+}
+
+TEST(ConnectionLimit, ADrainAnswersTheQueuedRequestsBeforeExiting) {
+  auto app = Upstream::start("app");
+  auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 10s"));
+  auto slow = get_async(gw->port(), "/delay?ms=800");
+  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  auto queued = get_async(gw->port(), "/queued");
+  ASSERT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 1; }, 5s));
+  ASSERT_TRUE(gw->process().send_signal(SIGTERM));
+  EXPECT_EQ(slow.get().status, 200);
+  EXPECT_EQ(queued.get().status, 200);
+  EXPECT_EQ(gw->process().wait_exit(10s), std::optional<int>(0));
+}
+
+TEST(ConnectionLimit, AWorkerStoppingWithRequestsStillQueuedExitsCleanly) {
+  auto app = Upstream::start("app", 2);
+  // The drain gives up before the queued requests get a connection: the worker stops with them
+  // still waiting, and must let go of them (Pool::abandon_waiters) rather than hang or crash.
+  auto gw = Gateway::launch(yaml_prologue(1) + "drain_timeout: 300ms\nbackends:\n  app: { endpoints: [" + app->address() +
+                            "], max_connections_per_endpoint: 1, queue_timeout: 30s }\n" +
+                            "routes:\n  - { id: all, match: { prefix: / }, backend: app }\n");
+  auto slow = get_async(gw->port(), "/delay?ms=5000");
+  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  std::vector<std::future<Response>> queued;
+  for (int i = 0; i < 3; ++i) queued.push_back(get_async(gw->port(), "/queued"));
+  ASSERT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 3; }, 5s));
+  const auto signalled = Clock::now();
+  ASSERT_TRUE(gw->process().send_signal(SIGTERM));
+  const auto status = gw->process().wait_exit(4s);
+  ASSERT_TRUE(status) << "still running 4 s after SIGTERM with drain_timeout 300ms";
+  EXPECT_LT(Clock::now() - signalled, 3s);
+  EXPECT_THAT(gw->process().output(), ::testing::Not(::testing::HasSubstr("AddressSanitizer")));
+  for (auto& reply : queued) EXPECT_NE(reply.get().status, 200);  // cut off, never sent on
+  EXPECT_EQ(app->hits("/queued"), 0u);
+  slow.get();
 }
 
 }  // namespace
