@@ -46,6 +46,10 @@ Waiter::~Waiter() {
   if (reserved_) pool_->closed(*home_);
 }
 
+Pool::Pool(asio::any_io_executor executor) : executor_(std::move(executor)) {
+  if (const auto* io = executor_.target<asio::io_context::executor_type>()) io_executor_.emplace(*io);
+}
+
 Pool::~Pool() {
   // Idle connections count themselves out of their endpoint's state: close them while it exists.
   for (auto& [endpoint, state] : endpoints_) state.idle.clear();
@@ -54,9 +58,7 @@ Pool::~Pool() {
 std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
                                             std::chrono::steady_clock::time_point now,
                                             std::chrono::milliseconds max_idle, bool probe) {
-  auto it = endpoints_.find(endpoint);
-  if (it == endpoints_.end()) return nullptr;
-  auto& stack = it->second.idle;
+  auto& stack = state_of(endpoint).idle;
   // Most recently used first: it is the least likely to have been closed by the upstream.
   while (!stack.empty()) {
     std::unique_ptr<Connection> connection = std::move(stack.back());
@@ -71,8 +73,15 @@ std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
   return nullptr;
 }
 
+EndpointState& Pool::state_of(const tcp::endpoint& endpoint) {
+  if (last_state_ && last_endpoint_ == endpoint) return *last_state_;
+  last_state_ = &endpoints_[endpoint];  // nodes stay put when the map grows, and none is erased
+  last_endpoint_ = endpoint;
+  return *last_state_;
+}
+
 bool Pool::has_room(const tcp::endpoint& endpoint, std::size_t limit) {
-  auto& home = endpoints_[endpoint];
+  auto& home = state_of(endpoint);
   home.limit = limit;
   // A raised limit lets queued requests connect before anyone new.
   if (home.queue.next != &home.queue) admit_while_room(home);
@@ -80,7 +89,7 @@ bool Pool::has_room(const tcp::endpoint& endpoint, std::size_t limit) {
 }
 
 void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
-  auto& home = endpoints_[endpoint];
+  auto& home = state_of(endpoint);
   waiter.pool_ = this;
   waiter.home_ = &home;
   waiter.result_ = Waiter::Result::waiting;
@@ -131,7 +140,11 @@ void Pool::settle(Waiter& waiter, Waiter::Result result) {
   unlink(waiter);
   waiting_.fetch_sub(1, std::memory_order_relaxed);
   waiter.result_ = result;
-  asio::post(executor_, Resume(waiter));
+  if (io_executor_) {
+    asio::post(*io_executor_, Resume(waiter));
+  } else {
+    asio::post(executor_, Resume(waiter));
+  }
 }
 
 void Pool::abandon_waiters() {
@@ -170,7 +183,7 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
                                                            boost::system::error_code& ec, Waiter* reserved) {
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
-  auto& home = endpoints_[endpoint];
+  auto& home = state_of(endpoint);
   if (reserved && reserved->reserved_) {
     reserved->reserved_ = false;  // the connection now holds the place
   } else {
