@@ -40,6 +40,22 @@ std::future<Response> get_async(std::uint16_t port, std::string target) {
   return std::async(std::launch::async, [port, target] { return http_get(port, target); });
 }
 
+// Sends `target` (a /delay) and returns once the backend holds it: the connection is taken.
+std::future<Response> occupy(const Gateway& gw, const Upstream& app, std::string target) {
+  auto reply = get_async(gw.port(), std::move(target));
+  EXPECT_TRUE(wait_until([&] { return app.hits("/delay") == 1; }, 5s)) << "the backend never got the slow request";
+  return reply;
+}
+
+// Sends `target` and returns once the gateway counts `waiting` requests in its queue (waiting in
+// the gateway, not at the backend).
+std::future<Response> queue_behind(const Gateway& gw, std::string target, double waiting = 1) {
+  auto reply = get_async(gw.port(), std::move(target));
+  EXPECT_TRUE(wait_until([&] { return metric(gw, "cutover_upstream_queue_waiting") == waiting; }, 5s))
+      << "the request never queued";
+  return reply;
+}
+
 TEST(ConnectionLimit, RequestsBeyondTheLimitWaitAndAreAllAnsweredOverTheLimitedConnections) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 2, queue_timeout: 10s"));
@@ -62,8 +78,7 @@ TEST(ConnectionLimit, RequestsBeyondTheLimitWaitAndAreAllAnsweredOverTheLimitedC
 TEST(ConnectionLimit, ARequestStillWaitingAfterTheQueueTimeoutGets503WithAJsonBody) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 300ms"));
-  auto slow = get_async(gw->port(), "/delay?ms=2000");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  auto slow = occupy(*gw, *app, "/delay?ms=2000");
   const auto asked = Clock::now();
   const auto r = http_get(gw->port(), "/waits");
   const auto waited = Clock::now() - asked;
@@ -84,11 +99,8 @@ TEST(ConnectionLimit, ARequestStillWaitingAfterTheQueueTimeoutGets503WithAJsonBo
 TEST(ConnectionLimit, AConnectionTheBackendClosesLetsTheWaitingRequestOpenAnother) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 10s"));
-  auto closing = get_async(gw->port(), "/delay?ms=1000&close=1");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
-  auto queued = get_async(gw->port(), "/queued");
-  // The second request waits in the gateway, not at the backend.
-  EXPECT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 1; }, 5s));
+  auto closing = occupy(*gw, *app, "/delay?ms=1000&close=1");
+  auto queued = queue_behind(*gw, "/queued");
   EXPECT_EQ(app->hits("/queued"), 0u);
   EXPECT_EQ(closing.get().status, 200);
   const auto r = queued.get();
@@ -101,8 +113,7 @@ TEST(ConnectionLimit, AConnectionTheBackendClosesLetsTheWaitingRequestOpenAnothe
 TEST(ConnectionLimit, UploadsWaitTooAndTheirBodiesArriveWhole) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 10s"));
-  auto slow = get_async(gw->port(), "/delay?ms=500");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  auto slow = occupy(*gw, *app, "/delay?ms=500");
   const std::string body(100'000, 'u');
   const auto r = http_request(gw->port(), {.method = "POST", .target = "/echo", .body = body});
   EXPECT_EQ(r.status, 200) << r.error.message();
@@ -114,10 +125,8 @@ TEST(ConnectionLimit, UploadsWaitTooAndTheirBodiesArriveWhole) {
 TEST(ConnectionLimit, AReloadThatRaisesTheLimitLetsTheWaitingRequestConnect) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 20s"));
-  auto slow = get_async(gw->port(), "/delay?ms=5000");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
-  auto queued = get_async(gw->port(), "/queued");
-  ASSERT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 1; }, 5s));
+  auto slow = occupy(*gw, *app, "/delay?ms=5000");
+  auto queued = queue_behind(*gw, "/queued");
   const double generation = metric(*gw, "cutover_config_generation");
   gw->write_config(limited_backend(*app, "max_connections_per_endpoint: 2, queue_timeout: 20s"));
   ASSERT_TRUE(gw->process().send_signal(SIGHUP));
@@ -136,10 +145,8 @@ TEST(ConnectionLimit, AReloadThatRaisesTheLimitLetsTheWaitingRequestConnect) {
 TEST(ConnectionLimit, ADrainAnswersTheQueuedRequestsBeforeExiting) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 10s"));
-  auto slow = get_async(gw->port(), "/delay?ms=800");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
-  auto queued = get_async(gw->port(), "/queued");
-  ASSERT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 1; }, 5s));
+  auto slow = occupy(*gw, *app, "/delay?ms=800");
+  auto queued = queue_behind(*gw, "/queued");
   ASSERT_TRUE(gw->process().send_signal(SIGTERM));
   EXPECT_EQ(slow.get().status, 200);
   EXPECT_EQ(queued.get().status, 200);
@@ -153,8 +160,7 @@ TEST(ConnectionLimit, AWorkerStoppingWithRequestsStillQueuedExitsCleanly) {
   auto gw = Gateway::launch(yaml_prologue(1) + "drain_timeout: 300ms\nbackends:\n  app: { endpoints: [" + app->address() +
                             "], max_connections_per_endpoint: 1, queue_timeout: 30s }\n" +
                             "routes:\n  - { id: all, match: { prefix: / }, backend: app }\n");
-  auto slow = get_async(gw->port(), "/delay?ms=5000");
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  auto slow = occupy(*gw, *app, "/delay?ms=5000");
   std::vector<std::future<Response>> queued;
   for (int i = 0; i < 3; ++i) queued.push_back(get_async(gw->port(), "/queued"));
   ASSERT_TRUE(wait_until([&] { return metric(*gw, "cutover_upstream_queue_waiting") == 3; }, 5s));

@@ -54,6 +54,13 @@ class PoolLimit : public ::testing::Test {
     return connection;
   }
 
+  // Opens one connection and sets the endpoint's limit to 1: anyone else must queue.
+  std::unique_ptr<Connection> the_only_connection() {
+    auto only = open();
+    EXPECT_FALSE(pool_.has_room(endpoint_, 1));
+    return only;
+  }
+
   // Runs what the pool posted (the waiters' resumptions).
   void settle() {
     io_.poll();
@@ -89,8 +96,7 @@ TEST_F(PoolLimit, TheLimitCountsOpenConnectionsIdleOnesIncluded) {
 }
 
 TEST_F(PoolLimit, AConnectionComingBackGoesToTheOldestWaiterNotIdle) {
-  auto only = open();
-  ASSERT_FALSE(pool_.has_room(endpoint_, 1));
+  auto only = the_only_connection();
   RecordingWaiter first(resumed_, 1), second(resumed_, 2);
   pool_.enqueue(endpoint_, first);
   pool_.enqueue(endpoint_, second);
@@ -140,8 +146,7 @@ TEST_F(PoolLimit, AClosedConnectionLetsTheOldestWaiterOpenOneInItsPlace) {
 }
 
 TEST_F(PoolLimit, AnUnusedLeaveToConnectIsGivenBack) {
-  auto only = open();
-  ASSERT_FALSE(pool_.has_room(endpoint_, 1));
+  auto only = the_only_connection();
   {
     RecordingWaiter gone(resumed_, 1);
     pool_.enqueue(endpoint_, gone);
@@ -153,8 +158,7 @@ TEST_F(PoolLimit, AnUnusedLeaveToConnectIsGivenBack) {
 }
 
 TEST_F(PoolLimit, AnExpiredWaiterLeavesTheQueueAndTheNextOneIsServed) {
-  auto only = open();
-  ASSERT_FALSE(pool_.has_room(endpoint_, 1));
+  auto only = the_only_connection();
   RecordingWaiter late(resumed_, 1), next(resumed_, 2);
   pool_.enqueue(endpoint_, late);
   pool_.enqueue(endpoint_, next);
@@ -169,8 +173,7 @@ TEST_F(PoolLimit, AnExpiredWaiterLeavesTheQueueAndTheNextOneIsServed) {
 }
 
 TEST_F(PoolLimit, AWaiterThatLeavesBeforeItsTurnIsSkipped) {
-  auto only = open();
-  ASSERT_FALSE(pool_.has_room(endpoint_, 1));
+  auto only = the_only_connection();
   RecordingWaiter stays(resumed_, 2);
   {
     RecordingWaiter leaves(resumed_, 1);
@@ -213,8 +216,7 @@ TEST_F(PoolLimit, ALoweredLimitLetsNobodyInUntilEnoughHaveClosed) {
 }
 
 TEST_F(PoolLimit, ShutdownAbandonsQueuedWaiters) {
-  auto only = open();
-  ASSERT_FALSE(pool_.has_room(endpoint_, 1));
+  auto only = the_only_connection();
   RecordingWaiter queued(resumed_, 1);
   pool_.enqueue(endpoint_, queued);
   pool_.abandon_waiters();
