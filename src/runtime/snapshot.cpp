@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "cutover/config/parse.hpp"
@@ -33,6 +34,9 @@ std::string sha256_hex(std::string_view text) {
 void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
   asio::io_context io;
   tcp::resolver resolver(io);
+  // A worker keeps one set of connections per address, whichever backends send there, so their
+  // connection limits must agree.
+  std::map<tcp::endpoint, const config::BackendConfig*> limit_of;
   for (const auto& backend : snapshot.config.backends) {
     Backend resolved{backend.name, {}, &backend};
     for (const auto& endpoint : backend.endpoints) {
@@ -53,6 +57,15 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
         }
       }
       resolved.endpoints.push_back(chosen);
+      auto [first, inserted] = limit_of.emplace(chosen, &backend);
+      if (!inserted && first->second->max_connections_per_endpoint != backend.max_connections_per_endpoint) {
+        sink.error(endpoint.mark,
+                   "backends '" + first->second->name + "' and '" + backend.name + "' both send to " +
+                       endpoint.to_string() + " but set max_connections_per_endpoint " +
+                       std::to_string(first->second->max_connections_per_endpoint) + " and " +
+                       std::to_string(backend.max_connections_per_endpoint) +
+                       ": connections to one address are counted together, so give them the same limit");
+      }
     }
     snapshot.backends.push_back(std::move(resolved));
   }

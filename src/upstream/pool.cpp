@@ -209,6 +209,10 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   // Leftover bytes after a complete response mean the upstream broke framing: never reuse.
   if (connection->buffer.size() != 0) return;
   auto& home = *connection->home_;
+  // Over the limit (a reload lowered it, or an auth subrequest opened this one without waiting):
+  // closed rather than kept or handed on, so the endpoint's connections shrink back to the limit.
+  // While requests queue nothing goes idle, so otherwise nothing would ever close them.
+  if (home.limit != 0 && home.open > home.limit) return;
   if (home.queue.next != &home.queue) {
     // Straight to the oldest waiter: the connection, its socket and its buffers are still warm.
     auto& waiter = static_cast<Waiter&>(*home.queue.next);

@@ -99,7 +99,7 @@ TEST(ConnectionLimit, ARequestStillWaitingAfterTheQueueTimeoutGets503WithAJsonBo
 TEST(ConnectionLimit, AConnectionTheBackendClosesLetsTheWaitingRequestOpenAnother) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 10s"));
-  auto closing = occupy(*gw, *app, "/delay?ms=1000&close=1");
+  auto closing = occupy(*gw, *app, "/delay?ms=2000&close=1");
   auto queued = queue_behind(*gw, "/queued");
   EXPECT_EQ(app->hits("/queued"), 0u);
   EXPECT_EQ(closing.get().status, 200);
@@ -125,7 +125,7 @@ TEST(ConnectionLimit, UploadsWaitTooAndTheirBodiesArriveWhole) {
 TEST(ConnectionLimit, AReloadThatRaisesTheLimitLetsTheWaitingRequestConnect) {
   auto app = Upstream::start("app");
   auto gw = Gateway::launch(limited_backend(*app, "max_connections_per_endpoint: 1, queue_timeout: 20s"));
-  auto slow = occupy(*gw, *app, "/delay?ms=5000");
+  auto slow = occupy(*gw, *app, "/delay?ms=8000");
   auto queued = queue_behind(*gw, "/queued");
   const double generation = metric(*gw, "cutover_config_generation");
   gw->write_config(limited_backend(*app, "max_connections_per_endpoint: 2, queue_timeout: 20s"));

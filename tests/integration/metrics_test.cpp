@@ -126,6 +126,7 @@ TEST_F(Metrics, RequestsAreCountedExactlyPerRouteBackendAndCodeClassAcrossWorker
   for (const auto* family :
        {"cutover_requests_total", "cutover_request_duration_seconds", "cutover_connections", "cutover_local_replies_total",
         "cutover_upstream_connect_failures_total", "cutover_upstream_timeouts_total", "cutover_upstream_retries_total",
+        "cutover_upstream_queued_total", "cutover_upstream_queue_timeouts_total", "cutover_upstream_queue_waiting",
         "cutover_reloads_total", "cutover_last_reload_successful", "cutover_active_overrides"}) {
     EXPECT_THAT(text, HasSubstr(std::string("# TYPE ") + family + " ")) << family;
   }

@@ -215,6 +215,36 @@ TEST_F(PoolLimit, ALoweredLimitLetsNobodyInUntilEnoughHaveClosed) {
   settle();
 }
 
+TEST_F(PoolLimit, AConnectionOpenedPastTheLimitIsClosedWhenItComesBackNotHandedOn) {
+  auto only = the_only_connection();
+  auto extra = open();  // an auth subrequest's: counted, but it never waited for room
+  RecordingWaiter waiting(resumed_, 1);
+  pool_.enqueue(endpoint_, waiting);
+  hand_back(std::move(extra));
+  settle();
+  EXPECT_EQ(waiting.result(), Result::waiting) << "the endpoint would stay over its limit for as long as requests queue";
+  EXPECT_EQ(pool_.stats().idle, 0u);
+  hand_back(std::move(only));
+  settle();
+  EXPECT_EQ(waiting.result(), Result::handed);
+}
+
+TEST_F(PoolLimit, ALoweredLimitClosesConnectionsAsTheyComeBackUntilItIsMet) {
+  auto a = open();
+  auto b = open();
+  auto c = open();
+  ASSERT_FALSE(pool_.has_room(endpoint_, 1));  // a reload lowered it from 3
+  RecordingWaiter waiting(resumed_, 1);
+  pool_.enqueue(endpoint_, waiting);
+  hand_back(std::move(a));
+  hand_back(std::move(b));
+  EXPECT_EQ(waiting.result(), Result::waiting);  // closed: 1 left, at the limit
+  hand_back(std::move(c));
+  EXPECT_EQ(waiting.result(), Result::handed);
+  settle();
+  EXPECT_FALSE(pool_.has_room(endpoint_, 1));
+}
+
 TEST_F(PoolLimit, ShutdownAbandonsQueuedWaiters) {
   auto only = the_only_connection();
   RecordingWaiter queued(resumed_, 1);
