@@ -1,6 +1,6 @@
 #pragma once
 // A request's place in an endpoint's connection queue (upstream/pool.hpp), awaitable from a
-// coroutine: `co_await queued.wait(pool, endpoint)` suspends until the pool settles it, and a
+// coroutine: `co_await queued.wait(endpoint)` queues it and suspends until the pool settles it; a
 // Watch on it (it is the Watch's Expiry) times it out.
 //
 // The waiting coroutine is resumed through the completion handler Asio gives the wait. That

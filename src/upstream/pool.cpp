@@ -136,10 +136,14 @@ class Resume {
 void Pool::resume(Waiter& waiter) { waiter.resume(); }
 void Pool::abandon(Waiter& waiter) { waiter.abandon(); }
 
-void Pool::settle(Waiter& waiter, Waiter::Result result) {
+void Pool::leave_queue(Waiter& waiter, Waiter::Result result) {
   unlink(waiter);
   waiting_.fetch_sub(1, std::memory_order_relaxed);
   waiter.result_ = result;
+}
+
+void Pool::settle(Waiter& waiter, Waiter::Result result) {
+  leave_queue(waiter, result);
   if (io_executor_) {
     asio::post(*io_executor_, Resume(waiter));
   } else {
@@ -151,9 +155,7 @@ void Pool::abandon_waiters() {
   for (auto& [endpoint, home] : endpoints_) {
     while (home.queue.next != &home.queue) {
       auto& waiter = static_cast<Waiter&>(*home.queue.next);
-      unlink(waiter);
-      waiting_.fetch_sub(1, std::memory_order_relaxed);
-      waiter.result_ = Waiter::Result::timed_out;
+      leave_queue(waiter, Waiter::Result::timed_out);
       abandon(waiter);  // destroys the waiter
     }
   }
@@ -166,11 +168,6 @@ void Pool::admit_while_room(EndpointState& home) {
     waiter.reserved_ = true;
     settle(waiter, Waiter::Result::may_connect);
   }
-}
-
-void Pool::count_in(Connection& connection, EndpointState& home) {
-  connection.pool_ = this;
-  connection.home_ = &home;
 }
 
 void Pool::closed(EndpointState& home) {
@@ -189,7 +186,8 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
   } else {
     ++home.open;
   }
-  count_in(*connection, home);
+  connection->pool_ = this;
+  connection->home_ = &home;
   connection->stream.expires_after(timeout);
   auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::deferred));
   ec = error;

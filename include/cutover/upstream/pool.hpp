@@ -150,10 +150,10 @@ class Pool {
   // The endpoint's state; the last one asked for is kept at hand (one backend's requests ask for
   // the same endpoint two or three times each).
   EndpointState& state_of(const boost::asio::ip::tcp::endpoint& endpoint);
-  void count_in(Connection& connection, EndpointState& home);
   void closed(EndpointState& home);  // a connection (or an unused leave to connect) is gone
   void admit_while_room(EndpointState& home);
-  void settle(Waiter& waiter, Waiter::Result result);
+  void leave_queue(Waiter& waiter, Waiter::Result result);
+  void settle(Waiter& waiter, Waiter::Result result);  // leaves the queue, then resumes (posted)
   static void unlink(WaiterLink& node);
 
  public:  // for the posted handler that resumes a settled waiter
