@@ -10,13 +10,15 @@ Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chro
 
 Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due)
     : socket_(&socket), due_(due) {
-  if (due == Clock::time_point::max()) return;  // no deadline
-  watchdog_ = &watchdog;
-  watchdog.link(*this);
+  link_unless_endless(watchdog);
 }
 
 Watch::Watch(Watchdog& watchdog, Expiry& expiry, Clock::time_point due) : expiry_(&expiry), due_(due) {
-  if (due == Clock::time_point::max()) return;
+  link_unless_endless(watchdog);
+}
+
+void Watch::link_unless_endless(Watchdog& watchdog) {
+  if (due_ == Clock::time_point::max()) return;  // no deadline
   watchdog_ = &watchdog;
   watchdog.link(*this);
 }

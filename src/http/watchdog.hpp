@@ -66,6 +66,7 @@ class Watch : private WatchLink {
 
  private:
   friend class Watchdog;
+  void link_unless_endless(Watchdog& watchdog);
   Watchdog* watchdog_ = nullptr;  // null: not linked (no deadline, or it already fired)
   boost::asio::ip::tcp::socket* socket_ = nullptr;
   Expiry* expiry_ = nullptr;
