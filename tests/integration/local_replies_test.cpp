@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 namespace cutover::test {
 namespace {
 
@@ -131,6 +133,37 @@ TEST_F(LocalReplies, OversizedHeaderIs431) {
   EXPECT_EQ(http_get(port(), "/api/ok", {{"X-Big", std::string(6 * 1024, 'a')}}).status, 200);
   EXPECT_EQ(app_->hits("/api/big"), 0u);
   expect_still_serving();
+}
+
+// A keep-alive connection that was idle across a reload reads its next request under the new
+// limits: the session takes them when the request starts, not when its idle wait began.
+TEST(LocalRepliesAcrossReload, AnIdleConnectionsNextRequestIsReadUnderTheReloadedLimits) {
+  auto app = Upstream::start("app");
+  const auto config = [&](const std::string& max_header) {
+    return yaml_prologue(1) + "limits: { max_header_bytes: " + max_header + " }\n" +
+           "backends:\n  app: { endpoints: [" + app->address() + "] }\n" +
+           "routes:\n  - { id: all, match: { prefix: / }, backend: app }\n";
+  };
+  auto gw = Gateway::launch(config("16KiB"));
+  HttpConnection idle(gw->port());
+  ASSERT_EQ(idle.get("/before").status, 200);  // the connection now waits for its next request
+  const auto generation = [&] {
+    const auto r = http_get(gw->admin_port(), "/metrics");
+    EXPECT_EQ(r.status, 200) << r.error.message();
+    return metric_value(r.body, "cutover_config_generation").value_or(-1);
+  };
+  const double before = generation();
+  gw->write_config(config("2KiB"));
+  ASSERT_TRUE(gw->process().send_signal(SIGHUP));
+  ASSERT_TRUE(wait_until([&] { return generation() > before; }, 10s));
+  ASSERT_FALSE(idle.send_raw("GET /after HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4 * 1024, 'a') + "\r\n\r\n"));
+  const auto r = idle.read_response();
+  ASSERT_EQ(r.status, 431) << r.error.message() << " " << r.body;
+  const auto body = parse_json(r.body);
+  ASSERT_TRUE(body) << r.body;
+  EXPECT_EQ((*body)["error"], "header_too_large");
+  EXPECT_THAT((*body)["message"].get<std::string>(), HasSubstr("2048 bytes"));
+  EXPECT_EQ(app->hits("/after"), 0u);
 }
 
 struct BadRequest {

@@ -7,6 +7,7 @@
 // everything in a worker.
 #include <cstddef>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace cutover::http {
@@ -31,6 +32,11 @@ class FieldArena {
   ~FieldArena() { reset(); }
   FieldArena(const FieldArena&) = delete;
   FieldArena& operator=(const FieldArena&) = delete;
+  // Moved once, into the session that owns the connection (session.cpp); nothing is allocated yet.
+  FieldArena(FieldArena&& other) noexcept
+      : blocks_(other.blocks_), block_(std::move(other.block_)), used_(std::exchange(other.used_, 0)),
+        spent_(std::move(other.spent_)), large_(std::move(other.large_)) {}
+  FieldArena& operator=(FieldArena&&) = delete;
 
   // `align`: a power of two. Inline for the usual case, room in the current block (several
   // calls per header line).
