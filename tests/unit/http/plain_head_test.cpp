@@ -505,7 +505,11 @@ TEST(PlainHead, EveryOneByteChangeOfAPlainResponseGetsBeastsOutcome) {
 }
 
 // What the data path never does, answered as Beast answers it: input after the message is done,
-// and the end of input before any byte.
+// and the end of input before any byte. Both break preconditions that Beast checks with
+// BOOST_ASSERT, so in a build without NDEBUG (Debug, Debug-ASan) Beast stops the process instead
+// of answering, and there is no answer to compare. Every build CI and the bench make defines
+// NDEBUG (RelWithDebInfo, Release), and there the comparison runs.
+#ifdef NDEBUG
 template <class Parser>
 std::string misuse(Parser& parser, std::string_view message) {
   std::string log;
@@ -551,6 +555,7 @@ TEST(PlainHead, InputAfterTheEndAndTheEndBeforeAnyInputAreAnsweredAsBeastDoes) {
   EXPECT_EQ(used_ours, used_beasts);
   EXPECT_EQ(mine, theirs);
 }
+#endif  // NDEBUG
 
 TEST(PlainHead, RequestsFuzzedAgainstBeastGetTheSameOutcome) { fuzz_against_beast<true>(20261121, 100000); }
 
