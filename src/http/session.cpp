@@ -63,6 +63,12 @@ asio::awaitable<void> answer_unreadable_header(Worker& worker, ClientConnection&
   co_await reply_and_close(worker, client, reply);
 }
 
+// "0.0.0.0" when the peer is already gone, as before any request could be logged.
+std::string peer_address(const tcp::socket& socket) {
+  boost::system::error_code ignored;
+  return socket.remote_endpoint(ignored).address().to_string();
+}
+
 void close_connection(ClientConnection& client) {
   boost::system::error_code ignored;
   client.socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -105,6 +111,7 @@ HeaderLimits header_limits(const ClientConnection& client, const config::LimitsC
 // under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection
 // (docs/performance.md, step 29).
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
+  client.peer_address = peer_address(client.socket);
   SessionGuard guard(worker, client);
 
   while (!worker.draining()) {
@@ -198,10 +205,10 @@ asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   socket.non_blocking(true, ignored);  // writes are tried at once (wire.hpp)
-  const auto peer = socket.remote_endpoint(ignored);
-  ClientConnection client{std::move(socket), worker.arena_blocks()};
-  client.peer_address = peer.address().to_string();
-  return serve(worker, std::move(client));
+  // This runs in the worker's accept loop, which an exception would end, so nothing here may
+  // throw but the frame's allocation (as when the set-up ran in the coroutine): the peer's
+  // address, a string, is written in the session.
+  return serve(worker, ClientConnection{std::move(socket), worker.arena_blocks()});
 }
 
 

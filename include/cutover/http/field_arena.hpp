@@ -32,7 +32,7 @@ class FieldArena {
   ~FieldArena() { reset(); }
   FieldArena(const FieldArena&) = delete;
   FieldArena& operator=(const FieldArena&) = delete;
-  // Moved once, into the session that owns the connection (session.cpp); nothing is allocated yet.
+  // Moved into the session that owns the connection (session.cpp), before anything is allocated.
   FieldArena(FieldArena&& other) noexcept
       : blocks_(other.blocks_), block_(std::move(other.block_)), used_(std::exchange(other.used_, 0)),
         spent_(std::move(other.spent_)), large_(std::move(other.large_)) {}
