@@ -63,7 +63,7 @@ asio::awaitable<void> answer_unreadable_header(Worker& worker, ClientConnection&
   co_await reply_and_close(worker, client, reply);
 }
 
-// "0.0.0.0" when the peer is already gone, as before any request could be logged.
+// The client's address, for the access log; "0.0.0.0" if it has already hung up.
 std::string peer_address(const tcp::socket& socket) {
   boost::system::error_code ignored;
   return socket.remote_endpoint(ignored).address().to_string();
