@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what cutover needs to build, test and run its demo on Debian 12. Idempotent: does
 # nothing (and needs no network) when everything is already there.
+#   scripts/install-deps.sh           what the build and the demo need
+#   scripts/install-deps.sh --tests   that, plus what only the tests need: clang's libFuzzer for the
+#                                     fuzz runs, and nginx and HAProxy, which the adversarial suite
+#                                     runs beside cutover as a comparison
 set -euo pipefail
 
 packages=(
@@ -10,6 +14,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk python3 python3-jwt openssl procps
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(clang-14 libclang-rt-14-dev nginx haproxy)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -23,5 +30,17 @@ echo "cutover: installing ${missing[*]}" >&2
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -q
-"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# nginx's and HAProxy's packages would start their own services: the tests start them by hand,
+# on ports of their own, so keep apt from starting anything.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+  "${sudo_cmd[@]}" chmod +x "$policy"
+  made_policy=1
+fi
+status=0
+"${sudo_cmd[@]}" apt-get update -q || status=$?
+[ "$status" -ne 0 ] || "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
+[ "$made_policy" -eq 0 ] || "${sudo_cmd[@]}" rm -f "$policy"
+exit "$status"
