@@ -32,6 +32,20 @@ void parse_limits(const YAML::Node& node, LimitsConfig& limits, DiagnosticSink& 
   reader.finish();
 }
 
+void parse_paths(const YAML::Node& node, PathsConfig& paths, DiagnosticSink& sink) {
+  MapReader reader(node, "paths", sink);
+  if (!reader.ok()) return;
+  std::string value;
+  if (reader.read_enum("escaped_slashes", value, {"reject", "keep", "decode"})) {
+    using E = PathsConfig::EscapedSlashes;
+    paths.escaped_slashes = value == "reject" ? E::reject : value == "keep" ? E::keep : E::decode;
+  }
+  if (reader.read_enum("backslash", value, {"reject", "slash"})) {
+    paths.backslash = value == "reject" ? PathsConfig::Backslash::reject : PathsConfig::Backslash::slash;
+  }
+  reader.finish();
+}
+
 void parse_access_log(const YAML::Node& node, const std::string& file, AccessLogConfig& log, DiagnosticSink& sink) {
   MapReader reader(node, "access_log", sink);
   if (!reader.ok()) return;
@@ -86,6 +100,11 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
     }
   }
   reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
+  if (std::string underscores; reader.read_enum("headers_with_underscores", underscores, {"drop", "reject", "allow"})) {
+    config.headers_with_underscores = underscores == "drop"     ? UnderscoreHeaders::drop
+                                      : underscores == "reject" ? UnderscoreHeaders::reject
+                                                                : UnderscoreHeaders::allow;
+  }
   reader.read("watch", config.watch);
   // Next to the config by default: an operator finds it, and a rollback survives a restart
   // without anyone having to configure anything (DESIGN.md invariant 4).
@@ -98,6 +117,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   }
   reader.read_duration("drain_timeout", config.drain_timeout);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
+  if (auto node = reader.get("paths"); node.IsDefined()) parse_paths(node, config.paths, sink);
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
   if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);

@@ -119,6 +119,30 @@ void parse_auth_request(const YAML::Node& node, AuthRequestConfig& auth, Diagnos
   reader.finish();
 }
 
+void parse_signature(const YAML::Node& node, const std::string& file, SignatureConfig& signature,
+                     DiagnosticSink& sink) {
+  MapReader reader(node, "identity.signature", sink);
+  if (!reader.ok()) return;
+  signature.enabled = true;
+  signature.mark = reader.mark();
+  if (read_key_file(reader, "secret_file", file, signature.secret_file, signature.secret, sink)) {
+    while (!signature.secret.empty() && (signature.secret.back() == '\n' || signature.secret.back() == '\r')) {
+      signature.secret.pop_back();
+    }
+    // As for HS256 tokens (RFC 2104 2): a key shorter than the hash output weakens the HMAC.
+    if (signature.secret.size() < 32) {
+      sink.error(reader.key_mark("secret_file"), "'identity.signature.secret_file' holds " +
+                                                     std::to_string(signature.secret.size()) +
+                                                     " bytes (line breaks at the end left out); the secret needs at least 32");
+    }
+  } else if (!reader.has("secret_file")) {
+    sink.error(reader.mark(), "'identity.signature' needs 'secret_file' (the HMAC key backends verify with)");
+  }
+  if (reader.read("header", signature.header)) check_header_name(reader, "header", signature.header, sink);
+  reader.read_duration("rotation_grace", signature.rotation_grace);
+  reader.finish();
+}
+
 }  // namespace
 
 void parse_identity(const YAML::Node& node, const std::string& file, IdentityConfig& identity,
@@ -134,9 +158,16 @@ void parse_identity(const YAML::Node& node, const std::string& file, IdentityCon
   std::string anonymous;
   if (reader.read_enum("anonymous", anonymous, {"allow", "deny"})) identity.allow_anonymous = anonymous == "allow";
   if (reader.read("sticky_cookie", identity.sticky_cookie)) check_header_name(reader, "sticky_cookie", identity.sticky_cookie, sink);
+  reader.read("allow_utf8", identity.allow_utf8);
+  if (auto signature = reader.get("signature"); signature.IsDefined()) {
+    parse_signature(signature, file, identity.signature, sink);
+  }
   if (auto jwt = reader.get("jwt"); jwt.IsDefined()) parse_jwt(jwt, file, identity.jwt, sink);
   if (auto auth = reader.get("auth_request"); auth.IsDefined()) parse_auth_request(auth, identity.auth_request, sink);
   reader.finish();
+  if (identity.signature.enabled && identity.signature.header == identity.header) {
+    sink.error(identity.signature.mark, "'identity.signature.header' must differ from 'identity.header'");
+  }
 }
 
 }  // namespace cutover::config

@@ -86,6 +86,75 @@ void parse_split(const YAML::Node& node, const std::string& where, RouteConfig& 
   }
 }
 
+// `return: 403`, or `return: { status: 403, body: "...", content_type: text/plain }`.
+void parse_return(const YAML::Node& node, const std::string& where, ReturnConfig& answer, DiagnosticSink& sink) {
+  answer.enabled = true;
+  const std::string key = where + ".return";
+  auto read_status = [&](const YAML::Node& value) {
+    std::uint64_t status = 0;
+    const std::string text = value.IsScalar() ? value.Scalar() : std::string{};
+    if (!parse_size(text, status) || text.find_first_not_of("0123456789") != std::string::npos || status < 200 ||
+        status > 599) {
+      sink.error(mark_of(value), "'" + key + "' status must be a number from 200 to 599, not '" + text + "'");
+      return;
+    }
+    answer.status = static_cast<unsigned>(status);
+  };
+  if (node.IsScalar()) {
+    read_status(node);
+    return;
+  }
+  MapReader reader(node, key, sink);
+  if (!reader.ok()) return;
+  if (auto status = reader.get("status"); status.IsDefined()) {
+    read_status(status);
+  } else {
+    sink.error(reader.mark(), "'" + key + "' needs 'status', e.g. return: { status: 403, body: \"closed\" }");
+  }
+  reader.read("body", answer.body);
+  if (reader.read("content_type", answer.content_type)) {
+    const bool printable = std::all_of(answer.content_type.begin(), answer.content_type.end(),
+                                       [](char c) { return c >= 0x20 && c < 0x7F; });
+    if (answer.content_type.empty() || !printable) {
+      sink.error(reader.key_mark("content_type"), "'" + key + ".content_type' must be a media type like text/plain");
+    }
+  }
+  if (answer.content_type.empty()) answer.content_type = "text/plain; charset=utf-8";
+  if (!answer.body.empty() && (answer.status == 204 || answer.status == 304)) {
+    sink.error(reader.key_mark("body"), "'" + key + "' answers " + std::to_string(answer.status) +
+                                            ", which carries no body; drop 'body' or use another status");
+  }
+  reader.finish();
+}
+
+// Names in kOverrideHeaders, in any case and with '_' or '-'.
+void parse_override_headers(const YAML::Node& node, const std::string& where, std::uint8_t& allowed,
+                            DiagnosticSink& sink) {
+  const std::string key = where + ".allow_override_headers";
+  if (!node.IsSequence()) {
+    sink.error(mark_of(node), "'" + key + "' must be a list of header names, e.g. [X-HTTP-Method-Override]");
+    return;
+  }
+  for (const auto& item : node) {
+    const std::string name = item.IsScalar() ? lower(item.Scalar()) : std::string{};
+    std::size_t index = 0;
+    for (; index < kOverrideHeaders.size(); ++index) {
+      std::string known = lower(std::string(kOverrideHeaders[index]));
+      std::string folded = name;
+      std::replace(folded.begin(), folded.end(), '_', '-');
+      if (folded == known) break;
+    }
+    if (index == kOverrideHeaders.size()) {
+      std::string names;
+      for (auto known : kOverrideHeaders) names += (names.empty() ? "" : ", ") + std::string(known);
+      sink.error(mark_of(item), "'" + key + "' lists '" + (item.IsScalar() ? item.Scalar() : "") +
+                                    "', which is not one of the override headers the gateway removes (" + names + ")");
+      continue;
+    }
+    allowed = static_cast<std::uint8_t>(allowed | (1u << index));
+  }
+}
+
 void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous, RouteConfig& route,
                  DiagnosticSink& sink) {
   std::string where = "routes[" + std::to_string(index) + "]";
@@ -111,6 +180,16 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   }
   reader.read("cohort", route.cohort);
   reader.read("require_user", route.require_user);
+  if (auto answer = reader.get("return"); answer.IsDefined()) {
+    parse_return(answer, where, route.answer, sink);
+    if (!route.backend.empty() || !route.split.empty() || !route.rollback_to.empty()) {
+      sink.error(mark_of(answer), "route '" + route.id + "' has 'return' and a backend; a route answers at the edge "
+                                  "(return) or sends to backends (backend, split, rollback_to), not both");
+    }
+  }
+  if (auto allowed = reader.get("allow_override_headers"); allowed.IsDefined()) {
+    parse_override_headers(allowed, where, route.allowed_overrides, sink);
+  }
   reader.finish();
 }
 

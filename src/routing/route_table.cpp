@@ -115,12 +115,14 @@ class Builder {
   }
 
   bool compile_plan(const RouteConfig& rc, const std::string& name, SplitPlan& plan) {
+    // A route that answers at the edge picks no backend; the parser refused one beside `return`.
+    if (rc.answer.enabled) return true;
     if (!rc.backend.empty() && !rc.split.empty()) {
       sink_.error(rc.mark, name + " has both 'backend' and 'split'; use one");
       return false;
     }
     if (rc.backend.empty() && rc.split.empty()) {
-      sink_.error(rc.mark, name + " needs 'backend' or 'split'");
+      sink_.error(rc.mark, name + " needs 'backend', 'split' or 'return'");
       return false;
     }
     if (!rc.backend.empty()) {

@@ -77,6 +77,9 @@ void compile_identity(Snapshot& snapshot) {
     snapshot.jwt_keys = {jwt.hs256_secret, jwt.rs256_public_key_pem};
     snapshot.jwt_policy = {jwt.issuer, jwt.audience, jwt.claim, jwt.leeway.count() / 1000};
   }
+  if (const auto& signature = snapshot.config.identity.signature; signature.enabled) {
+    snapshot.signing_keys.current = signature.secret;
+  }
   const auto& auth = snapshot.config.identity.auth_request;
   if (auth.enabled) {
     for (std::size_t i = 0; i < snapshot.config.backends.size(); ++i) {
@@ -96,6 +99,11 @@ void add_reachable(std::vector<std::uint16_t>& reachable, std::uint16_t backend)
 
 }  // namespace
 
+void carry_signing_rotation(Snapshot& next, const Snapshot& running, std::int64_t now_unix_seconds) {
+  const auto grace = std::chrono::duration_cast<std::chrono::seconds>(next.config.identity.signature.rotation_grace);
+  next.signing_keys = identity::rotate_signing_keys(running.signing_keys, next.signing_keys.current, now_unix_seconds, grace);
+}
+
 void apply_overrides(Snapshot& snapshot, OverrideSet overrides) {
   const auto& config = snapshot.config;
   const auto& routes = snapshot.routes->routes();
@@ -104,6 +112,7 @@ void apply_overrides(Snapshot& snapshot, OverrideSet overrides) {
   snapshot.applied_overrides = 0;
   for (const auto& route : routes) {
     const auto& route_config = config.routes[route.index];
+    if (route_config.answer.enabled) continue;  // answered at the edge: no backend, no metrics pairs
     const RouteOverride* applied = applied_override(config, route_config, overrides);
     snapshot.plans[route.index] = applied ? effective_plan(config, route_config, applied) : route.plan;
     if (applied) ++snapshot.applied_overrides;

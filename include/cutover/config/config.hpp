@@ -1,9 +1,11 @@
 #pragma once
 // The gateway's configuration as plain structs with safe defaults. Parsed and validated whole by
 // parse_config(); compiled into a runtime Snapshot (runtime/snapshot.hpp) that is swapped atomically.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cutover/config/diagnostic.hpp"
@@ -46,6 +48,23 @@ struct MatchConfig {
 
 enum class Sticky { user, cookie, none };
 
+// Headers that make some frameworks route or dispatch by another URL or method than the request
+// line's, past every check the gateway made on the real one: X-Original-URL and X-Rewrite-URL
+// (Symfony, IIS URL Rewrite, Zend), X-Override-URL, and the method overrides of Rails, Express,
+// Laravel and ASP.NET. Removed from requests unless the route names them in
+// allow_override_headers.
+inline constexpr std::array<std::string_view, 6> kOverrideHeaders = {
+    "X-Original-URL",         "X-Rewrite-URL", "X-Override-URL",
+    "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"};
+
+// A route that answers at the edge instead of sending to a backend (`return:`).
+struct ReturnConfig {
+  bool enabled = false;
+  unsigned status = 403;
+  std::string body;          // empty: the gateway's JSON local reply
+  std::string content_type;  // for `body`; text/plain by default
+};
+
 struct SplitTarget {
   std::string backend;
   BasisPoints share = 0;
@@ -61,6 +80,8 @@ struct RouteConfig {
   Sticky sticky = Sticky::user;
   std::string cohort;               // bucket salt; routes in one cohort move a user together. Default: id
   bool require_user = false;        // anonymous requests get 401; default from identity.anonymous
+  ReturnConfig answer;              // `return:`: answered here, no backend
+  std::uint8_t allowed_overrides = 0;  // bit i passes kOverrideHeaders[i] (allow_override_headers)
   Mark mark;
 };
 
@@ -92,13 +113,28 @@ struct AuthRequestConfig {
   Mark mark;
 };
 
+// An HMAC of each injected identity, for backends that can be reached by other paths than the
+// gateway and must tell a real identity from a forged one.
+struct SignatureConfig {
+  bool enabled = false;
+  std::string secret_file;
+  std::string secret;                        // contents, loaded with the config
+  std::string header = "X-User-Id-Signature";
+  // After a reload that changes the secret, the previous one signs too for this long, so
+  // backends can move to the new secret while requests keep verifying.
+  Duration rotation_grace{600000};
+  Mark mark;
+};
+
 struct IdentityConfig {
   std::string header = "X-User-Id";          // injected; client copies always dropped
   std::string header_namespace = "X-Cutover-";  // gateway-owned prefix; client copies dropped
   bool allow_anonymous = true;               // default for routes' require_user
+  bool allow_utf8 = false;                   // user ids beyond printable ASCII, percent-encoded
   std::string sticky_cookie = "cutover_uid"; // set for anonymous users so they stay sticky
   JwtConfig jwt;
   AuthRequestConfig auth_request;
+  SignatureConfig signature;
 };
 
 struct LimitsConfig {
@@ -107,6 +143,19 @@ struct LimitsConfig {
   Duration header_timeout{10000};   // a client has this long to send a request's headers
   Duration idle_timeout{60000};     // keep-alive connections idle longer are closed
   Duration body_timeout{30000};     // max silence while streaming a request body
+};
+
+// Client header names with '_' (which CGI-style backends read as '-'): removed, refused (400), or
+// passed on. Names the gateway owns are removed in every spelling whatever this says.
+enum class UnderscoreHeaders : std::uint8_t { drop, reject, allow };
+
+// How request paths that backends decode differently from the gateway are treated.
+struct PathsConfig {
+  // %2F and %5C: refused (400), kept encoded inside their segment, or decoded to '/' and '\'
+  // before dot segments are resolved and routes matched.
+  enum class EscapedSlashes : std::uint8_t { reject, keep, decode } escaped_slashes = EscapedSlashes::reject;
+  // A '\' (which some servers, IIS among them, read as '/'): refused (400) or read as '/'.
+  enum class Backslash : std::uint8_t { reject, slash } backslash = Backslash::reject;
 };
 
 struct AdminConfig {
@@ -125,6 +174,7 @@ struct Config {
   HostPort listen{"0.0.0.0", 8080, {}};
   unsigned workers = 0;  // 0 = auto (hardware threads)
   bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
+  UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::drop;
   bool watch = false;                    // reload by itself when the config (or a key file) changes
   // Where admin overrides are kept (absolute after parsing; relative paths are resolved against
   // the config file's directory). Read at start-up only: a new value takes effect on restart.
@@ -132,6 +182,7 @@ struct Config {
   // SIGTERM/SIGINT: how long in-flight requests may take to finish before the gateway exits anyway.
   Duration drain_timeout{10000};
   LimitsConfig limits;
+  PathsConfig paths;
   AdminConfig admin;
   AccessLogConfig access_log;
   IdentityConfig identity;

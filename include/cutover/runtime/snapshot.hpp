@@ -14,6 +14,7 @@
 
 #include "cutover/config/config.hpp"
 #include "cutover/identity/jwt.hpp"
+#include "cutover/identity/signature.hpp"
 #include "cutover/metrics/layout.hpp"
 #include "cutover/routing/route_table.hpp"
 #include "cutover/runtime/overrides.hpp"
@@ -43,6 +44,7 @@ struct Snapshot {
   std::vector<Backend> backends;  // same order as config.backends
   identity::JwtKeys jwt_keys;
   identity::JwtPolicy jwt_policy;
+  identity::SigningKeys signing_keys;  // identity.signature's, with a rotation's previous secret
   int auth_backend = -1;          // index of identity.auth_request.backend, -1 when off
   std::string config_hash;        // sha256 of the file text, hex
   std::vector<config::Diagnostic> warnings;
@@ -57,6 +59,10 @@ struct Snapshot {
 std::shared_ptr<Snapshot> load_snapshot(const std::string& path);
 // The same from text already read (for tests and `check`).
 std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::string& file);
+
+// A reload from `running` to `next`: a changed identity.signature secret leaves the previous one
+// signing beside it for rotation_grace (identity/signature.hpp).
+void carry_signing_rotation(Snapshot& next, const Snapshot& running, std::int64_t now_unix_seconds);
 
 // Runs `overrides` over the YAML: recomputes every route's plan (effective_plan), the applied
 // count and, only when the reachable pairs change, the metrics layout. In place: for a snapshot

@@ -84,7 +84,7 @@ TEST(RouteBuild, BackendAndSplitAreExclusive) {
   neither.backend.clear();
   expect_diagnostics({both, neither},
                      {{kError, at_route(0), {"route 'both'", "both 'backend' and 'split'"}},
-                      {kError, at_route(1), {"route 'neither'", "needs 'backend' or 'split'"}}});
+                      {kError, at_route(1), {"route 'neither'", "needs 'backend', 'split' or 'return'"}}});
 }
 
 TEST(RouteBuild, SplitRules) {
