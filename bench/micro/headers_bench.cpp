@@ -94,9 +94,7 @@ void BM_UpstreamRequestHead(benchmark::State& state) {
   http::UpstreamRequestHead rewrite;
   rewrite.target = "/notes/42?view=full";
   rewrite.request_id = "0123456789abcdef0123456789abcdef";
-  rewrite.identity_header = "X-User-Id";
-  rewrite.header_namespace = "X-Cutover-";
-  rewrite.forwarded = {"203.0.113.7", "http", false};
+  rewrite.forwarded = {"203.0.113.7", "http"};
   std::string out;
   for (auto _ : state) {
     out.clear();

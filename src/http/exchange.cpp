@@ -7,9 +7,13 @@
 #include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/worker.hpp"
+#include "cutover/http/header_policy.hpp"
 #include "cutover/identity/credentials.hpp"
-#include "cutover/routing/path.hpp"
+#include "cutover/identity/signature.hpp"
+#include "cutover/identity/user_id.hpp"
 #include "http/identity_step.hpp"
+#include "http/parse_io.hpp"
+#include "http/request_checks.hpp"
 #include "http/upstream_call.hpp"
 #include "http/wire.hpp"
 
@@ -18,31 +22,23 @@ namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+using metrics::LocalReason;
 
 double ms_between(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double, std::milli>(end - start).count();
 }
 
-// A user id goes into a header: anything that could split or corrupt it is refused.
-bool header_safe(std::string_view value) {
-  if (value.size() > 256) return false;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return false;
-  }
-  return true;
-}
-
 // A reply the gateway wrote itself; false when the client could not take it.
+// `header_only` for a HEAD request: the length the body would have, but not the body.
 asio::awaitable<bool> write_local_reply(Worker& worker, ClientConnection& client,
                                         const bhttp::response<bhttp::string_body>& response,
-                                        std::chrono::milliseconds timeout) {
+                                        std::chrono::milliseconds timeout, bool header_only = false) {
   worker.head_strings().lend(client.head);
   client.head.clear();
   append_head(client.head, response.base());
   Outgoing out;
   out.add(client.head);
-  out.add(response.body());
+  if (!header_only) out.add(response.body());
   auto ec = write_now(client.socket, out);
   if (!ec && !out.empty()) ec = co_await write_rest(worker.watchdog(), client.socket, out, timeout);
   co_return !ec;
@@ -83,6 +79,7 @@ class Exchange {
   // Early exits record their reply here and return; run_exchange sends it. (Building replies
   // outside co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
   bool early(Counters::Counter& counter, LocalReply local);
+  bool early(LocalReason reason, std::string message);
   std::uint32_t choose_bucket(std::string& new_cookie);
   void log(double duration_ms);
   void record_metrics(double duration_ms, Clock::time_point ended);
@@ -104,6 +101,10 @@ class Exchange {
   int backend_ = -1;  // the backend picked, once it is
   std::uint32_t metrics_cell_ = metrics::MetricsLayout::kNoCell;  // of (route, backend_)
   std::string user_;
+  std::string_view identity_problem_;  // why presented credentials were refused, for the log
+  std::string user_header_;            // user_ percent-encoded, with identity.allow_utf8
+  std::string signature_;              // of the user header, when identity.signature is on
+  HeaderPolicy header_policy_;         // what the client's headers pass on this route
   UpstreamOutcome outcome_;
   unsigned status_ = 0;
   std::string_view error_;
@@ -133,7 +134,7 @@ asio::awaitable<bool> Exchange::phases() {
 
 bool Exchange::admit() {
   auto& request = parser_.get();
-  auto& counters = worker_.counters();
+  const auto& config = snapshot_->config;
   client_version_ = request.version();
   client_keep_alive_ = parser_.keep_alive();
   method_ = request.method_string();
@@ -144,57 +145,51 @@ bool Exchange::admit() {
     worker_.random().hex128(generated_id_);
     request_id_ = std::string_view(generated_id_, sizeof generated_id_);
   }
-
   std::string_view target = request.target();
-  std::size_t query_at = std::min(target.find('?'), target.size());
-  path_ = target.substr(0, query_at);
-  if (target.empty() || target.front() != '/') {
-    return early(counters.bad_request, {400, "bad_request", "the request target must be a path starting with '/'"});
-  }
-  std::optional<std::string> path = routing::normalize_path(target.substr(0, query_at));
-  if (!path) {
-    return early(counters.bad_request, {400, "invalid_path", "the request path is not a valid URL path"});
-  }
+  path_ = target.substr(0, std::min(target.find('?'), target.size()));
+
+  AdmittedTarget admitted;
+  if (auto refusal = admit_request(request, config, admitted)) return early(refusal->reason, std::move(refusal->message));
   // What the backend gets is exactly what was matched (plus the untouched query string).
-  upstream_target_ = *path;
-  upstream_target_ += target.substr(query_at);
-  if (request.count(bhttp::field::host) > 1 || (client_version_ >= 11 && request.count(bhttp::field::host) == 0)) {
-    return early(counters.bad_request, {400, "bad_host", "an HTTP/1.1 request needs exactly one Host header"});
-  }
-  // Smuggling shapes the parser lets through: `chunked` alone is the only transfer coding
-  // forwarded (RFC 9112 6.3: a request whose final coding is not chunked is invalid).
-  if (auto codings = request.count(bhttp::field::transfer_encoding);
-      codings > 1 || (codings == 1 && !boost::beast::iequals(request[bhttp::field::transfer_encoding], "chunked"))) {
-    return early(counters.bad_request, {400, "bad_request", "only 'Transfer-Encoding: chunked' is accepted in requests"});
-  }
-  std::uint64_t max_body = snapshot_->config.limits.max_body_bytes;
+  upstream_target_ = admitted.path;
+  upstream_target_ += admitted.query;
+  std::uint64_t max_body = config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
-    return early(counters.body_too_large, {413, "body_too_large", "the request body is larger than " + std::to_string(max_body) + " bytes"});
+    return early(LocalReason::body_too_large, "the request body is larger than " + std::to_string(max_body) + " bytes");
   }
   if (max_body != 0) parser_.body_limit(max_body);
   else parser_.body_limit(boost::none);
 
-  route_ = snapshot_->routes->match({request.method_string(), request[bhttp::field::host], *path});
-  if (!route_) {
-    return early(counters.no_route, {404, "no_route", "no route matches " + method_ + " " + *path});
+  const std::string& match_path = admitted.match_path.empty() ? admitted.path : admitted.match_path;
+  route_ = snapshot_->routes->match({request.method_string(), admitted.host, match_path});
+  if (!route_) return early(LocalReason::no_route, "no route matches " + method_ + " " + admitted.path);
+  if (const auto& answer = config.routes[route_->index].answer; answer.enabled) {
+    early(LocalReason::route_return, "route '" + route_->id + "' answers " + std::to_string(answer.status) + " at the edge");
+    reply_->status = status_ = answer.status;
+    reply_->body = answer.body;
+    reply_->content_type = answer.content_type;
+    return false;
   }
   return true;
 }
 
 bool Exchange::authorize(Identity identity) {
-  auto& counters = worker_.counters();
+  const auto& config = snapshot_->config.identity;
   if (identity.lookup_failed) {
-    return early(counters.auth_unavailable, {502, "auth_unavailable", "could not establish who the user is: the session lookup failed"});
+    return early(LocalReason::auth_unavailable, "could not establish who the user is: the session lookup failed");
   }
-  if (!identity.user.empty() && !header_safe(identity.user)) {
-    identity.user.clear();
-    identity.problem = "user id is not a valid header value";
+  if (!identity.user.empty()) {
+    if (auto problem = identity::user_id_problem(identity.user, config.allow_utf8); !problem.empty()) {
+      identity.user.clear();
+      identity.problem = problem;
+    }
   }
   user_ = std::move(identity.user);
+  identity_problem_ = identity.problem;
   if (route_->require_user && user_.empty()) {
     std::string why = identity.problem.empty() ? "route '" + route_->id + "' requires a signed-in user"
                                                : "invalid credentials: " + std::string(identity.problem);
-    return early(counters.unauthorized, {401, "unauthorized", std::move(why)});
+    return early(LocalReason::unauthorized, std::move(why));
   }
   return true;
 }
@@ -214,10 +209,22 @@ UpstreamRequest Exchange::upstream_request() {
   UpstreamRequestHead rewrite;
   rewrite.target = upstream_target_;
   rewrite.request_id = request_id_;
-  rewrite.identity_header = config.identity.header;
   rewrite.user = user_;
-  rewrite.header_namespace = config.identity.header_namespace;
-  rewrite.forwarded = {client_.peer_address, "http", config.trust_forwarded_headers};
+  if (!user_.empty() && config.identity.allow_utf8) {
+    user_header_ = identity::percent_encode_user_id(user_);
+    rewrite.user = user_header_;
+  }
+  if (!user_.empty() && config.identity.signature.enabled) {
+    signature_ = identity::sign_identity(snapshot_->signing_keys, rewrite.user, request_id_, unix_seconds());
+    rewrite.signature = signature_;
+  }
+  if (auto length = parser_.content_length()) rewrite.content_length = *length;
+  if (const auto& endpoints = config.backends[backend].endpoints; !endpoints.empty()) {
+    rewrite.host_if_missing = endpoints.front().host;
+  }
+  header_policy_ = header_policy(config, config.routes[route_->index].allowed_overrides);
+  rewrite.policy = &header_policy_;
+  rewrite.forwarded = {client_.peer_address, "http"};
 
   return UpstreamRequest{worker_, *snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
@@ -252,6 +259,10 @@ void Exchange::record_metrics(double duration_ms, Clock::time_point ended) {
                                    duration_ms, steady_seconds(ended));
 }
 
+bool Exchange::early(LocalReason reason, std::string message) {
+  return early(worker_.counters().local(reason), local_reply(reason, std::move(message)));
+}
+
 bool Exchange::early(Counters::Counter& counter, LocalReply local) {
   Counters::bump(counter);
   status_ = local.status;
@@ -265,7 +276,10 @@ asio::awaitable<bool> Exchange::send_reply() {
   bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && reply_->status != 400 &&
                     reply_->status != 408 && reply_->status != 413;
   auto response = make_local_reply(*reply_, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
-  bool written = co_await write_local_reply(worker_, client_, response, snapshot_->config.limits.body_timeout);
+  const bool header_only = parser_.get().method() == bhttp::verb::head;
+  bool written =
+      co_await write_local_reply(worker_, client_, response, snapshot_->config.limits.body_timeout, header_only);
+  if (written && !keep_alive && !parser_.is_done()) co_await linger_before_close(worker_, client_);
   co_return keep_alive && written;
 }
 
@@ -300,6 +314,30 @@ asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, Req
   client.answered_at = Clock::now();  // the idle timeout runs from here too (session.cpp)
   exchange.finish(client.answered_at);
   co_return keep_alive;
+}
+
+// Closing a socket with unread bytes makes the kernel answer with a reset, and a reset that
+// arrives before the client has read the reply can destroy it there. So, as nginx's lingering
+// close does, the gateway reads and discards until the client closes too, for at most
+// kLingerTime and kLingerBytes: these bytes count against a limit like any other.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::size_t kLingerBytes = 256 * 1024;
+
+asio::awaitable<void> linger_before_close(Worker& worker, ClientConnection& client) {
+  boost::system::error_code ec;
+  client.socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  const auto due = Watch::Clock::now() + kLingerTime;
+  std::size_t discarded = 0;
+  while (!ec && discarded < kLingerBytes) {
+    discarded += client.buffer.size();
+    client.buffer.consume(client.buffer.size());
+    ec = read_arrived(client.socket, client.buffer);
+    if (ec == asio::error::would_block) {
+      EventRead read(worker.watchdog(), client.socket, client.buffer, due);
+      auto [read_ec, n] = co_await read.start();
+      ec = read.finish(read_ec, n);
+    }
+  }
 }
 
 asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, const LocalReply& reply) {

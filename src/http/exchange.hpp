@@ -14,6 +14,11 @@ class Worker;
 // carry another request.
 boost::asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, RequestParser& parser);
 
+// After an error reply that closes the connection while the client may still be sending (the
+// rest of a refused body or head): stops writing, then reads and discards for a moment, so that
+// the reply is not lost. The caller closes the socket afterwards.
+boost::asio::awaitable<void> linger_before_close(Worker& worker, ClientConnection& client);
+
 // For requests that never became an exchange (unparseable, too large, too slow): one JSON reply,
 // one access-log line, and the connection closes.
 boost::asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, const LocalReply& reply);

@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/rfc7230.hpp>
 #include <boost/container/small_vector.hpp>
+#include <charconv>
 #include <type_traits>
 
 #include "http/wire.hpp"
@@ -11,10 +12,6 @@ namespace cutover::http {
 namespace {
 
 using boost::beast::iequals;
-
-bool starts_with_ci(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
 
 bool is_standard_hop_by_hop(bhttp::field name) {
   switch (name) {
@@ -84,8 +81,17 @@ void reserve_for_head(std::string& out) {
   if (out.capacity() - out.size() < kHeadReserve) out.reserve(out.size() + kHeadReserve);
 }
 
+void append_content_length(std::string& out, std::uint64_t length) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, length).ptr;
+  out += "Content-Length: ";
+  out.append(digits, end);
+  out += "\r\n";
+}
+
 template <class Request>
-void append_request_head(std::string& out, const Request& request, const UpstreamRequestHead& rewrite) {
+void append_request_head(std::string& out, const Request& request, const UpstreamRequestHead& rewrite,
+                         RemovedHeaders* removed) {
   reserve_for_head(out);
   out += request.method_string();
   out += ' ';
@@ -93,33 +99,46 @@ void append_request_head(std::string& out, const Request& request, const Upstrea
   out += " HTTP/1.1\r\n";
 
   const HopByHop hop_by_hop(request);
-  const bool trust = rewrite.forwarded.trust_client_headers;
+  static const HeaderPolicy kDefaultPolicy;
+  const HeaderPolicy& policy = rewrite.policy ? *rewrite.policy : kDefaultPolicy;
+  const bool trust = policy.trust_forwarded;
   std::string_view host;
+  bool length_written = false;
   bool has_forwarded_proto = false;
   bool has_forwarded_host = false;
   boost::container::small_vector<std::string_view, 4> forwarded_chain;
   for (const auto& field : request) {
     const auto name = field.name_string();
-    if (hop_by_hop.contains(field) || field.name() == bhttp::field::expect || iequals(name, "X-Request-Id") ||
-        iequals(name, rewrite.identity_header) ||
-        (!rewrite.header_namespace.empty() && starts_with_ci(name, rewrite.header_namespace))) {
+    if (hop_by_hop.contains(field) || field.name() == bhttp::field::expect || iequals(name, "X-Request-Id")) {
+      continue;
+    }
+    // The length as the parser read it, once, where the client put the first one: "5, 5", a
+    // repeated field or "05" become one plain "5".
+    if (field.name() == bhttp::field::content_length && rewrite.content_length) {
+      if (!length_written) append_content_length(out, *rewrite.content_length);
+      length_written = true;
+      continue;
+    }
+    if (const HeaderVerdict verdict = judge_client_header(name, policy); verdict != HeaderVerdict::pass) {
+      if (removed) removed->add(verdict);
       continue;
     }
     if (field.name() == bhttp::field::host && host.empty()) host = field.value();
-    if (iequals(name, "X-Forwarded-For")) {
-      if (trust && !field.value().empty()) forwarded_chain.push_back(field.value());
-      continue;  // written once, below
+    if (trust) {
+      if (iequals(name, "X-Forwarded-For")) {
+        if (!field.value().empty()) forwarded_chain.push_back(field.value());
+        continue;  // written once, below
+      }
+      if (iequals(name, "X-Forwarded-Proto")) has_forwarded_proto = true;
+      if (iequals(name, "X-Forwarded-Host")) has_forwarded_host = true;
     }
-    // From an untrusted client, every forwarding claim is a forgery: X-Forwarded-Prefix and
-    // -Port steer URL generation in many frameworks, and RFC 7239's Forwarded does it all.
-    if (!trust && (starts_with_ci(name, "X-Forwarded-") || field.name() == bhttp::field::forwarded)) continue;
-    if (iequals(name, "X-Forwarded-Proto")) has_forwarded_proto = true;
-    if (iequals(name, "X-Forwarded-Host")) has_forwarded_host = true;
     append_line(out, field);
   }
 
+  if (host.empty() && !rewrite.host_if_missing.empty()) append_field(out, "Host", rewrite.host_if_missing);
   append_field(out, "X-Request-Id", rewrite.request_id);
-  if (!rewrite.user.empty()) append_field(out, rewrite.identity_header, rewrite.user);
+  if (!rewrite.user.empty()) append_field(out, policy.identity_header, rewrite.user);
+  if (!rewrite.signature.empty()) append_field(out, policy.signature_header, rewrite.signature);
   out += "X-Forwarded-For: ";
   for (auto hop : forwarded_chain) {
     out += hop;
@@ -174,13 +193,28 @@ void append_response_head(std::string& out, const Response& response, const Clie
 
 }  // namespace
 
-void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite) {
-  append_request_head(out, request, rewrite);
+void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite,
+                                  RemovedHeaders* removed) {
+  append_request_head(out, request, rewrite, removed);
 }
 
 void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
-                                  const UpstreamRequestHead& rewrite) {
-  append_request_head(out, request, rewrite);
+                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed) {
+  append_request_head(out, request, rewrite, removed);
+}
+
+void append_last_chunk(std::string& out, std::span<const ParsedField> trailers, const HeaderPolicy& policy) {
+  out += "0\r\n";
+  for (const auto& field : trailers) {
+    const auto name = field.name_string();
+    if (is_standard_hop_by_hop(field.name()) || name.find('_') != std::string_view::npos ||
+        !allowed_in_trailer(name) || iequals(name, "X-Request-Id") ||
+        judge_client_header(name, policy) != HeaderVerdict::pass) {
+      continue;
+    }
+    append_line(out, field);
+  }
+  out += "\r\n";
 }
 
 void append_client_response_head(std::string& out, const ParsedResponse& response, const ClientResponseHead& rewrite) {

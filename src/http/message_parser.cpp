@@ -6,11 +6,39 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/chunk_framing.hpp"
 #include "http/plain_head.hpp"
 
 namespace cutover::http {
 
 namespace bhttp = boost::beast::http;
+
+namespace {
+
+// Boost's error_category has a protected, non-virtual destructor by design: categories are
+// never deleted through it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+class FramingCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "cutover.framing"; }
+  std::string message(int value) const override {
+    switch (static_cast<FramingError>(value)) {
+      case FramingError::chunk_line_too_long:
+        return "a chunk size line is longer than " + std::to_string(kMaxChunkLineBytes) +
+               " bytes (its size digits, leading zeros and extensions)";
+    }
+    return "framing error";
+  }
+};
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+const boost::system::error_category& framing_category() noexcept {
+  static const FramingCategory category;
+  return category;
+}
 
 std::string_view ParsedFields::operator[](bhttp::field id) const {
   for (const auto& field : *this) {
@@ -77,6 +105,10 @@ std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error
   const std::string_view input(static_cast<const char*>(bytes.data()), bytes.size());
   switch (mode_) {
     case Mode::beast:
+      if (at_chunk_boundary()) {
+        ec = check_chunk_framing(input, header_limit_);
+        if (ec) return 0;
+      }
       return Base::put(bytes, ec);
     case Mode::plain:
       return put_plain_body(input, ec);
@@ -131,6 +163,7 @@ bool MessageParser<IsRequest>::take_plain_head(std::string_view bytes, std::size
     message_.reason_ = message_.keep(head.reason);
   }
   message_.version_ = head.version;
+  message_.close_head();
   plain_.content_length = head.content_length ? boost::optional<std::uint64_t>(*head.content_length) : boost::none;
   plain_.body_left = bodiless ? 0 : *head.content_length;
   plain_.keep_alive = head.keep_alive();
@@ -192,6 +225,15 @@ void MessageParser<IsRequest>::on_response_impl(int status, string_view reason, 
 template <bool IsRequest>
 void MessageParser<IsRequest>::on_field_impl(bhttp::field id, string_view name, string_view value, error_code& ec) {
   ec = {};
+  // The trailer section counts against the header limit, as the head did (check_chunk_framing
+  // also bounds it while it arrives).
+  if (Base::is_header_done()) {
+    trailer_bytes_ += static_cast<std::uint32_t>(name.size() + value.size() + 4);
+    if (trailer_bytes_ > header_limit_) {
+      ec = bhttp::error::header_limit;
+      return;
+    }
+  }
   message_.add(id, name, value);
 }
 

@@ -22,8 +22,11 @@ namespace cutover::http {
 
 enum class ParseGoal { header, progress };
 
-// Parses what `buffer` holds towards `goal`: the header is complete, or (progress) the parser
-// consumed something (body bytes, a chunk header), filled the body buffer, or the message ended.
+// Parses what `buffer` holds towards `goal`. header: the header is complete. progress: everything
+// buffered is parsed, until the body buffer is full or the message ends; a message that arrived
+// whole is then judged whole (a bad chunk after a good one is found before any of it is passed
+// on), and what did arrive is passed on without waiting for more (a stream of small chunks
+// stays a stream).
 // True: the goal is met, or `ec` says why it cannot be. False: more bytes must be read first.
 template <class Parser>
 bool parse_buffered(Parser& parser, ReadBuffer& buffer,
@@ -31,12 +34,14 @@ bool parse_buffered(Parser& parser, ReadBuffer& buffer,
   namespace bhttp = boost::beast::http;
   ec = {};
   if (parser.is_done()) return true;
+  bool progressed = false;
   while (buffer.size() > 0) {
     std::size_t used = parser.put(buffer.data(), ec);
     buffer.consume(used);
+    progressed = progressed || used > 0;
     if (ec == bhttp::error::need_more) {
       ec = {};
-      return false;
+      return goal == ParseGoal::progress && progressed;
     }
     if (ec == bhttp::error::need_buffer) {  // the body buffer is full: that is progress
       ec = {};
@@ -44,10 +49,10 @@ bool parse_buffered(Parser& parser, ReadBuffer& buffer,
     }
     if (ec) return true;
     if (parser.is_done()) return true;
-    if (goal == ParseGoal::header ? parser.is_header_done() : used > 0) return true;
-    if (used == 0) return false;
+    if (goal == ParseGoal::header && parser.is_header_done()) return true;
+    if (used == 0) break;
   }
-  return false;
+  return goal == ParseGoal::progress && progressed;
 }
 
 // What the end of the input means for the message being parsed: end_of_stream when nothing of a

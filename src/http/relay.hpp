@@ -13,6 +13,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include "cutover/common/warm_blocks.hpp"
+#include "cutover/http/headers.hpp"
 #include "cutover/http/message_parser.hpp"
 #include "http/parse_io.hpp"
 #include "http/wire.hpp"
@@ -41,23 +42,26 @@ struct RelayTimeouts {
 };
 
 // Writes `head` (the parser's message head as rewritten for `output`) and relays the body, framed
-// as chunked when `chunked_out`, or nothing more when `header_only`.
+// as chunked when `chunked_out`, or nothing more when `header_only`. A chunked body ends with the
+// trailer fields `trailer_policy` lets through (append_last_chunk), or with none when it is null.
 template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
     Watchdog& watchdog, boost::asio::ip::tcp::socket& input, ReadBuffer& input_buffer,
     MessageParser<IsRequest>& parser,
     boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, const std::string& head,
-    bool chunked_out, bool header_only = false) {
+    bool chunked_out, bool header_only = false, const HeaderPolicy* trailer_policy = nullptr) {
   RelayResult result;
   auto& body = parser.get().body();
   Outgoing out;
 
   // HEAD, 204 and 304 answers: the header may say chunked or name a length, but no body bytes
   // (not even a last chunk) may follow, or the next response on the connection breaks.
-  // Otherwise the header goes out at once unless body bytes are already buffered: then header
-  // and the first body bytes share one write. (A body that is slow to start still shows its
-  // header.)
-  bool head_alone = header_only || (!parser.is_done() && input_buffer.size() == 0);
+  // Otherwise an answer's header goes out at once unless body bytes are already buffered: then
+  // header and the first body bytes share one write (a body that is slow to start still shows
+  // its header). A request's header waits for its body's first bytes, so that one whose framing
+  // fails from the start (a chunk line or trailer section over its limit) reaches the backend
+  // not at all rather than cut short.
+  bool head_alone = header_only || (!IsRequest && !parser.is_done() && input_buffer.size() == 0);
   bool head_pending = true;
   std::uint64_t bytes_at_last_pause = 0;
   for (;;) {
@@ -70,6 +74,15 @@ boost::asio::awaitable<RelayResult> relay_message(
         ec = co_await fill(watchdog, input, input_buffer, timeouts.read, kBodyReadSize);
         if (ec == boost::asio::error::eof) ec = parse_eof(parser);
         if (ec || parser.is_done()) break;
+      }
+      // A request body that has already arrived is parsed before anything goes out, without
+      // waiting for more: a request that came whole is judged whole, so a bad chunk or an
+      // oversized trailer is refused before any of it reaches the backend. (Answers stream as
+      // they come: a backend's connection keeps its small read buffer.)
+      if constexpr (IsRequest) {
+        while (!ec && !parser.is_done() && body.size > 0 && !read_arrived(input, input_buffer, kBodyReadSize)) {
+          parse_buffered(parser, input_buffer, ParseGoal::progress, ec);
+        }
       }
       if (ec) {
         result.ec = ec;
@@ -86,7 +99,15 @@ boost::asio::awaitable<RelayResult> relay_message(
     if (chunked_out && got > 0) out.add(size_line.text());
     out.add(boost::asio::const_buffer(buffer, got));
     if (chunked_out && got > 0) out.add(kChunkEnd);
-    if (chunked_out && last && !header_only) out.add(kLastChunk);
+    std::string last_chunk;
+    if (chunked_out && last && !header_only) {
+      if (trailer_policy && !parser.get().trailers().empty()) {
+        append_last_chunk(last_chunk, parser.get().trailers(), *trailer_policy);
+        out.add(last_chunk);
+      } else {
+        out.add(kLastChunk);
+      }
+    }
     if (!out.empty()) {
       // The usual case, a socket with room, needs neither a wait nor a coroutine frame.
       boost::system::error_code ec = write_now(output, out);

@@ -52,6 +52,7 @@ admin::ReloadStatus Server::reload() {
     // The overrides in memory are the durable ones (every change was saved before it was
     // published): they carry over to the new YAML as they are.
     runtime::apply_overrides(*next, store_.current()->overrides);
+    runtime::carry_signing_rotation(*next, *store_.current(), unix_seconds());
     for (const auto& orphan : runtime::orphaned_overrides(next->config, next->overrides)) {
       spdlog::warn("override of route '{}' applies to nothing: the config has no such route", orphan.route_id);
     }

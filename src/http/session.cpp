@@ -41,18 +41,19 @@ void give_heads_back(Worker& worker, ClientConnection& client) {
 // What a client whose request header could not be read is told, counted under its reason.
 LocalReply unreadable_header_reply(const boost::system::error_code& ec, std::size_t max_header_bytes,
                                    Counters& counters) {
+  using metrics::LocalReason;
   if (ec == bhttp::error::header_limit) {
-    Counters::bump(counters.header_too_large);
-    return LocalReply{431, "header_too_large",
-                      "the request header is larger than " + std::to_string(max_header_bytes) + " bytes"};
+    Counters::bump(counters.local(LocalReason::header_too_large));
+    return local_reply(LocalReason::header_too_large,
+                       "the request header is larger than " + std::to_string(max_header_bytes) + " bytes");
   }
   if (ec == beast::error::timeout) {
-    Counters::bump(counters.client_timeout);
-    return LocalReply{408, "client_timeout", "the request header did not arrive within the header timeout"};
+    Counters::bump(counters.local(LocalReason::client_timeout));
+    return local_reply(LocalReason::client_timeout, "the request header did not arrive within the header timeout");
   }
   // Smuggling shapes (CL+TE, bad chunking, duplicate lengths) end here, never forwarded.
-  Counters::bump(counters.bad_request);
-  return LocalReply{400, "bad_request", "malformed HTTP request: " + ec.message()};
+  Counters::bump(counters.local(LocalReason::bad_request));
+  return local_reply(LocalReason::bad_request, "malformed HTTP request: " + ec.message());
 }
 
 // A coroutine of its own, so that the reply takes room only when a header goes wrong, rather than
@@ -61,6 +62,7 @@ asio::awaitable<void> answer_unreadable_header(Worker& worker, ClientConnection&
                                                boost::system::error_code ec, std::size_t max_header_bytes) {
   const LocalReply reply = unreadable_header_reply(ec, max_header_bytes, worker.counters());
   co_await reply_and_close(worker, client, reply);
+  co_await linger_before_close(worker, client);
 }
 
 // The client's address, for the access log; "0.0.0.0" if it has already hung up.
@@ -156,7 +158,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
         worker.idle_changed(false);
       }
       if (ec) {
-        if (ec == beast::error::timeout) Counters::bump(worker.counters().client_timeout);
+        if (ec == beast::error::timeout) Counters::bump(worker.counters().local(metrics::LocalReason::client_timeout));
         break;
       }
     }

@@ -21,6 +21,7 @@ namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
+using metrics::LocalReason;
 
 struct Acquired {
   std::unique_ptr<upstream::Connection> connection;
@@ -107,9 +108,11 @@ bool is_connection_lost(const error_code& ec) {
          ec == asio::error::broken_pipe;
 }
 
-// A parse error in the body (bad chunk size...), as opposed to the client hanging up.
+// A parse error in the body (bad chunk size, a chunk line over its limit...), as opposed to the
+// client hanging up.
 bool is_malformed_body(const error_code& ec) {
   static const auto& http_category = make_error_code(bhttp::error::bad_chunk).category();
+  if (ec == FramingError::chunk_line_too_long) return true;
   return ec.category() == http_category && ec != bhttp::error::partial_message && ec != bhttp::error::end_of_stream &&
          ec != bhttp::error::body_limit;
 }
@@ -134,6 +137,27 @@ void UpstreamCall::fail(Counters::Counter& counter, unsigned status, std::string
   outcome_.counter = &counter;
   outcome_.local_reply = LocalReply{status, error, std::move(message)};
   outcome_.keep_alive = false;
+}
+
+void UpstreamCall::fail_early(metrics::LocalReason reason, std::string message) {
+  LocalReply reply = local_reply(reason, std::move(message));
+  fail(counters_.local(reason), reply.status, reply.error, std::move(reply.message));
+}
+
+bool UpstreamCall::fail_for_client(const error_code& ec) {
+  if (ec == bhttp::error::body_limit) {
+    fail_early(LocalReason::body_too_large, "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
+  } else if (ec == boost::beast::error::timeout) {
+    fail_early(LocalReason::client_timeout, "the request body stalled for longer than the body timeout");
+  } else if (ec == bhttp::error::header_limit) {
+    fail_early(LocalReason::header_too_large,
+               "the request's trailer section is larger than " + std::to_string(limits_.max_header_bytes) + " bytes");
+  } else if (is_malformed_body(ec)) {
+    fail_early(LocalReason::bad_request, "malformed request body: " + ec.message());
+  } else {
+    return false;
+  }
+  return true;
 }
 
 void UpstreamCall::fail_connect(bool timed_out, bool queue_timed_out) {
@@ -285,7 +309,8 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   auto send = [&]() -> asio::awaitable<void> {
     sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
                                         connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
-                                        request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked());
+                                        request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked(),
+                                        false, request_.head.policy);
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
     error_code ignored;
@@ -319,20 +344,10 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     co_return;
   }
   if (client_failed) {
-    if (sent.ec == bhttp::error::body_limit) {
-      fail(counters_.body_too_large, 413, "body_too_large", "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
-      co_return;
+    if (!fail_for_client(sent.ec)) {
+      Counters::bump(counters_.client_aborts);
+      outcome_.error = "client_aborted";
     }
-    if (sent.ec == boost::beast::error::timeout) {
-      fail(counters_.client_timeout, 408, "client_timeout", "the request body stalled for longer than the body timeout");
-      co_return;
-    }
-    if (is_malformed_body(sent.ec)) {
-      fail(counters_.bad_request, 400, "bad_request", "malformed request body: " + sent.ec.message());
-      co_return;
-    }
-    Counters::bump(counters_.client_aborts);
-    outcome_.error = "client_aborted";
     co_return;
   }
   fail_header(header_ec);
@@ -342,7 +357,15 @@ void UpstreamCall::write_request_head() {
   auto& head = request_.client.upstream_head;
   request_.worker.head_strings().lend(head);
   head.clear();
-  append_upstream_request_head(head, request_.parser.get(), request_.head);
+  RemovedHeaders removed;
+  append_upstream_request_head(head, request_.parser.get(), request_.head, &removed);
+  // A retry writes the head again: what was removed is counted once per request.
+  if (removed.any() && !removed_counted_) {
+    for (std::size_t i = 0; i < removed.count.size(); ++i) {
+      counters_.headers_removed[i].fetch_add(removed.count[i], std::memory_order_relaxed);
+    }
+  }
+  removed_counted_ = true;
 }
 
 asio::awaitable<RelayResult> UpstreamCall::deliver_response() {

@@ -86,6 +86,10 @@ class UpstreamCall {
   boost::asio::awaitable<RelayResult> deliver_response();
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
+  // The client's side failed before any answer: a local reply for `reason`.
+  void fail_early(metrics::LocalReason reason, std::string message);
+  // What the client is told when its body could not be read: false when it simply went away.
+  bool fail_for_client(const boost::system::error_code& ec);
   void fail_connect(bool timed_out, bool queue_timed_out);
   void fail_header(const boost::system::error_code& ec);
 
@@ -101,6 +105,7 @@ class UpstreamCall {
   std::unique_ptr<upstream::Connection> connection_;
   std::optional<ResponseParser> response_;
   bool upstream_reusable_ = false;
+  bool removed_counted_ = false;  // client headers the rewrite removed, counted on the first write
   // One clock reading each on the usual path (docs/performance.md, step 21).
   Clock::time_point sent_at_;      // the request went (or was about to go) to the backend
   Clock::time_point answered_at_;  // its response header had arrived

@@ -191,15 +191,15 @@ std::vector<Sample> gateway_samples(const GatewayCounters& g) {
                         g.requests));
   out.push_back(counter("cutover_requests_proxied_total", "Requests answered by a backend.",
                         g.requests_proxied));
-  const std::pair<std::string_view, std::uint64_t> local[] = {
-      {"bad_request", g.bad_request},     {"header_too_large", g.header_too_large},
-      {"body_too_large", g.body_too_large}, {"client_timeout", g.client_timeout},
-      {"no_route", g.no_route},           {"unauthorized", g.unauthorized},
-      {"auth_unavailable", g.auth_unavailable}};
-  for (const auto& [reason, value] : local) {
+  for (std::size_t i = 0; i < kLocalReasonCount; ++i) {
     out.push_back(counter("cutover_local_replies_total",
-                          "Requests answered by the gateway itself, by reason.", value,
-                          {{"reason", std::string(reason)}}));
+                          "Requests answered by the gateway itself, by reason.", g.local_replies[i],
+                          {{"reason", std::string(kLocalReasonNames[i])}}));
+  }
+  for (std::size_t i = 0; i < kRemovedHeaderCount; ++i) {
+    out.push_back(counter("cutover_client_headers_removed_total",
+                          "Client request headers removed before forwarding, by reason.", g.headers_removed[i],
+                          {{"reason", std::string(kRemovedHeaderNames[i])}}));
   }
   out.push_back(counter("cutover_client_aborts_total",
                         "Exchanges ended because the client went away.", g.client_aborts));

@@ -62,13 +62,8 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   connections_idle += o.connections_idle;
   requests += o.requests;
   requests_proxied += o.requests_proxied;
-  bad_request += o.bad_request;
-  header_too_large += o.header_too_large;
-  body_too_large += o.body_too_large;
-  client_timeout += o.client_timeout;
-  no_route += o.no_route;
-  unauthorized += o.unauthorized;
-  auth_unavailable += o.auth_unavailable;
+  for (std::size_t i = 0; i < kLocalReasonCount; ++i) local_replies[i] += o.local_replies[i];
+  for (std::size_t i = 0; i < kRemovedHeaderCount; ++i) headers_removed[i] += o.headers_removed[i];
   client_aborts += o.client_aborts;
   upstream_connect_failures += o.upstream_connect_failures;
   upstream_timeouts += o.upstream_timeouts;

@@ -190,7 +190,7 @@ TEST_F(LocalReplies, MalformedRequestsAre400AndNeverForwarded) {
       {"space before colon", "GET /raw/9 HTTP/1.1\r\nHost : x\r\n\r\n"},
       {"missing Host in HTTP/1.1", "GET /raw/10 HTTP/1.1\r\nAccept: */*\r\n\r\n"},
       {"two Host headers", "GET /raw/11 HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n"},
-      {"absolute-form target", "GET http://127.0.0.1/raw/12 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"},
+      {"absolute-form target naming another host", "GET http://evil.example/raw/12 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"},
       {"asterisk-form target", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"},
       {"path with %00", "GET /raw/%00 HTTP/1.1\r\nHost: x\r\n\r\n"},
   };

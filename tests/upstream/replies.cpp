@@ -6,6 +6,7 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace cutover::test::upstream {
@@ -166,11 +167,36 @@ StringResponse make_reply(const RequestHead& head, const ServerState& state) {
 }
 
 StringResponse sink_reply(const ServerState& state, unsigned version, std::uint64_t bytes, const std::string& checksum,
-                          bool chunked) {
+                          bool chunked, const std::vector<std::pair<std::string, std::string>>& trailers) {
   std::string body = "{\"bytes\": " + std::to_string(bytes) + ", ";
   append_json_field(body, "checksum", checksum);
-  body += chunked ? ", \"chunked\": true}" : ", \"chunked\": false}";
+  body += chunked ? ", \"chunked\": true" : ", \"chunked\": false";
+  body += ", \"trailers\": [";
+  for (std::size_t i = 0; i < trailers.size(); ++i) {
+    body += i == 0 ? "[" : ", [";
+    append_json_string(body, trailers[i].first);
+    body += ", ";
+    append_json_string(body, trailers[i].second);
+    body += "]";
+  }
+  body += "]}";
   return json_reply(state, 200, version, std::move(body));
+}
+
+std::vector<std::pair<std::string, std::string>> trailer_fields(const http::fields& all, std::string_view raw_head) {
+  auto head = parse_head_fields(raw_head);
+  std::vector<std::pair<std::string, std::string>> trailers;
+  for (const auto& field : all) {
+    const auto in_head = std::find_if(head.begin(), head.end(), [&](const auto& pair) {
+      return boost::beast::iequals(pair.first, to_sv(field.name_string())) && pair.second == to_sv(field.value());
+    });
+    if (in_head != head.end()) {
+      head.erase(in_head);
+    } else {
+      trailers.emplace_back(std::string(to_sv(field.name_string())), std::string(to_sv(field.value())));
+    }
+  }
+  return trailers;
 }
 
 StringResponse delay_reply(const ServerState& state, unsigned version, std::uint64_t ms) {

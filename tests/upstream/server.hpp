@@ -70,8 +70,11 @@ StringResponse error_reply(const ServerState& state, unsigned code, unsigned ver
 
 // Endpoints answered from the head alone: /, unknown paths, /headers, /status/N, /whoami, /__stats.
 StringResponse make_reply(const RequestHead& head, const ServerState& state);
+// /sink: what the body was (bytes, checksum, chunked) and the trailer fields that came after it.
 StringResponse sink_reply(const ServerState& state, unsigned version, std::uint64_t bytes, const std::string& checksum,
-                          bool chunked);
+                          bool chunked, const std::vector<std::pair<std::string, std::string>>& trailers);
+// The fields a parser holds after the body that were not in the head as it came on the wire.
+std::vector<std::pair<std::string, std::string>> trailer_fields(const http::fields& all, std::string_view raw_head);
 StringResponse delay_reply(const ServerState& state, unsigned version, std::uint64_t ms);
 
 // Serves one connection until the peer closes, an error, or a non-keep-alive exchange.

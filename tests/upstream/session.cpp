@@ -126,7 +126,7 @@ class Session {
       if (n) co_return co_await send_bytes(head.version, *n, chunked, keep_alive, head_only);
       res = error_reply(state_, 400, head.version, "bytes needs n=N");
     } else if (head.path == "/sink") {
-      res = sink_reply(state_, head.version, bytes, checksum.hex(), req.chunked());
+      res = sink_reply(state_, head.version, bytes, checksum.hex(), req.chunked(), trailer_fields(req, raw_head_));
     } else if (head.path == "/delay") {
       const auto ms = parse_uint(query_param(head.query, "ms").value_or(""));
       if (ms && *ms <= kMaxDelayMs) {

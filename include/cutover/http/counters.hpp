@@ -2,6 +2,7 @@
 // Named counters, one set per worker, summed when read. Each counter is written by its own
 // worker thread only, so relaxed atomics cost no contention; readers on other threads see
 // consistent-enough values.
+#include <array>
 #include <atomic>
 #include <cstdint>
 
@@ -15,13 +16,8 @@ struct Counters {
   Counter requests{0};
   Counter proxied{0};
   // Early exits: each bumps exactly one of these and sends one local reply (or closes).
-  Counter bad_request{0};         // 400: unparseable request or path
-  Counter header_too_large{0};    // 431
-  Counter body_too_large{0};      // 413
-  Counter client_timeout{0};      // 408 or silent close on idle
-  Counter no_route{0};            // 404
-  Counter unauthorized{0};        // 401
-  Counter auth_unavailable{0};    // 502 from a failed auth subrequest
+  std::array<Counter, metrics::kLocalReasonCount> local_replies{};
+  std::array<Counter, metrics::kRemovedHeaderCount> headers_removed{};
   Counter upstream_connect_failures{0};  // 502
   Counter upstream_timeouts{0};   // 504
   Counter upstream_errors{0};     // 502: upstream broke mid-exchange
@@ -31,6 +27,8 @@ struct Counters {
   Counter client_aborts{0};       // client went away mid-exchange
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+  Counter& local(metrics::LocalReason reason) { return local_replies[static_cast<std::size_t>(reason)]; }
+  Counter& removed(metrics::RemovedHeader why) { return headers_removed[static_cast<std::size_t>(why)]; }
 
   // This worker's counters as plain numbers, summed over workers at scrape time. Names and help
   // texts for /metrics live with GatewayCounters (src/metrics/prometheus.cpp). Keep in step with
@@ -41,13 +39,8 @@ struct Counters {
     out.connections_accepted = get(connections_accepted);
     out.requests = get(requests);
     out.requests_proxied = get(proxied);
-    out.bad_request = get(bad_request);
-    out.header_too_large = get(header_too_large);
-    out.body_too_large = get(body_too_large);
-    out.client_timeout = get(client_timeout);
-    out.no_route = get(no_route);
-    out.unauthorized = get(unauthorized);
-    out.auth_unavailable = get(auth_unavailable);
+    for (std::size_t i = 0; i < local_replies.size(); ++i) out.local_replies[i] = get(local_replies[i]);
+    for (std::size_t i = 0; i < headers_removed.size(); ++i) out.headers_removed[i] = get(headers_removed[i]);
     out.client_aborts = get(client_aborts);
     out.upstream_connect_failures = get(upstream_connect_failures);
     out.upstream_timeouts = get(upstream_timeouts);

@@ -4,11 +4,16 @@
 // is erased, inserted or searched for by name (in Beast's basic_fields each of those walks a
 // case-insensitive index and allocates; together they were ~20% of a proxied request's
 // instructions).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include <boost/beast/http/message.hpp>
 
+#include "cutover/http/header_policy.hpp"
 #include "cutover/http/message_parser.hpp"
 
 namespace cutover::http {
@@ -18,34 +23,56 @@ namespace bhttp = boost::beast::http;
 struct ForwardedFor {
   std::string_view client_address;  // peer IP as text
   std::string_view proto = "http";
-  bool trust_client_headers = false;  // false: client-sent X-Forwarded-* are replaced, not extended
 };
 
 // What the gateway changes in a request on its way to a backend.
 struct UpstreamRequestHead {
   std::string_view target;            // what was matched, plus the untouched query string
   std::string_view request_id;        // sent as X-Request-Id
-  std::string_view identity_header;   // removed in any spelling, then set to `user` if not empty
-  std::string_view user;
-  std::string_view header_namespace;  // every header with this prefix is removed ("": none)
+  std::string_view user;              // sent in policy.identity_header when not empty
+  // Host for a request that has none (HTTP/1.0 may leave it out; what goes upstream is HTTP/1.1).
+  std::string_view host_if_missing;
+  std::string_view signature;         // sent in policy.signature_header when not empty
+  // The body's length as the parser read it: sent as one plain Content-Length in place of the
+  // client's (which may repeat it, list it twice or pad it with zeros). Unset: passed as sent.
+  std::optional<std::uint64_t> content_length;
+  // Which client headers pass (identity header, namespace, forwarding trust, '_', overrides): the
+  // caller's, which outlives the rewrite; null for the defaults.
+  const HeaderPolicy* policy = nullptr;
   ForwardedFor forwarded;
 };
 
+// Client headers removed for a reason an operator counts (metrics::RemovedHeader), by verdict.
+struct RemovedHeaders {
+  std::array<std::uint32_t, 3> count{};  // protected_name, underscore, url_override
+  void add(HeaderVerdict verdict) { ++count[static_cast<std::size_t>(verdict) - 1]; }
+  bool any() const { return count[0] + count[1] + count[2] > 0; }
+};
+
 // Appends "METHOD target HTTP/1.1\r\n", the client's headers in their order, then X-Request-Id,
-// the identity header and X-Forwarded-For/-Proto/-Host, then "\r\n". Removed on the way, in any
-// spelling (DESIGN.md invariant 2):
+// the identity header and its signature, X-Forwarded-For/-Proto/-Host, then "\r\n". Removed on
+// the way (DESIGN.md invariant 2):
 // - hop-by-hop headers (RFC 9110 7.6.1): Connection, Keep-Alive, Proxy-Connection, TE, Trailer,
 //   Upgrade, Proxy-Authorization, Proxy-Authenticate, and every header a Connection header names,
 //   except Content-Length, Transfer-Encoding and Host, which frame the body and route it;
 // - Expect (the gateway answers 100-continue itself);
-// - X-Request-Id, the identity header and the whole namespace;
-// - every X-Forwarded-* header and Forwarded (RFC 7239), unless forwarded.trust_client_headers:
-//   then they pass, except that the client's X-Forwarded-For chain is extended with the peer, and
-//   its X-Forwarded-Proto and -Host are kept instead of being set when present.
+// - every Content-Length but the first, which becomes `content_length` (when set), so repeated
+//   equal values and leading zeros reach the backend as one plain length;
+// - X-Request-Id, and whatever judge_client_header does not pass (header_policy.hpp), counted in
+//   `removed`: the gateway's own names in every spelling a backend reads as the same, names with
+//   '_', override headers;
+// - with forwarding headers trusted, the client's X-Forwarded-For chain is extended with the peer,
+//   and its X-Forwarded-Proto and -Host are kept instead of being set when present.
 // For the data path's parsed requests and Beast's messages (tests, tools).
-void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite);
+void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite,
+                                  RemovedHeaders* removed = nullptr);
 void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
-                                  const UpstreamRequestHead& rewrite);
+                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed = nullptr);
+
+// The end of a chunked request body for the backend: "0\r\n", the client's trailer fields that
+// are allowed in a trailer (allowed_in_trailer) and that judge_client_header passes with no
+// '_' at all, then "\r\n".
+void append_last_chunk(std::string& out, std::span<const ParsedField> trailers, const HeaderPolicy& policy);
 
 // What the gateway changes in a backend's response on its way to the client.
 struct ClientResponseHead {

@@ -11,15 +11,31 @@
 // The body is handled as Beast's buffer_body: the caller points body().data at a buffer, and the
 // parser fills it and reports need_buffer when it is full.
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <type_traits>
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/system/error_code.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include "cutover/http/field_arena.hpp"
+
+namespace cutover::http {
+
+// Framing errors of the gateway's own, beyond Beast's (src/http/chunk_framing.hpp).
+enum class FramingError { chunk_line_too_long = 1 };
+const boost::system::error_category& framing_category() noexcept;
+inline boost::system::error_code make_error_code(FramingError e) noexcept {
+  return {static_cast<int>(e), framing_category()};
+}
+
+}  // namespace cutover::http
+
+template <>
+struct boost::system::is_error_code_enum<cutover::http::FramingError> : std::true_type {};
 
 namespace cutover::http {
 
@@ -49,15 +65,19 @@ class ParsedFields {
   explicit ParsedFields(FieldArena& arena) : arena_(&arena) {}
 
   const ParsedField* begin() const { return fields_; }
-  const ParsedField* end() const { return fields_ + size_; }
-  std::size_t size() const { return size_; }
+  const ParsedField* end() const { return fields_ + head_size(); }
+  std::size_t size() const { return head_size(); }
+  // The trailer section's fields (a chunked body's), once the body has been parsed to its end.
+  std::span<const ParsedField> trailers() const { return {fields_ + head_size(), size_ - head_size()}; }
 
   std::string_view operator[](boost::beast::http::field id) const;
   std::string_view operator[](std::string_view name) const;  // case-insensitive
   std::size_t count(boost::beast::http::field id) const;
 
   // Forgets every field (they stay in the arena until its reset).
-  void clear() { size_ = 0; }
+  void clear() { size_ = 0; head_fields_ = kHeadOpen; }
+  // Fields added from now on belong to the trailer section.
+  void close_head() { head_fields_ = size_; }
 
   // Copies name and value into the arena, as a line.
   void add(boost::beast::http::field id, std::string_view name, std::string_view value);
@@ -71,10 +91,14 @@ class ParsedFields {
  private:
   ParsedField* next_slot();  // uninitialised, at the end; the array grows as needed
 
+  static constexpr std::uint32_t kHeadOpen = UINT32_MAX;
+  std::uint32_t head_size() const { return head_fields_ == kHeadOpen ? size_ : head_fields_; }
+
   FieldArena* arena_;
   ParsedField* fields_ = nullptr;
   std::uint32_t size_ = 0;
   std::uint32_t capacity_ = 0;
+  std::uint32_t head_fields_ = kHeadOpen;  // fields of the head; those after it are trailers
 };
 
 class ParsedRequest : public ParsedFields {
@@ -181,17 +205,29 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   // Undecided, with the start of a plain head left unconsumed in the caller's buffer.
   bool waiting() const { return mode_ == Mode::undecided && plain_tries_ > 0; }
   std::size_t put_plain_body(std::string_view bytes, error_code& ec);
+  // Beast is about to read a chunk size line (or the trailer section after the last one).
+  bool at_chunk_boundary() const {
+    return chunk_left_ == 0 && Base::is_header_done() && Base::chunked() && !Base::is_done();
+  }
 
   void on_request_impl(boost::beast::http::verb method, string_view method_string, string_view target, int version,
                        error_code& ec) override;
   void on_response_impl(int status, string_view reason, int version, error_code& ec) override;
   void on_field_impl(boost::beast::http::field id, string_view name, string_view value, error_code& ec) override;
-  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_header_impl(error_code& ec) override {
+    ec = {};
+    message_.close_head();
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec) override { ec = {}; }
   std::size_t on_body_impl(string_view body, error_code& ec) override { return fill_body(body, ec); }
-  void on_chunk_header_impl(std::uint64_t, string_view, error_code& ec) override { ec = {}; }
+  void on_chunk_header_impl(std::uint64_t size, string_view, error_code& ec) override {
+    ec = {};
+    chunk_left_ = size;
+  }
   std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code& ec) override {
-    return fill_body(body, ec);
+    const std::size_t taken = fill_body(body, ec);
+    chunk_left_ -= taken;
+    return taken;
   }
   void on_finish_impl(error_code& ec) override { ec = {}; }
 
@@ -201,6 +237,8 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   message_type message_;
   Mode mode_ = Mode::undecided;
   std::uint8_t plain_tries_ = 0;  // undecided with tries made: a plain head's start waits unconsumed
+  std::uint32_t trailer_bytes_ = 0;  // of the trailer section so far, against header_limit_
+  std::uint64_t chunk_left_ = 0;     // data of the current chunk still to come
   bool skip_body_ = false;
   // Beast's defaults, mirrored: its own are private.
   std::uint32_t header_limit_ = 8192;

@@ -57,6 +57,37 @@ struct Scrape {
   Scrape& merge(const Scrape& other);
 };
 
+// Why the gateway answered a request itself: the `error` of its JSON reply and the `reason` label
+// of cutover_local_replies_total. Every early exit names exactly one (STYLE.md habit 6).
+enum class LocalReason : std::uint8_t {
+  bad_request,       // 400: malformed HTTP, smuggling shapes, bad framing
+  invalid_path,      // 400: a path that is not a valid URL path, or one a backend may read otherwise
+  bad_host,          // 400: Host missing, repeated or not a host[:port]
+  bad_header,        // 400: a header name with '_' under headers_with_underscores: reject
+  header_too_large,  // 431: the header, or the trailer section, over max_header_bytes
+  body_too_large,    // 413
+  client_timeout,    // 408 (or a silent close of an idle connection)
+  no_route,          // 404
+  unauthorized,      // 401
+  auth_unavailable,  // 502: the auth subrequest failed
+  route_return,      // the route's own `return:` answer
+};
+inline constexpr std::size_t kLocalReasonCount = 11;
+inline constexpr std::array<std::string_view, kLocalReasonCount> kLocalReasonNames = {
+    "bad_request",    "invalid_path",   "bad_host",     "bad_header",       "header_too_large", "body_too_large",
+    "client_timeout", "no_route",       "unauthorized", "auth_unavailable", "route_return"};
+inline constexpr std::string_view name_of(LocalReason reason) {
+  return kLocalReasonNames[static_cast<std::size_t>(reason)];
+}
+
+// Client headers the gateway removed on the way to a backend, by why: a name the gateway owns in
+// any spelling (identity, namespace, forwarding, request id), a name with '_' (under
+// headers_with_underscores: drop), or a URL or method override the route does not allow.
+enum class RemovedHeader : std::uint8_t { protected_name, underscore, url_override };
+inline constexpr std::size_t kRemovedHeaderCount = 3;
+inline constexpr std::array<std::string_view, kRemovedHeaderCount> kRemovedHeaderNames = {"protected", "underscore",
+                                                                                          "override"};
+
 // Gateway-wide counters kept outside this module (http::Counters, the reload and override
 // code), summed by the caller and handed over as plain values at scrape time. Rendered by
 // gateway_samples() in prometheus.hpp.
@@ -66,14 +97,8 @@ struct GatewayCounters {
   std::uint64_t connections_idle = 0;    // gauge: keep-alive connections waiting for a request
   std::uint64_t requests = 0;
   std::uint64_t requests_proxied = 0;  // answered by a backend
-  // Local replies, one per early exit (STYLE.md habit 6).
-  std::uint64_t bad_request = 0;
-  std::uint64_t header_too_large = 0;
-  std::uint64_t body_too_large = 0;
-  std::uint64_t client_timeout = 0;
-  std::uint64_t no_route = 0;
-  std::uint64_t unauthorized = 0;
-  std::uint64_t auth_unavailable = 0;
+  std::array<std::uint64_t, kLocalReasonCount> local_replies{};  // by LocalReason
+  std::array<std::uint64_t, kRemovedHeaderCount> headers_removed{};  // by RemovedHeader
   std::uint64_t client_aborts = 0;
   // Upstream.
   std::uint64_t upstream_connect_failures = 0;

@@ -20,7 +20,10 @@ using Values = std::vector<std::string>;
 HeaderList forwarded(const HeaderList& in, bool trust, std::string_view client = "10.0.0.1",
                      std::string_view proto = "http") {
   UpstreamRequestHead rewrite = test::typical_rewrite();
-  rewrite.forwarded = {client, proto, trust};
+  rewrite.forwarded = {client, proto};
+  HeaderPolicy policy;
+  policy.trust_forwarded = trust;
+  rewrite.policy = &policy;
   std::string out;
   append_upstream_request_head(out, make_request(in), rewrite);
   auto head = parse_head(out);

@@ -84,15 +84,14 @@ inline std::vector<std::string> values_of(const HeaderList& fields, std::string_
   return out;
 }
 
-// The rewrite most tests start from: target "/", request id "req-1", identity header X-User-Id,
-// namespace X-Cutover-, an untrusted client at 10.0.0.1 over http.
+// The rewrite most tests start from: target "/", request id "req-1", the default policy (identity
+// header X-User-Id, namespace X-Cutover-, forwarding headers not trusted), a client at 10.0.0.1
+// over http.
 inline UpstreamRequestHead typical_rewrite() {
   UpstreamRequestHead rewrite;
   rewrite.target = "/";
   rewrite.request_id = "req-1";
-  rewrite.identity_header = "X-User-Id";
-  rewrite.header_namespace = "X-Cutover-";
-  rewrite.forwarded = {"10.0.0.1", "http", false};
+  rewrite.forwarded = {"10.0.0.1", "http"};
   return rewrite;
 }
 

@@ -268,10 +268,8 @@ TEST(MessageParser, RewrittenRequestHeadIsTheSameAsFromBeastsOwnFields) {
   UpstreamRequestHead rewrite;
   rewrite.target = "/a?b=c";
   rewrite.request_id = "id";
-  rewrite.identity_header = "X-User-Id";
-  rewrite.user = "alice";
-  rewrite.header_namespace = "X-Cutover-";
-  rewrite.forwarded = {"10.0.0.1", "http", false};
+  rewrite.user = "alice";  // the default policy: X-User-Id, namespace X-Cutover-
+  rewrite.forwarded = {"10.0.0.1", "http"};
   const auto [ours, beasts] = rewritten_by_both<true>(
       "POST /a?b=c HTTP/1.1\r\nHost: h\r\nConnection: X-Drop, keep-alive\r\nX-Drop: 1\r\nX-Cutover-R: r\r\n"
       "X-User-Id: forged\r\nExpect: 100-continue\r\nContent-Length: 0\r\nCookie: c=1\r\n\r\n",

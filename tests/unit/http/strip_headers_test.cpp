@@ -43,10 +43,12 @@ HeaderList after_rewrite(const HeaderList& in, std::string_view identity = "X-Us
   UpstreamRequestHead rewrite;
   rewrite.target = "/";
   rewrite.request_id = kRequestId;
-  rewrite.identity_header = identity;
+  HeaderPolicy policy;
+  policy.identity_header = identity;
+  rewrite.policy = &policy;
   rewrite.user = user;
-  rewrite.header_namespace = header_namespace;
-  rewrite.forwarded = {kPeer, "http", false};
+  policy.header_namespace = header_namespace;
+  rewrite.forwarded = {kPeer, "http"};
   std::string out;
   append_upstream_request_head(out, make_request(in), rewrite);
   auto head = parse_head(out);

@@ -66,7 +66,7 @@ TEST(UpstreamRequestHead, ExactOrderOfTheAppendedHeaders) {
   auto rewrite = default_rewrite();
   rewrite.target = "/x?y=1";
   rewrite.user = "alice";
-  rewrite.forwarded = {"203.0.113.7", "https", false};
+  rewrite.forwarded = {"203.0.113.7", "https"};
   auto out = upstream_head(make_request({{"Host", "app.example"}, {"accept", "*/*"}, {"Cookie", "a=1"}}, "POST", "/in"),
                            rewrite);
   EXPECT_EQ(out,
@@ -84,7 +84,9 @@ TEST(UpstreamRequestHead, ExactOrderOfTheAppendedHeaders) {
 
 TEST(UpstreamRequestHead, TrustedClientHeadersStayWhereTheClientPutThem) {
   auto rewrite = default_rewrite();
-  rewrite.forwarded.trust_client_headers = true;
+  HeaderPolicy trusted;
+  trusted.trust_forwarded = true;
+  rewrite.policy = &trusted;
   auto out = upstream_head(make_request({{"X-Forwarded-Proto", "https"},
                                          {"Host", "internal:8080"},
                                          {"X-Forwarded-For", "1.1.1.1"},
@@ -157,7 +159,9 @@ TEST(UpstreamRequestHead, NoUserMeansNoIdentityHeaderEvenAForgedOne) {
 
 TEST(UpstreamRequestHead, ConfiguredIdentityHeaderIsSpelledAsConfigured) {
   auto rewrite = default_rewrite();
-  rewrite.identity_header = "X-Auth-User";
+  HeaderPolicy policy;
+  policy.identity_header = "X-Auth-User";
+  rewrite.policy = &policy;
   rewrite.user = "alice";
   auto head = parse_head(upstream_head(make_request({{"x-auth-user", "root"}, {"X-User-Id", "b"}}), rewrite));
   EXPECT_EQ(head.fields, (HeaderList{{"X-User-Id", "b"},

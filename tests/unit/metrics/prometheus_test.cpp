@@ -220,7 +220,7 @@ TEST(Prometheus, GatewayCountersRender) {
   GatewayCounters g;
   g.connections_active = 4;
   g.connections_idle = 9;
-  g.no_route = 2;
+  g.local_replies[static_cast<std::size_t>(LocalReason::no_route)] = 2;
   g.upstream_retries = 7;
   g.reloads = 3;
   g.reload_failures = 1;
