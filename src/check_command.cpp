@@ -29,6 +29,7 @@ std::string describe_match(const config::MatchConfig& match) {
 }
 
 std::string describe_targets(const config::RouteConfig& route) {
+  if (route.answer.enabled) return "return " + std::to_string(route.answer.status);
   if (!route.backend.empty()) return route.backend;
   std::string text;
   config::BasisPoints used = 0;

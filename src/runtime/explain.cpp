@@ -58,6 +58,8 @@ std::string_view to_string(ExplainReason reason) {
       return "override_split";
     case ExplainReason::single_backend:
       return "single_backend";
+    case ExplainReason::route_return:
+      return "route_return";
     case ExplainReason::sticky_none:
       return "sticky_none";
     case ExplainReason::bucket_band:
@@ -81,6 +83,11 @@ Explanation explain(const config::Config& config, const config::RouteConfig& rou
   const std::uint32_t bucket =
       routing::bucket_of(route.cohort.empty() ? route.id : route.cohort, user);
   if (route.sticky != config::Sticky::none) out.bucket = bucket;
+  if (route.answer.enabled) {
+    out.reason = ExplainReason::route_return;
+    out.detail = "the route answers " + std::to_string(route.answer.status) + " at the edge (return); no backend";
+    return out;
+  }
   const std::string by = applied ? override_text(*applied) + ": " : std::string();
   // The order mirrors what decides first on the request path.
   if (applied && applied->kind == RouteOverride::Kind::rollback) {

@@ -37,6 +37,7 @@ nlohmann::json override_json(const RouteOverride& override_, const OverrideFit& 
 std::vector<BackendShare> plan_shares(const config::Config& config,
                                       const config::RouteConfig& route,
                                       const routing::SplitPlan& plan) {
+  if (route.answer.enabled) return {};
   auto name_of = [&](std::uint16_t index) {
     return index < config.backends.size() ? config.backends[index].name : std::string("?");
   };
@@ -74,6 +75,7 @@ RouteReport describe_route(const config::Config& config, const config::RouteConf
                            const OverrideSet& overrides) {
   RouteReport report;
   report.id = route.id;
+  if (route.answer.enabled) report.answers = route.answer.status;
   const RouteOverride* override_ = overrides.find(route.id);
   report.file_split = plan_shares(config, route, effective_plan(config, route, nullptr));
   report.effective_split = plan_shares(config, route, effective_plan(config, route, override_));
@@ -119,6 +121,7 @@ nlohmann::json to_json(const RouteReport& report) {
                      {"file_split", shares_json(report.file_split)},
                      {"effective_split", shares_json(report.effective_split)},
                      {"override", nullptr}};
+  if (report.answers) out["return"] = {{"status", *report.answers}};
   if (report.override_) out["override"] = override_json(*report.override_, report.fit);
   return out;
 }

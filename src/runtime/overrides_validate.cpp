@@ -41,6 +41,10 @@ std::optional<OverrideError> lookup(const config::Config& config, std::string_vi
 }
 
 std::string single_backend_text(const config::RouteConfig& route) {
+  if (route.answer.enabled) {
+    return "route '" + route.id + "' answers " + std::to_string(route.answer.status) +
+           " at the edge (return) and sends to no backend";
+  }
   return "route '" + route.id + "' has one backend ('" + route.backend + "') and " +
          (route.rollback_to.empty() ? std::string("no rollback_to")
                                     : "its rollback_to is that same backend");

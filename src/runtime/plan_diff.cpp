@@ -108,11 +108,22 @@ RouteDiff diff_route(const config::Config& before_config, const config::RouteCon
         "sticky: none picks per request, so users are not sticky; moves are "
         "the shift in traffic share");
   }
+  if (before.answer.enabled || after.answer.enabled) {
+    // A route that answers at the edge has no backend for users to move to or from.
+    diff.moves.clear();
+    diff.exact = true;
+    if (before.answer.status != after.answer.status || before.answer.enabled != after.answer.enabled) {
+      diff.notes.push_back(after.answer.enabled
+                               ? "the route will answer " + std::to_string(after.answer.status) + " at the edge (return)"
+                               : "the route will send to its backends again instead of answering at the edge");
+    }
+  }
   diff.moved = total_moved(diff.moves);
   const bool buckets_differ =
       cohort_of(before) != cohort_of(after) || before.sticky != after.sticky;
   const bool changed =
-      diff.moved > 0 || diff.before_split != diff.after_split ||
+      diff.moved > 0 || diff.before_split != diff.after_split || before.answer.enabled != after.answer.enabled ||
+      before.answer.status != after.answer.status ||
       (buckets_differ && (routing::splits(before_plan) || routing::splits(after_plan)));
   diff.change = changed ? RouteDiff::Change::changed : RouteDiff::Change::unchanged;
   note_override(after_config, after, overrides, diff);

@@ -22,6 +22,7 @@ enum class ExplainReason {
   sticky_none,        // sticky: none picks per request at random; no per-user answer
   bucket_band,        // the bucket lies in a split target's band
   bucket_rest,        // the bucket lies in no band: rollback_to takes the rest
+  route_return,       // the route answers at the edge (`return:`): no backend for anyone
   // Reserved for the pick steps that come later (DESIGN.md request flow), so clients can switch
   // on the full set now: a per-user allowlist pinned the user; the picked backend had no healthy
   // endpoint and the route's `fallback` served.

@@ -24,7 +24,8 @@ struct BackendShare {
 };
 
 // Each backend's share of `plan`: the route's own backends in file order (0% ones too), then any
-// other band owner, then rollback_to. Shares add up to 100%.
+// other band owner, then rollback_to. Shares add up to 100%; none for a route that answers at the
+// edge (`return:`).
 std::vector<BackendShare> plan_shares(const config::Config& config,
                                       const config::RouteConfig& route,
                                       const routing::SplitPlan& plan);
@@ -33,6 +34,7 @@ struct RouteReport {
   std::string id;
   std::vector<BackendShare> file_split;
   std::vector<BackendShare> effective_split;
+  std::optional<unsigned> answers;         // the status of a route's `return:`; no backend then
   std::optional<RouteOverride> override_;  // a copy: a report may outlive the set
   OverrideFit fit;                         // meaningful when override_ is set
 };
@@ -58,6 +60,7 @@ std::vector<OrphanedOverride> orphaned_overrides(const config::Config& config,
 std::string utc_text(std::int64_t at_unix);
 
 // {"id", "file_split": [{"backend", "percent", "rollback_to"?}], "effective_split": [...],
+//  "return"?: {"status"} (then both splits are empty),
 //  "override": null | {"kind", "split"|"rollback_to", "who", "why", "at", "at_unix", "applied",
 //  "stale", "stale_reason"?}}
 nlohmann::json to_json(const RouteReport& report);
