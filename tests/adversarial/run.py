@@ -32,6 +32,7 @@ from harness.judge import judge  # noqa: E402
 from harness.wsgi_backend import WsgiBackend  # noqa: E402
 
 WARMUP = b"GET /warmup HTTP/1.1\r\nHost: gw.test\r\n\r\n"
+DEFAULT_BINARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "cutover")
 
 
 class Result:
@@ -140,7 +141,8 @@ def run_kind(kind, lanes, cases, shared, results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cutover", default="/work/main/build/cutover", help="the gateway binary")
+    ap.add_argument("--cutover", default=os.path.normpath(DEFAULT_BINARY),
+                    help="the gateway binary (default: %(default)s)")
     ap.add_argument("--cutover-config", help="a cutover config template instead of conf/cutover.yaml")
     ap.add_argument("--peers", default="nginx,haproxy", help="comma list of nginx,haproxy, or 'none'")
     ap.add_argument("--lanes", type=int, default=4, help="proxy copies per proxy kind")

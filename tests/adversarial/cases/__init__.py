@@ -1,7 +1,7 @@
 """The case table: one row per case, split by class into the modules below.
 
 A row is `row(name, raw bytes, expected statuses, ...)`. The expected statuses come from the
-behaviour contract (/work/notes/issue19-spec.md, issue 19) and from RFC 9112/9110 where the
+behaviour contract of issue 19 (`issues show 19`) and from RFC 9112/9110 where the
 contract defers to them. What the backend may see follows from the status unless a row says more:
 a 2xx means exactly one well-formed request reached it (`seen` for pipelined rows), a refusal
 means zero bytes. Every case is also held to the invariants in harness/judge.py (identity,
@@ -32,7 +32,7 @@ class Case:
     gap: str = None           # the contract is silent or questionable here: reported, never fails the run
     backend: str = "recorder"  # or "wsgi": the wsgiref app that answers with its HTTP_* environ
     note: str = ""            # why this row expects what it does, when that is not obvious
-    user: str = "auto"        # the identity the backend must see; auto: from the token placeholder
+    user: str = "auto"        # the identity the backend must see (auto: from the token; a tuple: per request)
 
     def __post_init__(self):
         if isinstance(self.expect, int):
