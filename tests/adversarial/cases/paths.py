@@ -1,0 +1,87 @@
+"""Path encodings (contract: "Paths"; RFC 3986 2 and 5.2.4). The suite's /secret route answers 403
+itself; the recording backend serves its secret to any lax reading of the path (harness/views.py),
+so a path the gateway routes elsewhere but some backend reads as /secret leaks the secret. Defaults
+under test: escaped_slashes: reject (%2F, %5C), backslash: reject, `;` on dot segments and dots or
+slashes that appear only after decoding twice are 400 invalid_path, %00 is refused, `.` and `..`
+are resolved and `//` merged before matching, and what is matched is what is forwarded."""
+from . import get, table
+
+ROWS, row = table("paths", "invalid_path")
+
+
+def path(target, **kw):
+    return get(target=target, **kw)
+
+
+row("secret", path(b"/secret/treasure"), 403)
+row("secret-exact", path(b"/secret"), 403)
+row("secret-slash", path(b"/secret/"), 403)
+row("secret-query", path(b"/secret?x=1"), 403)
+row("secretary-is-not-secret", path(b"/secretary"), 200, target="/secretary",
+    note="prefix match is per segment")
+row("unreserved-decoded", path(b"/%73ecret/treasure"), 403)
+row("unreserved-decoded-forwarded", path(b"/%41bc/%7e"), 200, target="/Abc/~")
+row("reserved-kept-uppercased", path(b"/a%3bb"), 200, target="/a%3Bb")
+row("dot-segment", path(b"/./secret/treasure"), 403)
+row("dot-dot-segment", path(b"/echo/../secret/treasure"), 403)
+row("dot-dot-forwarded-resolved", path(b"/a/b/../c"), 200, target="/a/c")
+row("dot-dot-above-root", path(b"/../secret/treasure"), {400, 403})
+row("double-slash", path(b"//secret/treasure"), 403)
+row("double-slash-forwarded-merged", path(b"/a//b"), 200, target="/a/b")
+row("slash-dot-slash-mix", path(b"/echo//..//secret/treasure"), {200, 403},
+    note="merging before or after resolving gives /secret or /echo/secret; either is fine if the backend agrees")
+row("trailing-dot-dot", path(b"/secret/treasure/.."), 403)
+row("encoded-dots", path(b"/echo/%2e%2e/secret/treasure"), 403)
+row("encoded-dots-upper", path(b"/echo/%2E%2E/secret/treasure"), 403)
+row("encoded-dot-mixed", path(b"/echo/.%2e/secret/treasure"), 403)
+row("encoded-single-dot", path(b"/%2e/secret/treasure"), 403)
+row("encoded-slash", path(b"/secret%2Ftreasure"), 400)
+row("encoded-slash-lower", path(b"/secret%2ftreasure"), 400)
+row("encoded-slash-dots", path(b"/echo/..%2Fsecret/treasure"), 400)
+row("encoded-slash-elsewhere", path(b"/echo/a%2Fb"), 400)
+row("encoded-backslash", path(b"/secret%5Ctreasure"), 400)
+row("encoded-backslash-dots", path(b"/echo/..%5Csecret%5Ctreasure"), 400)
+row("backslash", path(b"/secret\\treasure"), 400)
+row("backslash-dots", path(b"/echo/..\\secret\\treasure"), 400)
+row("semicolon-dot-dot", path(b"/echo/..;/secret/treasure"), 400)
+row("semicolon-dot-dot-params", path(b"/echo/..;x=y/secret/treasure"), 400)
+row("semicolon-dot", path(b"/.;/secret/treasure"), 400)
+row("semicolon-dot-params", path(b"/echo/.;x/secret/treasure"), 400)
+row("encoded-semicolon-dot-dot", path(b"/echo/..%3B/secret/treasure"), 200, target="/echo/..%3B/secret/treasure",
+    note="..%3B is not a dot segment for anyone: Tomcat strips ';' params before decoding")
+row("semicolon-on-secret", path(b"/secret;x/treasure"), 200,
+    gap="Tomcat/Jetty strip ';params' from every segment, so /secret;x/treasure is /secret/treasure there; the "
+        "contract rejects ';' only on dot segments, so this reaches the backend and the secret leaks")
+row("semicolon-on-secret-empty", path(b"/secret;/treasure"), 200,
+    gap="as semicolon-on-secret: the classic nginx-in-front-of-Tomcat bypass")
+row("double-encoded-dots", path(b"/echo/%252e%252e/secret/treasure"), 400)
+row("double-encoded-dots-upper", path(b"/echo/%252E%252E/secret/treasure"), 400)
+row("double-encoded-dot-mixed", path(b"/echo/.%252e/secret/treasure"), 400)
+row("double-encoded-single-dot", path(b"/echo/%252e/x"), 400)
+row("double-encoded-slash", path(b"/secret%252Ftreasure"), 400)
+row("double-encoded-backslash", path(b"/secret%255Ctreasure"), 400)
+row("double-encoded-letter", path(b"/%2573ecret/treasure"), 200,
+    gap="decoded twice this is /secret/treasure; the contract rejects only dots and slashes that appear after "
+        "two decodings, so an IIS-style double-decoding backend serves the secret. Reject every %25XX?")
+row("nul", path(b"/secret/treasure%00"), 400)
+row("nul-mid", path(b"/echo%00/../secret/treasure"), 400)
+row("nul-elsewhere", path(b"/echo/%00"), 400)
+row("nul-double-encoded", path(b"/secret/treasure%2500"), 403)
+row("overlong-dot-dot", path(b"/echo/%c0%ae%c0%ae/secret/treasure"), 400,
+    gap="the contract is silent on overlong UTF-8; %C0%AE is '.' to an overlong decoder, so forwarding it "
+        "leaks the secret. The suite reads 'not a valid path' as covering bytes that are not UTF-8")
+row("overlong-slash", path(b"/secret%c0%aftreasure"), 400,
+    gap="as overlong-dot-dot, with an overlong '/'")
+row("invalid-escape", path(b"/echo/%zz"), 400)
+row("truncated-escape", path(b"/echo/%2"), 400)
+row("iis-unicode-escape", path(b"/echo/%u002e%u002e/secret/treasure"), 400)
+row("raw-non-ascii", path(b"/caf\xc3\xa9"), 400, note="not a valid request-target byte (RFC 3986)")
+row("fragment", path(b"/echo#frag"), 400, note="a fragment is never sent in a request-target (RFC 9112 3.2)")
+row("no-leading-slash", path(b"secret/treasure"), 400, reason=("invalid_path", "bad_request"),
+    note="not a path, and not a request-target of any form: the contract's table fits either reason")
+row("query-not-path", path(b"/echo?next=%2Fsecret%2Ftreasure"), 200, target="/echo?next=%2Fsecret%2Ftreasure",
+    note="%2F in the query is not a path separator")
+row("query-dots-not-path", path(b"/echo?/../secret/treasure"), 200, target="/echo?/../secret/treasure")
+row("uppercase-secret", path(b"/SECRET/treasure"), 200,
+    gap="routes are case-sensitive; a case-insensitive backend (IIS, Windows file systems) serves /SECRET as "
+        "/secret. The suite's backend is case-sensitive, so this passes, but the contract should say so")

@@ -1,0 +1,1 @@
+"""The adversarial suite's machinery: wire parsing, backends, client, proxies, judge, report."""
