@@ -49,29 +49,25 @@ row("semicolon-dot", path(b"/.;/secret/treasure"), 400)
 row("semicolon-dot-params", path(b"/echo/.;x/secret/treasure"), 400)
 row("encoded-semicolon-dot-dot", path(b"/echo/..%3B/secret/treasure"), 200, target="/echo/..%3B/secret/treasure",
     note="..%3B is not a dot segment for anyone: Tomcat strips ';' params before decoding")
-row("semicolon-on-secret", path(b"/secret;x/treasure"), 200,
-    gap="Tomcat/Jetty strip ';params' from every segment, so /secret;x/treasure is /secret/treasure there; the "
-        "contract rejects ';' only on dot segments, so this reaches the backend and the secret leaks")
-row("semicolon-on-secret-empty", path(b"/secret;/treasure"), 200,
-    gap="as semicolon-on-secret: the classic nginx-in-front-of-Tomcat bypass")
+row("semicolon-on-secret", path(b"/secret;x/treasure"), 403,
+    note="Tomcat/Jetty strip ';params' from every segment, so routes match each segment up to its ';'")
+row("semicolon-on-secret-empty", path(b"/secret;/treasure"), 403,
+    note="as semicolon-on-secret: the classic nginx-in-front-of-Tomcat bypass")
 row("double-encoded-dots", path(b"/echo/%252e%252e/secret/treasure"), 400)
 row("double-encoded-dots-upper", path(b"/echo/%252E%252E/secret/treasure"), 400)
 row("double-encoded-dot-mixed", path(b"/echo/.%252e/secret/treasure"), 400)
 row("double-encoded-single-dot", path(b"/echo/%252e/x"), 400)
 row("double-encoded-slash", path(b"/secret%252Ftreasure"), 400)
 row("double-encoded-backslash", path(b"/secret%255Ctreasure"), 400)
-row("double-encoded-letter", path(b"/%2573ecret/treasure"), 200,
-    gap="decoded twice this is /secret/treasure; the contract rejects only dots and slashes that appear after "
-        "two decodings, so an IIS-style double-decoding backend serves the secret. Reject every %25XX?")
+row("double-encoded-letter", path(b"/%2573ecret/treasure"), 400,
+    note="decoded twice this is /secret/treasure: every escape encoded twice (%25XX) is refused")
 row("nul", path(b"/secret/treasure%00"), 400)
 row("nul-mid", path(b"/echo%00/../secret/treasure"), 400)
 row("nul-elsewhere", path(b"/echo/%00"), 400)
-row("nul-double-encoded", path(b"/secret/treasure%2500"), 403)
+row("nul-double-encoded", path(b"/secret/treasure%2500"), 400, note="an escape encoded twice")
 row("overlong-dot-dot", path(b"/echo/%c0%ae%c0%ae/secret/treasure"), 400,
-    gap="the contract is silent on overlong UTF-8; %C0%AE is '.' to an overlong decoder, so forwarding it "
-        "leaks the secret. The suite reads 'not a valid path' as covering bytes that are not UTF-8")
-row("overlong-slash", path(b"/secret%c0%aftreasure"), 400,
-    gap="as overlong-dot-dot, with an overlong '/'")
+    note="%C0%AE is '.' to an overlong decoder: a path must decode to UTF-8")
+row("overlong-slash", path(b"/secret%c0%aftreasure"), 400, note="as overlong-dot-dot, with an overlong '/'")
 row("invalid-escape", path(b"/echo/%zz"), 400)
 row("truncated-escape", path(b"/echo/%2"), 400)
 row("iis-unicode-escape", path(b"/echo/%u002e%u002e/secret/treasure"), 400)
@@ -83,5 +79,4 @@ row("query-not-path", path(b"/echo?next=%2Fsecret%2Ftreasure"), 200, target="/ec
     note="%2F in the query is not a path separator")
 row("query-dots-not-path", path(b"/echo?/../secret/treasure"), 200, target="/echo?/../secret/treasure")
 row("uppercase-secret", path(b"/SECRET/treasure"), 200,
-    gap="routes are case-sensitive; a case-insensitive backend (IIS, Windows file systems) serves /SECRET as "
-        "/secret. The suite's backend is case-sensitive, so this passes, but the contract should say so")
+    note="routes are case-sensitive, as paths are (docs/security.md, known limit); the suite's backend is too")

@@ -16,7 +16,7 @@ try:
 except ImportError:  # e.g. a python3 outside Debian's, without python3-jwt
     pyjwt = None
 
-# Contract (issue 19, identity values): empty, > 256 bytes, leading/trailing whitespace or anything
+# docs/security.md (identity values): empty, > 256 bytes, leading/trailing whitespace, ',' or anything
 # outside printable ASCII makes the credential invalid, so the request goes on anonymous.
 SUBJECTS = {
     "TOKEN": "bob",
@@ -33,7 +33,8 @@ SUBJECTS = {
     "TOKEN_SUB_TAB": "bob\tadmin",
 }
 USERS = {name: sub for name, sub in SUBJECTS.items()
-         if sub and len(sub) <= 256 and sub == sub.strip() and all(0x20 <= ord(c) <= 0x7e for c in sub)}
+         if sub and len(sub) <= 256 and sub == sub.strip() and "," not in sub
+         and all(0x20 <= ord(c) <= 0x7e for c in sub)}
 # Tokens that must never establish anyone, whatever they say.
 BROKEN = ("TOKEN_EXPIRED", "TOKEN_BADSIG", "TOKEN_ALG_NONE", "TOKEN_GARBAGE")
 ALL = tuple(SUBJECTS) + BROKEN
