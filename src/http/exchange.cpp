@@ -150,9 +150,6 @@ bool Exchange::admit() {
 
   AdmittedTarget admitted;
   if (auto refusal = admit_request(request, config, admitted)) return early(refusal->reason, std::move(refusal->message));
-  // What the backend gets is exactly what was matched (plus the untouched query string).
-  upstream_target_ = admitted.path;
-  upstream_target_ += admitted.query;
   std::uint64_t max_body = config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
     return early(LocalReason::body_too_large, "the request body is larger than " + std::to_string(max_body) + " bytes");
@@ -163,6 +160,9 @@ bool Exchange::admit() {
   const std::string& match_path = admitted.match_path.empty() ? admitted.path : admitted.match_path;
   route_ = snapshot_->routes->match({request.method_string(), admitted.host, match_path});
   if (!route_) return early(LocalReason::no_route, "no route matches " + method_ + " " + admitted.path);
+  // What the backend gets is exactly what was matched (plus the untouched query string).
+  upstream_target_ = std::move(admitted.path);
+  upstream_target_ += admitted.query;
   if (const auto& answer = config.routes[route_->index].answer; answer.enabled) {
     early(LocalReason::route_return, "route '" + route_->id + "' answers " + std::to_string(answer.status) + " at the edge");
     reply_->status = status_ = answer.status;
@@ -301,6 +301,7 @@ void Exchange::log(double duration_ms) {
   record.bytes_in = outcome_.bytes_in;
   record.bytes_out = outcome_.bytes_out;
   record.error = error_;
+  record.credentials_refused = identity_problem_;
   access_log.write(record);
 }
 

@@ -52,7 +52,7 @@ std::optional<SplitTarget> split_target(std::string_view target) {
   return split;
 }
 
-std::optional<Refusal> check_host(const ParsedRequest& request, const SplitTarget& target, std::string& host_out) {
+std::optional<Refusal> check_host(const ParsedRequest& request, const SplitTarget& target, std::string_view& host_out) {
   const auto hosts = request.count(bhttp::field::host);
   if (hosts > 1) return Refusal{LocalReason::bad_host, "the request has more than one Host header"};
   if (hosts == 0 && request.version() >= 11) {
@@ -60,7 +60,8 @@ std::optional<Refusal> check_host(const ParsedRequest& request, const SplitTarge
   }
   std::optional<RequestHost> host;
   if (hosts == 1) {
-    host = parse_request_host(request[bhttp::field::host]);
+    host_out = request[bhttp::field::host];
+    host = parse_request_host(host_out);
     if (!host) {
       return Refusal{LocalReason::bad_host, "the Host header is not a valid host[:port]: '" +
                                                 std::string(request[bhttp::field::host]) + "'"};
@@ -77,9 +78,8 @@ std::optional<Refusal> check_host(const ParsedRequest& request, const SplitTarge
                                                 "' but the Host header names '" +
                                                 std::string(request[bhttp::field::host]) + "'"};
     }
-    if (!host) host = authority;
+    if (!host) host_out = target.authority;
   }
-  if (host) host_out = host->text();
   return std::nullopt;
 }
 

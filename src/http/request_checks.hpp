@@ -16,7 +16,7 @@ struct AdmittedTarget {
   std::string path;        // normalized (routing/path.hpp): what the backend gets
   std::string match_path;  // what routes match when it differs from `path` (';' parameters left out), else ""
   std::string_view query;  // "?..." as received, or ""
-  std::string host;        // validated, lower case, without a trailing dot, with its port if any; "" for none
+  std::string_view host;   // validated, as sent (Host, or an absolute URL's authority); "" for none
 };
 
 struct Refusal {

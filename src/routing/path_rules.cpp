@@ -123,7 +123,8 @@ std::string match_path(std::string_view path) {
 std::optional<std::string> normalize_request_path(std::string_view path, const PathsConfig& rules,
                                                   PathProblem& problem) {
   problem = PathProblem::none;
-  if (path.find_first_of("%\\;") == std::string_view::npos) {
+  const bool plain = std::none_of(path.begin(), path.end(), [](char c) { return c == '%' || c == '\\' || c == ';'; });
+  if (plain) {
     auto normal = normalize_path(path);
     if (!normal) problem = PathProblem::malformed;
     return normal;

@@ -67,7 +67,7 @@ class EdgeHeaders : public ::testing::Test {
     gateway_ = std::make_unique<Gateway>();
     const auto secret = gateway_->write_file("hs256.key", std::string(kJwtSecret) + "\n");
     signature_key_ = gateway_->write_file("signature.key", std::string(kSignatureSecret) + "\n");
-    gateway_->write_config(yaml_prologue() + extra_top +
+    gateway_->write_config(yaml_prologue(2, true) + extra_top +
                            "identity:\n"
                            "  jwt: { hs256_secret_file: " + secret.string() + " }\n" + extra_identity +
                            "backends:\n"
@@ -201,6 +201,9 @@ TEST_F(EdgeHeaders, InjectedUserIdsABackendCouldMisreadAreRefused) {
     EXPECT_THAT(cgi_values(open, "X-User-Id"), IsEmpty()) << open.body;
   }
   EXPECT_EQ(app_->hits("/private/x"), 0u);
+  // The access log says why, for the 401s and for the requests that went on anonymous.
+  ASSERT_TRUE(wait_until([&] { return gateway_->access_log().find("credentials_refused") != std::string::npos; }, 3s));
+  EXPECT_THAT(gateway_->access_log(), HasSubstr("\"credentials_refused\":\"the user id has leading or trailing whitespace\""));
 }
 
 TEST_F(EdgeHeaders, Utf8UserIdsArePercentEncodedWhenAllowed) {

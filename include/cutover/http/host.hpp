@@ -1,19 +1,16 @@
 #pragma once
 // The host a request names, validated before anything routes on it or repeats it to a backend
-// (Host, X-Forwarded-Host). Pure functions.
+// (Host, X-Forwarded-Host). Pure functions; nothing is copied: routing compares names without
+// regard to case, port or a trailing dot itself (routing/route_table.hpp).
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 namespace cutover::http {
 
 struct RequestHost {
-  std::string name;  // lower case, without a trailing dot; an IPv6 literal keeps its brackets
+  std::string_view name;  // as sent; an IPv6 literal keeps its brackets
   std::optional<std::uint16_t> port;
-
-  // What routing compares: the name, and the port when there is one ("example.com:8080").
-  std::string text() const;
 };
 
 // A Host value or a URI's authority: `reg-name / IPv4address / "[" IPv6address "]"` with an
@@ -23,8 +20,8 @@ struct RequestHost {
 // empty, an IPv6 literal has no zone, and a port is 1 to 5 digits up to 65535. nullopt otherwise.
 std::optional<RequestHost> parse_request_host(std::string_view text);
 
-// Whether two hosts name the same origin for `scheme` ("http" or "https"): the same name and the
-// same port, a missing port read as the scheme's default.
+// Whether two hosts name the same origin for `scheme` ("http" or "https"): the same name (case and
+// a trailing dot aside) and the same port, a missing port read as the scheme's default.
 bool same_origin(const RequestHost& a, const RequestHost& b, std::string_view scheme);
 
 }  // namespace cutover::http

@@ -28,6 +28,7 @@ struct AccessRecord {
   std::uint64_t bytes_in = 0;   // request body bytes
   std::uint64_t bytes_out = 0;  // response body bytes
   std::string_view error;     // local reply / failure reason, "" when proxied normally
+  std::string_view credentials_refused;  // why a token or user id was refused, "" when none was
 };
 
 // Appends a record as one JSON line plus '\n' to `out`. Pure apart from a per-thread cache of the

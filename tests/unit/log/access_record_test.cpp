@@ -82,6 +82,14 @@ TEST(AccessRecord, EmptyValuesAreNull) {
 TEST(AccessRecord, ErrorIsOnlyWrittenWhenSet) {
   json j = parse_line(format_access_record(full_record()));
   EXPECT_FALSE(j.contains("error"));
+  EXPECT_FALSE(j.contains("credentials_refused"));
+}
+
+TEST(AccessRecord, RefusedCredentialsSayWhy) {
+  auto record = full_record();
+  record.credentials_refused = "the user id contains ','";
+  json j = parse_line(format_access_record(record));
+  EXPECT_EQ(j["credentials_refused"], "the user id contains ','");
 }
 
 TEST(AccessRecord, TimeIsIso8601UtcWithMilliseconds) {
