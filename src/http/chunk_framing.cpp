@@ -78,10 +78,11 @@ boost::system::error_code check_chunk_framing(std::string_view pending, std::siz
   const std::string_view line = window.substr(0, line_end);
   if (stray_line_ending(line)) return bhttp::error::bad_line_ending;
   if (line_end == std::string_view::npos) {
-    return pending.size() > kMaxChunkLineBytes ? make_error_code(FramingError::chunk_line_too_long)
-                                               : boost::system::error_code{};
+    // A line of the limit's length may still be waiting for the LF after its CR.
+    const bool over = pending.size() > kMaxChunkLineBytes + 1 ||
+                      (pending.size() == kMaxChunkLineBytes + 1 && pending.back() != '\r');
+    return over ? make_error_code(FramingError::chunk_line_too_long) : boost::system::error_code{};
   }
-  if (line_end > kMaxChunkLineBytes) return FramingError::chunk_line_too_long;
   std::size_t digits = 0;
   while (digits < line.size() && is_hex(line[digits])) ++digits;
   if (!valid_extensions(line.substr(digits))) return bhttp::error::bad_chunk_extension;

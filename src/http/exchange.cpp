@@ -9,7 +9,6 @@
 #include "cutover/http/worker.hpp"
 #include "cutover/http/header_policy.hpp"
 #include "cutover/identity/credentials.hpp"
-#include "cutover/identity/signature.hpp"
 #include "cutover/identity/user_id.hpp"
 #include "http/identity_step.hpp"
 #include "http/parse_io.hpp"
@@ -63,6 +62,8 @@ class Exchange {
   asio::awaitable<bool> phases();
   bool has_reply() const { return reply_.has_value(); }
   asio::awaitable<bool> send_reply();
+  // The reply refused a request whose rest may still be coming: linger before closing.
+  bool lingers() const { return lingers_; }
   // `ended`: the response is written. The duration runs from the request's first bytes
   // (nginx's $request_time), both ends clock readings the session takes anyway.
   void finish(Clock::time_point ended) {
@@ -103,12 +104,13 @@ class Exchange {
   std::string user_;
   std::string_view identity_problem_;  // why presented credentials were refused, for the log
   std::string user_header_;            // user_ percent-encoded, with identity.allow_utf8
-  std::string signature_;              // of the user header, when identity.signature is on
+  std::string_view url_host_;          // an absolute URL's authority, when the request had no Host
   HeaderPolicy header_policy_;         // what the client's headers pass on this route
   UpstreamOutcome outcome_;
   unsigned status_ = 0;
   std::string_view error_;
   std::optional<LocalReply> reply_;
+  bool lingers_ = false;
 };
 
 // The phases that wait stay here; the rest are plain functions, whose locals live on the stack
@@ -150,6 +152,7 @@ bool Exchange::admit() {
 
   AdmittedTarget admitted;
   if (auto refusal = admit_request(request, config, admitted)) return early(refusal->reason, std::move(refusal->message));
+  if (request.count(bhttp::field::host) == 0) url_host_ = admitted.host;
   std::uint64_t max_body = config.limits.max_body_bytes;
   if (auto length = parser_.content_length(); max_body != 0 && length && *length > max_body) {
     return early(LocalReason::body_too_large, "the request body is larger than " + std::to_string(max_body) + " bytes");
@@ -164,11 +167,12 @@ bool Exchange::admit() {
   upstream_target_ = std::move(admitted.path);
   upstream_target_ += admitted.query;
   if (const auto& answer = config.routes[route_->index].answer; answer.enabled) {
-    early(LocalReason::route_return, "route '" + route_->id + "' answers " + std::to_string(answer.status) + " at the edge");
-    reply_->status = status_ = answer.status;
-    reply_->body = answer.body;
-    reply_->content_type = answer.content_type;
-    return false;
+    // The route's id stays out of what the client reads: the access log has it.
+    LocalReply reply = local_reply(LocalReason::route_return, "this path is answered by the gateway itself");
+    reply.status = answer.status;
+    reply.body = answer.body;
+    reply.content_type = answer.content_type;
+    return early(worker_.counters().local(LocalReason::route_return), std::move(reply));
   }
   return true;
 }
@@ -214,12 +218,11 @@ UpstreamRequest Exchange::upstream_request() {
     user_header_ = identity::percent_encode_user_id(user_);
     rewrite.user = user_header_;
   }
-  if (!user_.empty() && config.identity.signature.enabled) {
-    signature_ = identity::sign_identity(snapshot_->signing_keys, rewrite.user, request_id_, unix_seconds());
-    rewrite.signature = signature_;
-  }
   if (auto length = parser_.content_length()) rewrite.content_length = *length;
-  if (const auto& endpoints = config.backends[backend].endpoints; !endpoints.empty()) {
+  // An HTTP/1.0 request may come without Host; HTTP/1.1, which the backend gets, may not. Its
+  // URL's authority when it had one (RFC 9112 3.2.2), else the backend's own name.
+  rewrite.host_if_missing = url_host_;
+  if (const auto& endpoints = config.backends[backend].endpoints; url_host_.empty() && !endpoints.empty()) {
     rewrite.host_if_missing = endpoints.front().host;
   }
   header_policy_ = header_policy(config, config.routes[route_->index].allowed_overrides);
@@ -279,7 +282,7 @@ asio::awaitable<bool> Exchange::send_reply() {
   const bool header_only = parser_.get().method() == bhttp::verb::head;
   bool written =
       co_await write_local_reply(worker_, client_, response, snapshot_->config.limits.body_timeout, header_only);
-  if (written && !keep_alive && !parser_.is_done()) co_await linger_before_close(worker_, client_);
+  lingers_ = written && !keep_alive && !parser_.is_done();
   co_return keep_alive && written;
 }
 
@@ -314,6 +317,8 @@ asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, Req
   if (exchange.has_reply()) keep_alive = co_await exchange.send_reply();
   client.answered_at = Clock::now();  // the idle timeout runs from here too (session.cpp)
   exchange.finish(client.answered_at);
+  // After the duration is taken: the client got its answer when it was written.
+  if (exchange.lingers()) co_await linger_before_close(worker, client);
   co_return keep_alive;
 }
 

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/beast/core/string.hpp>
-
 namespace cutover::http {
 namespace {
 
@@ -22,9 +20,32 @@ bool same_folded(const char* a, const char* b, std::size_t size) {
   return true;
 }
 
+// Headers that claim where a request came from: the de facto ones, and those Rack, PHP and
+// several CDNs read the client's address from.
 bool is_forwarding_header(std::string_view name) {
-  return header_name_starts_with(name, "X-Forwarded-") || same_header_name(name, "Forwarded") ||
-         same_header_name(name, "X-Real-IP");
+  if (header_name_starts_with(name, "X-Forwarded-")) return true;
+  for (std::string_view forwarding : {"Forwarded", "X-Real-IP", "Client-IP", "X-Client-IP", "True-Client-IP",
+                                      "X-Cluster-Client-IP"}) {
+    if (same_header_name(name, forwarding)) return true;
+  }
+  return false;
+}
+
+// Fields that frame, route or carry a message hop by hop. Beast acts on them by their exact names
+// only, so another spelling passed on would mean one thing to the gateway and another to a backend
+// that folds it.
+bool is_framing_header(std::string_view name) {
+  for (std::string_view framing : {"Content-Length", "Transfer-Encoding", "Host", "Connection", "Keep-Alive", "TE",
+                                   "Trailer", "Upgrade", "Proxy-Connection", "Expect"}) {
+    if (same_header_name(name, framing)) return true;
+  }
+  return false;
+}
+
+// A name with a byte other than a letter, a digit or '-': no standard or gateway header is spelled
+// that way, so folded onto one it is a disguise.
+bool spelled_oddly(std::string_view name) {
+  return std::any_of(name.begin(), name.end(), [](char c) { return fold(c) == '-' && c != '-'; });
 }
 
 // RFC 9110 6.5.1 and 6.5.2, plus the fields that frame or route a request.
@@ -65,25 +86,25 @@ HeaderPolicy header_policy(const config::Config& config, OverrideMask allowed_ov
 }
 
 HeaderVerdict judge_client_header(std::string_view name, const HeaderPolicy& policy) {
+  const bool odd = spelled_oddly(name);
   if (same_header_name(name, policy.identity_header) ||
       (!policy.signature_header.empty() && same_header_name(name, policy.signature_header)) ||
       (!policy.header_namespace.empty() && header_name_starts_with(name, policy.header_namespace)) ||
-      (!policy.trust_forwarded && is_forwarding_header(name))) {
-    return HeaderVerdict::protected_name;
-  }
-  const bool has_underscore = name.find('_') != std::string_view::npos;
-  if (same_header_name(name, "X-Request-Id") && !boost::beast::iequals(name, "X-Request-Id")) {
+      ((!policy.trust_forwarded || odd) && is_forwarding_header(name)) ||
+      (odd && (is_framing_header(name) || same_header_name(name, "X-Request-Id")))) {
     return HeaderVerdict::protected_name;
   }
   if (const int index = override_header_index(name); index >= 0 && !(policy.allowed_overrides & (1u << index))) {
     return HeaderVerdict::url_override;
   }
-  if (has_underscore && policy.underscores != UnderscoreHeaders::allow) return HeaderVerdict::underscore;
+  if (odd && policy.underscores != UnderscoreHeaders::allow && name.find('_') != std::string_view::npos) {
+    return HeaderVerdict::underscore;
+  }
   return HeaderVerdict::pass;
 }
 
 bool allowed_in_trailer(std::string_view name) {
-  if (header_name_starts_with(name, "If-")) return false;
+  if (header_name_starts_with(name, "If-") || is_forwarding_header(name)) return false;
   return std::none_of(kNotInTrailers.begin(), kNotInTrailers.end(),
                       [name](std::string_view denied) { return same_header_name(name, denied); });
 }

@@ -33,7 +33,9 @@ inline constexpr std::size_t kRelayBufferSize = 64 * 1024;
 
 // Reads and writes are tried at once (parse_io.hpp, wire.hpp), so a transfer whose sockets stay
 // ready would never suspend and would hold the worker's thread until its body ends. After this
-// many body bytes without a pause it lets the worker's other connections run.
+// many bytes without a pause it lets the worker's other connections run: body bytes, or bytes
+// read when those are more, since a body of 1-byte chunks with 4 KiB extensions is nearly all
+// framing.
 inline constexpr std::uint64_t kFairShareBytes = 256 * 1024;
 
 struct RelayTimeouts {
@@ -63,24 +65,38 @@ boost::asio::awaitable<RelayResult> relay_message(
   // not at all rather than cut short.
   bool head_alone = header_only || (!IsRequest && !parser.is_done() && input_buffer.size() == 0);
   bool head_pending = true;
-  std::uint64_t bytes_at_last_pause = 0;
+  std::uint64_t input_read = 0;  // bytes read from `input`, framing included
+  std::uint64_t done_at_last_pause = 0;
   for (;;) {
+    // Work done: body bytes relayed, or bytes read if those are more (framing-heavy input).
+    if (const std::uint64_t done = std::max(result.body_bytes, input_read); done - done_at_last_pause >= kFairShareBytes) {
+      done_at_last_pause = done;
+      auto executor = co_await boost::asio::this_coro::executor;
+      co_await boost::asio::post(executor, boost::asio::deferred);
+    }
     std::size_t got = 0;
     if (!head_alone && !parser.is_done()) {
       body.data = buffer;
       body.size = kRelayBufferSize;
       boost::system::error_code ec;
       while (!parse_buffered(parser, input_buffer, ParseGoal::progress, ec)) {
+        const std::size_t before = input_buffer.size();
         ec = co_await fill(watchdog, input, input_buffer, timeouts.read, kBodyReadSize);
+        input_read += input_buffer.size() - before;
         if (ec == boost::asio::error::eof) ec = parse_eof(parser);
         if (ec || parser.is_done()) break;
       }
       // A request body that has already arrived is parsed before anything goes out, without
-      // waiting for more: a request that came whole is judged whole, so a bad chunk or an
-      // oversized trailer is refused before any of it reaches the backend. (Answers stream as
-      // they come: a backend's connection keeps its small read buffer.)
+      // waiting for more (up to a relay buffer's worth of input): a request that came whole is
+      // judged whole, so a bad chunk or an oversized trailer is refused before any of it reaches
+      // the backend. (Answers stream as they come: a backend's connection keeps its small read
+      // buffer.)
       if constexpr (IsRequest) {
-        while (!ec && !parser.is_done() && body.size > 0 && !read_arrived(input, input_buffer, kBodyReadSize)) {
+        for (std::size_t judged = 0; !ec && !parser.is_done() && body.size > 0 && judged < kRelayBufferSize;) {
+          const std::size_t before = input_buffer.size();
+          if (read_arrived(input, input_buffer, kBodyReadSize)) break;
+          judged += input_buffer.size() - before;
+          input_read += input_buffer.size() - before;
           parse_buffered(parser, input_buffer, ParseGoal::progress, ec);
         }
       }
@@ -118,11 +134,6 @@ boost::asio::awaitable<RelayResult> relay_message(
         co_return result;
       }
       result.header_written = true;
-    }
-    if (result.body_bytes - bytes_at_last_pause >= kFairShareBytes && !last) {
-      bytes_at_last_pause = result.body_bytes;
-      auto executor = co_await boost::asio::this_coro::executor;
-      co_await boost::asio::post(executor, boost::asio::deferred);
     }
     head_pending = false;
     head_alone = false;

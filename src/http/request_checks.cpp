@@ -31,6 +31,7 @@ struct SplitTarget {
   std::string_view query;      // "?..." or ""
   std::string_view scheme;     // absolute form only
   std::string_view authority;  // absolute form only
+  bool path_is_root = false;   // an absolute URL without a path
 };
 
 std::optional<SplitTarget> split_target(std::string_view target) {
@@ -44,10 +45,11 @@ std::optional<SplitTarget> split_target(std::string_view target) {
     const auto authority_end = std::min(target.find_first_of("/?#"), target.size());
     split.authority = target.substr(0, authority_end);
     target.remove_prefix(authority_end);
-    if (target.empty() || target.front() != '/') return std::nullopt;  // "http://a?x" has no path to route
+    // RFC 9110 4.2.3: an empty path in an http(s) URL is "/".
+    if (target.empty() || target.front() == '?') split.path_is_root = true;
   }
   const auto query_at = std::min(target.find('?'), target.size());
-  split.path = target.substr(0, query_at);
+  split.path = split.path_is_root ? std::string_view("/") : target.substr(0, query_at);
   split.query = target.substr(query_at);
   return split;
 }

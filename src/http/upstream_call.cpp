@@ -7,10 +7,12 @@
 #include <chrono>
 #include <memory>
 
+#include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
+#include "cutover/identity/signature.hpp"
 #include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
-#include "http/queued_request.hpp"
+#include "http/upstream_acquire.hpp"
 #include "http/relay.hpp"
 #include "http/watchdog.hpp"
 
@@ -22,86 +24,6 @@ using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 using metrics::LocalReason;
-
-struct Acquired {
-  std::unique_ptr<upstream::Connection> connection;
-  bool timed_out = false;
-  bool queue_timed_out = false;
-};
-
-// Every connection `endpoint` may have is in use (max_connections_per_endpoint): waits in its
-// queue for one to be handed over by the request before, or for leave to open one, until the
-// backend's queue_timeout. A coroutine of its own so that only requests that queue carry its state.
-asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
-                                               const asio::ip::tcp::endpoint& endpoint) {
-  Counters::bump(worker.counters().upstream_queued);
-  QueuedRequest queued(worker.pool());
-  Watch deadline(worker.watchdog(), queued, Clock::now() + backend.config->queue_timeout);
-  co_await queued.wait(endpoint);
-  Acquired acquired;
-  switch (queued.result()) {
-    case upstream::Waiter::Result::handed:
-      // Fresh from a complete response on this worker: alive, so no probe is needed for a body.
-      acquired.connection = queued.take_connection();
-      break;
-    case upstream::Waiter::Result::may_connect: {
-      error_code ec;
-      acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec, &queued);
-      if (!acquired.connection) {
-        Counters::bump(worker.counters().upstream_connect_failures);
-        acquired.timed_out = ec == boost::beast::error::timeout;
-      }
-      break;
-    }
-    default:
-      acquired.queue_timed_out = true;
-      break;
-  }
-  co_return acquired;
-}
-
-// Round robin over the backend's endpoints; a pooled connection when one is idle, else a new one
-// if the endpoint's limit allows, else the next endpoint. A failed connect moves on to the next
-// endpoint: nothing was sent, so that is always safe. When every endpoint that did not fail is at
-// its limit, the request queues at the first of them. `start` is the endpoint the round robin
-// picked; take_pooled() already tried its pool.
-asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start, bool probe,
-                                  bool fresh_only) {
-  Acquired acquired;
-  const std::size_t count = backend.endpoints.size();
-  const std::size_t limit = backend.config->max_connections_per_endpoint;
-  const asio::ip::tcp::endpoint* full = nullptr;
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& endpoint = backend.endpoints[(start + i) % count];
-    if (!fresh_only) {
-      acquired.connection = worker.pool().take_idle(endpoint, Clock::now(), backend.config->idle_timeout, probe);
-      if (acquired.connection) co_return acquired;
-    }
-    if (!worker.pool().has_room(endpoint, limit)) {
-      if (!full) full = &endpoint;
-      continue;
-    }
-    error_code ec;
-    acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec);
-    if (acquired.connection) co_return acquired;
-    Counters::bump(worker.counters().upstream_connect_failures);
-    acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
-  }
-  if (full) co_return co_await queue_for_connection(worker, backend, *full);
-  co_return acquired;
-}
-
-// The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
-std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
-                                                  bool probe, Clock::time_point now) {
-  if (backend.endpoints.empty()) return nullptr;
-  return worker.pool().take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
-}
-
-// A whole answer's body up to this size is parsed onto the end of the client's response head,
-// so head and body leave as one buffer (one send(), wire.hpp). The parser copies body bytes once
-// either way; a larger body goes to a relay buffer instead of growing the head string.
-constexpr std::size_t kBodyAfterHeadBytes = 4096;
 
 bool is_connection_lost(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -275,6 +197,23 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
 }
 
 asio::awaitable<void> UpstreamCall::run_with_body() {
+  // The body's first bytes before a backend connection: the request's head goes upstream with
+  // them (relay.hpp), and a pooled connection taken sooner would sit idle meanwhile, long enough
+  // for a backend's keep-alive timeout to close it under the request. A client that sent
+  // Expect: 100-continue sends nothing until it is told to, which happens once a connection is
+  // there: a backend that cannot be reached is answered instead of 100.
+  if (!request_.expect_continue && request_.client.buffer.size() == 0) {
+    error_code ec = co_await fill(watchdog_, request_.client.socket, request_.client.buffer, limits_.body_timeout,
+                                  kBodyReadSize);
+    if (ec == asio::error::eof) ec = parse_eof(request_.parser);
+    if (ec) {
+      if (!fail_for_client(ec)) {
+        Counters::bump(counters_.client_aborts);
+        outcome_.error = "client_aborted";
+      }
+      co_return;
+    }
+  }
   request_buffer_ = request_.worker.relay_buffers().take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
@@ -357,8 +296,16 @@ void UpstreamCall::write_request_head() {
   auto& head = request_.client.upstream_head;
   request_.worker.head_strings().lend(head);
   head.clear();
+  // Signed as it goes upstream, not before a wait for a connection: backends judge freshness by t.
+  std::string signature;
+  if (!request_.head.user.empty() && request_.snapshot.config.identity.signature.enabled) {
+    signature = identity::sign_identity(request_.snapshot.signing_keys, request_.head.user, request_.head.request_id,
+                                        unix_seconds());
+  }
+  request_.head.signature = signature;
   RemovedHeaders removed;
   append_upstream_request_head(head, request_.parser.get(), request_.head, &removed);
+  request_.head.signature = {};
   // A retry writes the head again: what was removed is counted once per request.
   if (removed.any() && !removed_counted_) {
     for (std::size_t i = 0; i < removed.count.size(); ++i) {
@@ -366,137 +313,6 @@ void UpstreamCall::write_request_head() {
     }
   }
   removed_counted_ = true;
-}
-
-asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
-  using Chunking = ClientResponseHead::Chunking;
-  answered_at_ = Clock::now();
-  outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
-  const auto& message = response_->get();
-  upstream_reusable_ = response_->keep_alive();
-  outcome_.status = message.result_int();
-  outcome_.keep_alive = request_.client_keep_alive;
-  unsigned status = outcome_.status;
-  const bool header_only = request_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
-  const bool has_body = !header_only && !response_->is_done();
-  ClientResponseHead rewrite;
-  rewrite.set_cookie = request_.set_cookie;
-  bool chunked_out = response_->chunked();
-  if (request_.client_version < 11) {
-    // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
-    rewrite.version = 10;
-    if (chunked_out) rewrite.chunking = Chunking::remove;
-    chunked_out = false;
-    if (has_body && !response_->content_length()) outcome_.keep_alive = false;
-  } else if (has_body && !chunked_out && !response_->content_length()) {
-    // A close-delimited upstream body is re-framed as chunked so the client connection lives on.
-    rewrite.chunking = Chunking::add;
-    chunked_out = true;
-  }
-  rewrite.keep_alive = outcome_.keep_alive;
-  auto& head = request_.client.head;
-  request_.worker.head_strings().lend(head);
-  head.clear();
-  append_client_response_head(head, message, rewrite);
-  const auto length = response_->content_length();
-  if (!header_only && !chunked_out && length && !response_->is_done() && *length <= kRelayBufferSize) {
-    // An answer a little larger than the first read (heads are read in 1 KiB, parse_io.hpp) has
-    // usually arrived whole by now: reading the rest at once lets it take the one-write path
-    // below instead of the relay loop (a write for the head and another for the rest). Anything
-    // but more bytes (nothing yet, an error) is left for the relay to meet.
-    while (connection_->buffer.size() < *length) {
-      if (read_arrived(connection_->stream.socket(), connection_->buffer, *length - connection_->buffer.size())) break;
-    }
-  }
-  const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
-                                                                               *length <= kRelayBufferSize)));
-  if (whole) {
-    // The usual small answer is already here in full: head and body go out in one write, without
-    // the relay's loop (and its coroutine frame). A small body is parsed straight onto the end
-    // of the head, so the write is one buffer (one send(), wire.hpp); a larger one goes through a
-    // relay buffer, borrowed only while delivering.
-    RelayResult result;
-    std::size_t got = 0;
-    const std::size_t head_size = head.size();
-    if (!header_only && !response_->is_done()) {
-      const bool after_head = length && *length <= kBodyAfterHeadBytes;
-      std::size_t room = kRelayBufferSize;
-      char* into = nullptr;
-      if (after_head) {
-        room = static_cast<std::size_t>(*length);
-        head.resize(head_size + room);
-        into = head.data() + head_size;
-      } else {
-        response_buffer_ = request_.worker.relay_buffers().take();
-        into = response_buffer_.get();
-      }
-      auto& body = response_->get().body();
-      body.data = into;
-      body.size = room;
-      error_code ec;
-      parse_buffered(*response_, connection_->buffer, ParseGoal::progress, ec);
-      if (!ec && !response_->is_done()) ec = bhttp::error::partial_message;  // a length it did not keep
-      if (ec) {
-        result.ec = ec;
-        result.failed = RelaySide::input;
-        co_return result;
-      }
-      got = room - body.size;
-      if (after_head) head.resize(head_size + got);
-    }
-    Outgoing out;
-    out.add(head);
-    if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
-    error_code ec = write_now(request_.client.socket, out);
-    // Written at once: microseconds after the answer arrived, so that reading stands for this one.
-    delivered_at_ = answered_at_;
-    if (!ec && !out.empty()) {
-      ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
-      delivered_at_ = Clock::now();
-    }
-    response_buffer_ = {};
-    result.body_bytes = got;
-    if (ec) {
-      result.ec = ec;
-      result.failed = RelaySide::output;
-    } else {
-      result.header_written = true;
-    }
-    co_return result;
-  }
-  // Borrowed only while delivering, not while the backend thinks: with thousands of requests
-  // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
-  response_buffer_ = request_.worker.relay_buffers().take();
-  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
-                                                        *response_, request_.client.socket,
-                                                        {settings_.timeout, limits_.body_timeout},
-                                                        response_buffer_.get(), head, chunked_out, header_only);
-  delivered_at_ = Clock::now();
-  response_buffer_ = {};
-  co_return delivered;
-}
-
-void UpstreamCall::finish_delivery(const RelayResult& delivered) {
-  outcome_.bytes_out = delivered.body_bytes;
-  if (delivered.ec) {
-    bool upstream_side = delivered.failed == RelaySide::input;
-    bool timed_out = delivered.ec == boost::beast::error::timeout;
-    if (!delivered.header_written && upstream_side) {
-      return fail(timed_out ? counters_.upstream_timeouts : counters_.upstream_errors, timed_out ? 504 : 502,
-                  timed_out ? "upstream_timeout" : "upstream_unavailable",
-                  "backend '" + target_.name + "' failed before the response was complete");
-    }
-    // Part of the response is already with the client: cutting the connection is the only
-    // honest way left to say it is incomplete.
-    Counters::bump(upstream_side ? (timed_out ? counters_.upstream_timeouts : counters_.upstream_errors) : counters_.client_aborts);
-    outcome_.error = upstream_side ? "upstream_aborted" : "client_aborted";
-    outcome_.keep_alive = false;
-    return;
-  }
-  Counters::bump(counters_.proxied);
-  if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
-    request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
-  }
 }
 
 }  // namespace cutover::http

@@ -75,7 +75,11 @@ std::string percent_decoded(std::string_view text) {
 // A segment of a normalized path that some backend reads otherwise than the gateway matched it.
 PathProblem judge_segment(std::string_view segment) {
   const std::string_view name = segment.substr(0, segment.find(';'));
-  if (name.size() < segment.size() && (name == "." || name == "..")) return PathProblem::dot_segment_parameters;
+  // Tomcat and Jetty drop the parameters, then resolve what is left: "..;x" climbs a level, and
+  // ";x" is an empty segment they merge away ("/;x/secret" is their /secret).
+  if (name.size() < segment.size() && (name.empty() || name == "." || name == "..")) {
+    return PathProblem::segment_parameters;
+  }
   // A literal '%' is kept as %25: followed by two hex digits it is an escape encoded twice.
   for (std::size_t at = segment.find("%25"); at != std::string_view::npos; at = segment.find("%25", at + 3)) {
     if (segment.size() - at >= 5 && detail::hex_value(segment[at + 3]) >= 0 && detail::hex_value(segment[at + 4]) >= 0) {
@@ -96,8 +100,9 @@ std::string_view describe(PathProblem problem) {
              "differently (paths.escaped_slashes)";
     case PathProblem::backslash:
       return "the request path holds a backslash, which some servers read as a slash (paths.backslash)";
-    case PathProblem::dot_segment_parameters:
-      return "the request path holds a dot segment with ';' parameters, which Java servers resolve as '..'";
+    case PathProblem::segment_parameters:
+      return "the request path holds a '.', '..' or empty segment with ';' parameters, which Java servers "
+             "resolve or drop";
     case PathProblem::double_encoded:
       return "the request path holds an escape encoded twice (%25 and two hex digits, as in %252e or %252F), which "
              "a backend that decodes twice reads as another character";

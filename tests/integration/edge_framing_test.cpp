@@ -187,6 +187,10 @@ TEST_F(EdgeFraming, AnHttp10RequestWithoutHostReachesTheBackendWithOne) {
   const auto r = raw("GET /headers HTTP/1.0\r\n\r\n");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(find_headers(upstream_headers(r), "Host"), std::vector<std::string>{"127.0.0.1"}) << r.body;
+  const auto absolute = raw("GET http://public.example:8080/headers HTTP/1.0\r\n\r\n");
+  ASSERT_EQ(absolute.status, 200) << absolute.body;
+  EXPECT_EQ(find_headers(upstream_headers(absolute), "Host"), std::vector<std::string>{"public.example:8080"})
+      << "the URL's authority, which routing matched (RFC 9112 3.2.2)";
 }
 
 TEST_F(EdgeFraming, PathsABackendWouldReadOtherwiseAreRefused) {

@@ -28,7 +28,6 @@ struct Counters {
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
   Counter& local(metrics::LocalReason reason) { return local_replies[static_cast<std::size_t>(reason)]; }
-  Counter& removed(metrics::RemovedHeader why) { return headers_removed[static_cast<std::size_t>(why)]; }
 
   // This worker's counters as plain numbers, summed over workers at scrape time. Names and help
   // texts for /metrics live with GatewayCounters (src/metrics/prometheus.cpp). Keep in step with

@@ -45,11 +45,14 @@ int override_header_index(std::string_view name);
 HeaderPolicy header_policy(const config::Config& config, OverrideMask allowed_overrides = 0);
 
 // What becomes of a client header named `name`. Protected: the identity header, the signature
-// header (whether or not this gateway signs), X-Request-Id in a spelling other than its own (the exact one is the client's request id,
-// which the gateway reads and re-sets), every name in the namespace, and, unless forwarding
-// headers are trusted, X-Forwarded-*, Forwarded and X-Real-IP. Then override headers the route
-// does not allow, then names with '_' (unless allowed). Hop-by-hop and framing fields are the
-// head rewriter's to handle, not this.
+// header (whether or not this gateway signs), X-Request-Id in a spelling other than its own (the
+// exact one is the client's request id, which the gateway reads and re-sets), every name in the
+// namespace, the forwarding headers (X-Forwarded-*, Forwarded, X-Real-IP, Client-IP,
+// X-Client-IP, True-Client-IP, X-Cluster-Client-IP) unless trusted, and, trusted or not, a
+// forwarding or framing header (Content-Length, Transfer-Encoding, Host, ...) spelled with any
+// byte but letters, digits and '-'. Then override headers the route does not allow, then names
+// with '_' (unless allowed). Hop-by-hop and framing fields in their own spelling are the head
+// rewriter's to handle, not this.
 HeaderVerdict judge_client_header(std::string_view name, const HeaderPolicy& policy);
 
 // False for fields a trailer section may not carry into a request (RFC 9110 6.5.1): framing,

@@ -15,6 +15,7 @@
 
 #include "cutover/http/header_policy.hpp"
 #include "cutover/http/message_parser.hpp"
+#include "cutover/metrics/registry.hpp"
 
 namespace cutover::http {
 
@@ -42,11 +43,24 @@ struct UpstreamRequestHead {
   ForwardedFor forwarded;
 };
 
-// Client headers removed for a reason an operator counts (metrics::RemovedHeader), by verdict.
+// Client headers removed, by the reason an operator sees them counted under
+// (cutover_client_headers_removed_total, metrics::RemovedHeader).
 struct RemovedHeaders {
-  std::array<std::uint32_t, 3> count{};  // protected_name, underscore, url_override
-  void add(HeaderVerdict verdict) { ++count[static_cast<std::size_t>(verdict) - 1]; }
-  bool any() const { return count[0] + count[1] + count[2] > 0; }
+  std::array<std::uint32_t, metrics::kRemovedHeaderCount> count{};
+  void add(HeaderVerdict verdict) {
+    switch (verdict) {
+      case HeaderVerdict::protected_name: ++count[static_cast<std::size_t>(metrics::RemovedHeader::protected_name)]; break;
+      case HeaderVerdict::underscore: ++count[static_cast<std::size_t>(metrics::RemovedHeader::underscore)]; break;
+      case HeaderVerdict::url_override: ++count[static_cast<std::size_t>(metrics::RemovedHeader::url_override)]; break;
+      case HeaderVerdict::pass: break;
+    }
+  }
+  bool any() const {
+    for (auto n : count) {
+      if (n > 0) return true;
+    }
+    return false;
+  }
 };
 
 // Appends "METHOD target HTTP/1.1\r\n", the client's headers in their order, then X-Request-Id,

@@ -205,7 +205,9 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   // Undecided, with the start of a plain head left unconsumed in the caller's buffer.
   bool waiting() const { return mode_ == Mode::undecided && plain_tries_ > 0; }
   std::size_t put_plain_body(std::string_view bytes, error_code& ec);
-  // Beast is about to read a chunk size line (or the trailer section after the last one).
+  // Beast is about to read a chunk size line (or the trailer section after the last one). Beast's
+  // put() takes one step per call unless eager, which this parser never sets: every chunk line is
+  // at the start of some put()'s input, where check_chunk_framing sees it.
   bool at_chunk_boundary() const {
     return chunk_left_ == 0 && Base::is_header_done() && Base::chunked() && !Base::is_done();
   }
@@ -237,7 +239,6 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   message_type message_;
   Mode mode_ = Mode::undecided;
   std::uint8_t plain_tries_ = 0;  // undecided with tries made: a plain head's start waits unconsumed
-  std::uint32_t trailer_bytes_ = 0;  // of the trailer section so far, against header_limit_
   std::uint64_t chunk_left_ = 0;     // data of the current chunk still to come
   bool skip_body_ = false;
   // Beast's defaults, mirrored: its own are private.

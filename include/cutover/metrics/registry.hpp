@@ -76,6 +76,14 @@ inline constexpr std::size_t kLocalReasonCount = 11;
 inline constexpr std::array<std::string_view, kLocalReasonCount> kLocalReasonNames = {
     "bad_request",    "invalid_path",   "bad_host",     "bad_header",       "header_too_large", "body_too_large",
     "client_timeout", "no_route",       "unauthorized", "auth_unavailable", "route_return"};
+static_assert(static_cast<std::size_t>(LocalReason::route_return) + 1 == kLocalReasonCount,
+              "a reason added to LocalReason needs its name in kLocalReasonNames");
+static_assert([] {
+  for (auto name : kLocalReasonNames) {
+    if (name.empty()) return false;
+  }
+  return true;
+}(), "every LocalReason has a name: it is the metric's label and the reply's error");
 inline constexpr std::string_view name_of(LocalReason reason) {
   return kLocalReasonNames[static_cast<std::size_t>(reason)];
 }
@@ -87,6 +95,7 @@ enum class RemovedHeader : std::uint8_t { protected_name, underscore, url_overri
 inline constexpr std::size_t kRemovedHeaderCount = 3;
 inline constexpr std::array<std::string_view, kRemovedHeaderCount> kRemovedHeaderNames = {"protected", "underscore",
                                                                                           "override"};
+static_assert(static_cast<std::size_t>(RemovedHeader::url_override) + 1 == kRemovedHeaderCount);
 
 // Gateway-wide counters kept outside this module (http::Counters, the reload and override
 // code), summed by the caller and handed over as plain values at scrape time. Rendered by

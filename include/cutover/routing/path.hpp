@@ -24,7 +24,7 @@ enum class PathProblem : std::uint8_t {
   malformed,               // not a valid origin-form path (bad escape, %00, a character outside pchar)
   escaped_slash,           // %2F or %5C, or one encoded twice (%252F), under escaped_slashes: reject
   backslash,               // a '\' (literal, or a decoded %5C) under backslash: reject
-  dot_segment_parameters,  // "..;x" or ".;x": a dot segment to Tomcat and Jetty, a name to the gateway
+  segment_parameters,      // "..;x", ".;x", ";x": a dot or empty segment to Tomcat and Jetty, a name to the gateway
   double_encoded,          // an escape encoded twice (%252e, %252F, %2573): a backend that decodes twice reads another byte
   not_utf8,                // decodes to bytes that are not UTF-8 (overlong %C0%AE, which some servers read as '.')
 };

@@ -46,6 +46,9 @@ row("backslash-dots", path(b"/echo/..\\secret\\treasure"), 400)
 row("semicolon-dot-dot", path(b"/echo/..;/secret/treasure"), 400)
 row("semicolon-dot-dot-params", path(b"/echo/..;x=y/secret/treasure"), 400)
 row("semicolon-dot", path(b"/.;/secret/treasure"), 400)
+row("semicolon-empty-segment", path(b"/;x/secret/treasure"), 400,
+    note="Tomcat drops ';x' and merges the empty segment: /secret/treasure")
+row("semicolon-empty-after-dots", path(b"/echo/../;/secret/treasure"), 400)
 row("semicolon-dot-params", path(b"/echo/.;x/secret/treasure"), 400)
 row("encoded-semicolon-dot-dot", path(b"/echo/..%3B/secret/treasure"), 200, target="/echo/..%3B/secret/treasure",
     note="..%3B is not a dot segment for anyone: Tomcat strips ';' params before decoding")

@@ -29,6 +29,9 @@ TEST(ChunkFraming, OrdinaryFramingWholeOrArrivingPasses) {
 TEST(ChunkFraming, SizeLinesAreBounded) {
   const std::string zeros(kMaxChunkLineBytes, '0');
   EXPECT_FALSE(check(zeros)) << "at the limit, still arriving";
+  EXPECT_FALSE(check(zeros + "\r")) << "at the limit, its LF still to come";
+  EXPECT_FALSE(check(zeros + "\r\n")) << "at the limit, whole";
+  EXPECT_EQ(check(zeros + "0\r"), FramingError::chunk_line_too_long);
   EXPECT_EQ(check(zeros + "0"), FramingError::chunk_line_too_long);
   EXPECT_EQ(check(zeros + "5\r\nhello"), FramingError::chunk_line_too_long) << "a whole line is judged too";
   EXPECT_EQ(check("5;" + std::string(kMaxChunkLineBytes, 'e')), FramingError::chunk_line_too_long);

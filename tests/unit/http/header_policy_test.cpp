@@ -43,8 +43,11 @@ TEST(HeaderPolicy, ForwardingHeadersAreProtectedUnlessTrusted) {
   trusted.trust_forwarded = true;
   EXPECT_EQ(judge("X-Forwarded-For", trusted), HeaderVerdict::pass);
   EXPECT_EQ(judge("X-Real-IP", trusted), HeaderVerdict::pass);
-  // Trusted or not, a spelling with '_' is still a name with '_'.
-  EXPECT_EQ(judge("X_Forwarded_For", trusted), HeaderVerdict::underscore);
+  // Trusted or not, only the real spelling is a forwarding header.
+  EXPECT_EQ(judge("X_Forwarded_For", trusted), HeaderVerdict::protected_name);
+  for (std::string_view name : {"Client-IP", "X-Client-IP", "True-Client-IP", "x_cluster_client_ip"}) {
+    EXPECT_EQ(judge(name), HeaderVerdict::protected_name) << name;
+  }
 }
 
 TEST(HeaderPolicy, RequestIdSpelledWithUnderscoresIsProtected) {
@@ -52,6 +55,15 @@ TEST(HeaderPolicy, RequestIdSpelledWithUnderscoresIsProtected) {
   EXPECT_EQ(judge("X-Request_ID"), HeaderVerdict::protected_name);
   // The exact name is the client's request id, which the rewriter reads and sets itself.
   EXPECT_EQ(judge("X-Request-Id"), HeaderVerdict::pass);
+}
+
+TEST(HeaderPolicy, FramingHeadersInDisguiseAreProtectedEvenWhenUnderscoresAreAllowed) {
+  HeaderPolicy allow;
+  allow.underscores = UnderscoreHeaders::allow;
+  for (std::string_view name : {"Transfer_Encoding", "Content_Length", "transfer.encoding", "Content.Length", "Proxy_Connection"}) {
+    EXPECT_EQ(judge(name, allow), HeaderVerdict::protected_name) << name;
+  }
+  EXPECT_EQ(judge("Content-Length", allow), HeaderVerdict::pass) << "the real spelling is the rewriter's to handle";
 }
 
 TEST(HeaderPolicy, UnderscoresFollowThePolicy) {
@@ -93,6 +105,7 @@ TEST(HeaderPolicy, TrailersCarryNoFramingRoutingOrCredentials) {
     EXPECT_FALSE(allowed_in_trailer(name)) << name;
   }
   for (std::string_view name : {"X-Checksum", "Server-Timing", "Digest"}) EXPECT_TRUE(allowed_in_trailer(name)) << name;
+  EXPECT_FALSE(allowed_in_trailer("X-Forwarded-For")) << "not even from a trusted proxy";
 }
 
 }  // namespace

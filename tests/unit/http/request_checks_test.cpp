@@ -74,7 +74,10 @@ TEST(RequestChecks, AnAbsoluteUrlMustNameTheSameOriginAsHost) {
   EXPECT_EQ(without_host.host, "a.example");
   EXPECT_EQ(reason_of("GET ftp://a.example/p HTTP/1.1\r\nHost: a.example\r\n\r\n"), LocalReason::bad_request);
   EXPECT_EQ(reason_of("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), LocalReason::bad_request);
-  EXPECT_EQ(reason_of("GET http://a.example?x HTTP/1.1\r\nHost: a.example\r\n\r\n"), LocalReason::bad_request);
+  auto no_path = check("GET http://a.example?x HTTP/1.1\r\nHost: a.example\r\n\r\n");
+  ASSERT_FALSE(no_path.refusal);
+  EXPECT_EQ(no_path.target.path, "/") << "an empty path is '/' (RFC 9110 4.2.3)";
+  EXPECT_EQ(no_path.query, "?x");
 }
 
 TEST(RequestChecks, TransferEncodingIsChunkedAloneAndNeverOnHttp10) {

@@ -1,0 +1,75 @@
+#include "http/upstream_acquire.hpp"
+
+#include <boost/beast/core/error.hpp>
+
+#include "cutover/http/worker.hpp"
+#include "http/queued_request.hpp"
+#include "http/watchdog.hpp"
+
+namespace cutover::http {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
+                                               const asio::ip::tcp::endpoint& endpoint) {
+  Counters::bump(worker.counters().upstream_queued);
+  QueuedRequest queued(worker.pool());
+  Watch deadline(worker.watchdog(), queued, Clock::now() + backend.config->queue_timeout);
+  co_await queued.wait(endpoint);
+  Acquired acquired;
+  switch (queued.result()) {
+    case upstream::Waiter::Result::handed:
+      // Fresh from a complete response on this worker: alive, so no probe is needed for a body.
+      acquired.connection = queued.take_connection();
+      break;
+    case upstream::Waiter::Result::may_connect: {
+      error_code ec;
+      acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec, &queued);
+      if (!acquired.connection) {
+        Counters::bump(worker.counters().upstream_connect_failures);
+        acquired.timed_out = ec == boost::beast::error::timeout;
+      }
+      break;
+    }
+    default:
+      acquired.queue_timed_out = true;
+      break;
+  }
+  co_return acquired;
+}
+
+asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start, bool probe,
+                                  bool fresh_only) {
+  Acquired acquired;
+  const std::size_t count = backend.endpoints.size();
+  const std::size_t limit = backend.config->max_connections_per_endpoint;
+  const asio::ip::tcp::endpoint* full = nullptr;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& endpoint = backend.endpoints[(start + i) % count];
+    if (!fresh_only) {
+      acquired.connection = worker.pool().take_idle(endpoint, Clock::now(), backend.config->idle_timeout, probe);
+      if (acquired.connection) co_return acquired;
+    }
+    if (!worker.pool().has_room(endpoint, limit)) {
+      if (!full) full = &endpoint;
+      continue;
+    }
+    error_code ec;
+    acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec);
+    if (acquired.connection) co_return acquired;
+    Counters::bump(worker.counters().upstream_connect_failures);
+    acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
+  }
+  if (full) co_return co_await queue_for_connection(worker, backend, *full);
+  co_return acquired;
+}
+
+std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
+                                                  bool probe, Clock::time_point now) {
+  if (backend.endpoints.empty()) return nullptr;
+  return worker.pool().take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
+}
+
+}  // namespace cutover::http

@@ -1,0 +1,159 @@
+// The answer's way back to the client: its head rewritten for the client's version and
+// connection, and its body in one write when it is already here, else through the relay.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast/core/error.hpp>
+#include <chrono>
+
+#include "cutover/http/headers.hpp"
+#include "cutover/http/worker.hpp"
+#include "http/relay.hpp"
+#include "http/relay_buffers.hpp"
+#include "http/upstream_call.hpp"
+#include "http/watchdog.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+// A whole answer's body up to this size is parsed onto the end of the client's response head,
+// so head and body leave as one buffer (one send(), wire.hpp). The parser copies body bytes once
+// either way; a larger body goes to a relay buffer instead of growing the head string.
+constexpr std::size_t kBodyAfterHeadBytes = 4096;
+
+}  // namespace
+
+asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
+  using Chunking = ClientResponseHead::Chunking;
+  answered_at_ = Clock::now();
+  outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
+  const auto& message = response_->get();
+  upstream_reusable_ = response_->keep_alive();
+  outcome_.status = message.result_int();
+  outcome_.keep_alive = request_.client_keep_alive;
+  unsigned status = outcome_.status;
+  const bool header_only = request_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
+  const bool has_body = !header_only && !response_->is_done();
+  ClientResponseHead rewrite;
+  rewrite.set_cookie = request_.set_cookie;
+  bool chunked_out = response_->chunked();
+  if (request_.client_version < 11) {
+    // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
+    rewrite.version = 10;
+    if (chunked_out) rewrite.chunking = Chunking::remove;
+    chunked_out = false;
+    if (has_body && !response_->content_length()) outcome_.keep_alive = false;
+  } else if (has_body && !chunked_out && !response_->content_length()) {
+    // A close-delimited upstream body is re-framed as chunked so the client connection lives on.
+    rewrite.chunking = Chunking::add;
+    chunked_out = true;
+  }
+  rewrite.keep_alive = outcome_.keep_alive;
+  auto& head = request_.client.head;
+  request_.worker.head_strings().lend(head);
+  head.clear();
+  append_client_response_head(head, message, rewrite);
+  const auto length = response_->content_length();
+  if (!header_only && !chunked_out && length && !response_->is_done() && *length <= kRelayBufferSize) {
+    // An answer a little larger than the first read (heads are read in 1 KiB, parse_io.hpp) has
+    // usually arrived whole by now: reading the rest at once lets it take the one-write path
+    // below instead of the relay loop (a write for the head and another for the rest). Anything
+    // but more bytes (nothing yet, an error) is left for the relay to meet.
+    while (connection_->buffer.size() < *length) {
+      if (read_arrived(connection_->stream.socket(), connection_->buffer, *length - connection_->buffer.size())) break;
+    }
+  }
+  const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
+                                                                               *length <= kRelayBufferSize)));
+  if (whole) {
+    // The usual small answer is already here in full: head and body go out in one write, without
+    // the relay's loop (and its coroutine frame). A small body is parsed straight onto the end
+    // of the head, so the write is one buffer (one send(), wire.hpp); a larger one goes through a
+    // relay buffer, borrowed only while delivering.
+    RelayResult result;
+    std::size_t got = 0;
+    const std::size_t head_size = head.size();
+    if (!header_only && !response_->is_done()) {
+      const bool after_head = length && *length <= kBodyAfterHeadBytes;
+      std::size_t room = kRelayBufferSize;
+      char* into = nullptr;
+      if (after_head) {
+        room = static_cast<std::size_t>(*length);
+        head.resize(head_size + room);
+        into = head.data() + head_size;
+      } else {
+        response_buffer_ = request_.worker.relay_buffers().take();
+        into = response_buffer_.get();
+      }
+      auto& body = response_->get().body();
+      body.data = into;
+      body.size = room;
+      error_code ec;
+      parse_buffered(*response_, connection_->buffer, ParseGoal::progress, ec);
+      if (!ec && !response_->is_done()) ec = bhttp::error::partial_message;  // a length it did not keep
+      if (ec) {
+        result.ec = ec;
+        result.failed = RelaySide::input;
+        co_return result;
+      }
+      got = room - body.size;
+      if (after_head) head.resize(head_size + got);
+    }
+    Outgoing out;
+    out.add(head);
+    if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
+    error_code ec = write_now(request_.client.socket, out);
+    // Written at once: microseconds after the answer arrived, so that reading stands for this one.
+    delivered_at_ = answered_at_;
+    if (!ec && !out.empty()) {
+      ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+      delivered_at_ = Clock::now();
+    }
+    response_buffer_ = {};
+    result.body_bytes = got;
+    if (ec) {
+      result.ec = ec;
+      result.failed = RelaySide::output;
+    } else {
+      result.header_written = true;
+    }
+    co_return result;
+  }
+  // Borrowed only while delivering, not while the backend thinks: with thousands of requests
+  // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
+  response_buffer_ = request_.worker.relay_buffers().take();
+  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
+                                                        *response_, request_.client.socket,
+                                                        {settings_.timeout, limits_.body_timeout},
+                                                        response_buffer_.get(), head, chunked_out, header_only);
+  delivered_at_ = Clock::now();
+  response_buffer_ = {};
+  co_return delivered;
+}
+
+void UpstreamCall::finish_delivery(const RelayResult& delivered) {
+  outcome_.bytes_out = delivered.body_bytes;
+  if (delivered.ec) {
+    bool upstream_side = delivered.failed == RelaySide::input;
+    bool timed_out = delivered.ec == boost::beast::error::timeout;
+    if (!delivered.header_written && upstream_side) {
+      return fail(timed_out ? counters_.upstream_timeouts : counters_.upstream_errors, timed_out ? 504 : 502,
+                  timed_out ? "upstream_timeout" : "upstream_unavailable",
+                  "backend '" + target_.name + "' failed before the response was complete");
+    }
+    // Part of the response is already with the client: cutting the connection is the only
+    // honest way left to say it is incomplete.
+    Counters::bump(upstream_side ? (timed_out ? counters_.upstream_timeouts : counters_.upstream_errors) : counters_.client_aborts);
+    outcome_.error = upstream_side ? "upstream_aborted" : "client_aborted";
+    outcome_.keep_alive = false;
+    return;
+  }
+  Counters::bump(counters_.proxied);
+  if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
+    request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
+  }
+}
+
+}  // namespace cutover::http
