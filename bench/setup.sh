@@ -2,32 +2,9 @@
 # Sourced by bench/run.sh and bench/profile.sh: installs what is missing (apt, only then) and builds
 # what they run. Expects bench_dir, root, build_dir and jobs to be set; extra_packages may add to the list.
 
-# 1. Packages: cutover's build dependencies, then the peers and the load generators.
-"$root/scripts/install-deps.sh"
-packages=(nginx haproxy wrk python3 util-linux ${extra_packages[@]+"${extra_packages[@]}"})
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "bench: installing ${missing[*]}" >&2
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  # The packages' own nginx/haproxy services are not wanted: keep apt from starting them.
-  policy=/usr/sbin/policy-rc.d
-  made_policy=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
-    "${sudo_cmd[@]}" chmod +x "$policy"
-    made_policy=1
-  fi
-  status=0
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -q || status=$?
-  [ "$status" -ne 0 ] || "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" || status=$?
-  [ "$made_policy" -eq 0 ] || "${sudo_cmd[@]}" rm -f "$policy"
-  [ "$status" -eq 0 ] || exit "$status"
-fi
+# 1. Packages: cutover's build dependencies and the peers (install-deps.sh --tests keeps apt from
+# starting nginx's and HAProxy's own services), then the load generators.
+"$root/scripts/install-deps.sh" --tests wrk python3 util-linux ${extra_packages[@]+"${extra_packages[@]}"}
 
 # 2. Build: cutover and the test backend in Release, and bench/loadgen (not part of the main build).
 if [ ! -f "$build_dir/build.ninja" ]; then

@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --tests   that, plus what only the tests need: clang's libFuzzer for the
 #                                     fuzz runs, and nginx and HAProxy, which the adversarial suite
 #                                     runs beside cutover as a comparison
+#   ... [--tests] PACKAGE...          and these Debian packages too (the benchmark's tools)
 set -euo pipefail
 
 packages=(
@@ -16,7 +17,9 @@ packages=(
 )
 if [ "${1:-}" = "--tests" ]; then
   packages+=(clang-14 libclang-rt-14-dev nginx haproxy)
+  shift
 fi
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
