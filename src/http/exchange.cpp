@@ -103,7 +103,6 @@ class Exchange {
   std::uint32_t metrics_cell_ = metrics::MetricsLayout::kNoCell;  // of (route, backend_)
   std::string user_;
   std::string_view identity_problem_;  // why presented credentials were refused, for the log
-  std::string user_header_;            // user_ percent-encoded, with identity.allow_utf8
   std::string_view url_host_;          // an absolute URL's authority, when the request had no Host
   HeaderPolicy header_policy_;         // what the client's headers pass on this route
   UpstreamOutcome outcome_;
@@ -214,10 +213,6 @@ UpstreamRequest Exchange::upstream_request() {
   rewrite.target = upstream_target_;
   rewrite.request_id = request_id_;
   rewrite.user = user_;
-  if (!user_.empty() && config.identity.allow_utf8) {
-    user_header_ = identity::percent_encode_user_id(user_);
-    rewrite.user = user_header_;
-  }
   if (auto length = parser_.content_length()) rewrite.content_length = *length;
   // An HTTP/1.0 request may come without Host; HTTP/1.1, which the backend gets, may not. Its
   // URL's authority when it had one (RFC 9112 3.2.2), else the backend's own name.

@@ -10,6 +10,7 @@
 #include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/identity/signature.hpp"
+#include "cutover/identity/user_id.hpp"
 #include "http/relay_buffers.hpp"
 #include "cutover/http/worker.hpp"
 #include "http/upstream_acquire.hpp"
@@ -296,16 +297,22 @@ void UpstreamCall::write_request_head() {
   auto& head = request_.client.upstream_head;
   request_.worker.head_strings().lend(head);
   head.clear();
-  // Signed as it goes upstream, not before a wait for a connection: backends judge freshness by t.
-  std::string signature;
-  if (!request_.head.user.empty() && request_.snapshot.config.identity.signature.enabled) {
-    signature = identity::sign_identity(request_.snapshot.signing_keys, request_.head.user, request_.head.request_id,
-                                        unix_seconds());
+  // The user id as the header carries it (percent-encoded with identity.allow_utf8), signed as it
+  // goes upstream, not before a wait for a connection: backends judge freshness by t.
+  const auto& settings = request_.snapshot.config.identity;
+  UpstreamRequestHead rewrite = request_.head;
+  std::string encoded_user;
+  if (!rewrite.user.empty() && settings.allow_utf8) {
+    encoded_user = identity::percent_encode_user_id(rewrite.user);
+    rewrite.user = encoded_user;
   }
-  request_.head.signature = signature;
+  std::string signature;
+  if (!rewrite.user.empty() && settings.signature.enabled) {
+    signature = identity::sign_identity(request_.snapshot.signing_keys, rewrite.user, rewrite.request_id, unix_seconds());
+    rewrite.signature = signature;
+  }
   RemovedHeaders removed;
-  append_upstream_request_head(head, request_.parser.get(), request_.head, &removed);
-  request_.head.signature = {};
+  append_upstream_request_head(head, request_.parser.get(), rewrite, &removed);
   // A retry writes the head again: what was removed is counted once per request.
   if (removed.any() && !removed_counted_) {
     for (std::size_t i = 0; i < removed.count.size(); ++i) {
