@@ -27,11 +27,12 @@ constexpr std::size_t kConnections = 800;
 // 3.6 KiB when each kept its 1 KiB read buffer. Part of it is where Asio's first-fit frame cache
 // puts each connection's co_spawn entry frame (step 26).
 constexpr double kMaxKibPerIdleConnection = 2.8;
-// Measured 7.8 KiB per waiting request, the gateway's side only: the client connection, its
+// Measured 8.0 KiB per waiting request, the gateway's side only: the client connection, its
 // exchange's frames and a pooled upstream connection. It was 9.8 KiB while every waiting request
 // held a response-head string lent at its start, 9.1 with one frame more (step 26), 8.5 while the
-// request head's string was held until the answer came (step 27), and 8.0 with the larger
-// session frame (step 29).
+// request head's string was held until the answer came (step 27), 8.0 with the larger session
+// frame (step 29), 7.8 after it, and 8.0 again since the edge checks (issue 19) added to the
+// exchange's state.
 constexpr double kMaxKibPerBusyConnection = 8.4;
 constexpr int kBackendDelayMs = 3000;
 
