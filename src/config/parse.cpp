@@ -149,13 +149,7 @@ Config parse_config(std::string_view yaml_text, const std::string& file, Diagnos
   config.source_file = file;
   YAML::Node root;
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
-    if (!documents.empty()) root = documents.front();
-    // A second `---` document would otherwise be ignored without a word.
-    for (std::size_t i = 1; i < documents.size(); ++i) {
-      if (documents[i].IsNull()) continue;
-      sink.error(mark_of(documents[i]), "the config must be one YAML document; this one after '---' would be ignored");
-    }
+    root = load_single_document(yaml_text, sink);
   } catch (const YAML::Exception& e) {
     sink.error({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
     return config;

@@ -52,6 +52,10 @@ class MapReader {
   bool ok_ = true;
 };
 
+// The config's one YAML document; another one with content after it, or text after it that
+// YAML cannot read, is reported. Throws YAML::Exception on a syntax error.
+YAML::Node load_single_document(std::string_view text, DiagnosticSink& sink);
+
 // "backends.legacy" style path helper.
 std::string join_path(std::string_view parent, std::string_view child);
 

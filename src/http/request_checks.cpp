@@ -113,7 +113,9 @@ std::optional<Refusal> admit_request(const ParsedRequest& request, const config:
   auto path = routing::normalize_request_path(target->path, config.paths, problem);
   if (!path) return Refusal{LocalReason::invalid_path, std::string(routing::describe(problem))};
   out.path = std::move(*path);
-  if (out.path.find(';') != std::string::npos) out.match_path = routing::match_path(out.path);
+  if (out.path.find(';') != std::string::npos || out.path.find("%3B") != std::string::npos) {
+    out.match_path = routing::match_path(out.path);
+  }
   out.query = target->query;
   return check_header_names(request, config);
 }

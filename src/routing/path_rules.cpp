@@ -74,9 +74,10 @@ std::string percent_decoded(std::string_view text) {
 
 // A segment of a normalized path that some backend reads otherwise than the gateway matched it.
 PathProblem judge_segment(std::string_view segment) {
-  const std::string_view name = segment.substr(0, segment.find(';'));
   // Tomcat and Jetty drop the parameters, then resolve what is left: "..;x" climbs a level, and
-  // ";x" is an empty segment they merge away ("/;x/secret" is their /secret).
+  // ";x" is an empty segment they merge away ("/;x/secret" is their /secret). Some servers decode
+  // before they strip: "%3B" is a ';' to them (escapes are upper-cased by now).
+  const std::string_view name = segment.substr(0, std::min(segment.find(';'), segment.find("%3B")));
   if (name.size() < segment.size() && (name.empty() || name == "." || name == "..")) {
     return PathProblem::segment_parameters;
   }
@@ -119,7 +120,7 @@ std::string match_path(std::string_view path) {
   for (std::size_t at = 0; at < path.size();) {
     const std::size_t slash = std::min(path.find('/', at + 1), path.size());
     const std::string_view segment = path.substr(at, slash - at);
-    out.append(segment.substr(0, segment.find(';')));
+    out.append(segment.substr(0, std::min(segment.find(';'), segment.find("%3B"))));
     at = slash;
   }
   return out;

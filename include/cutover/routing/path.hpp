@@ -39,8 +39,8 @@ std::optional<std::string> normalize_request_path(std::string_view path, const c
                                                   PathProblem& problem);
 
 // What routes are matched against: a normalized path with every segment's ';' parameters left
-// out ("/secret;x/a" is "/secret/a"), as Tomcat and Jetty read it. The backend still gets the
-// path with its parameters.
+// out ("/secret;x/a" is "/secret/a"), as Tomcat and Jetty read it, and those after a "%3B", as
+// servers that decode before they strip read it. The backend still gets the path as sent.
 std::string match_path(std::string_view path);
 
 }  // namespace cutover::routing

@@ -156,6 +156,14 @@ TEST(ConfigStructure, SecondYamlDocumentIsAnErrorNotIgnored) {
   expect_valid(std::string("---\n") + kBase + "---\n");
 }
 
+TEST(ConfigStructure, StrayTextAfterAFlowCollectionIsAnErrorNotAHang) {
+  // yaml-cpp's LoadAll never returns on this: the parser yields empty documents forever.
+  const std::string json = R"({"backends": {"legacy": {"endpoints": ["127.0.0.1:8000"]}}, )"
+                           R"("routes": [{"id": "default", "match": {"prefix": "/"}, "backend": "legacy"}]},)";
+  test::expect_error(json + "\n", 1, {"text after the first YAML document"});
+  test::expect_errors("[1],\n", {{1, 1, {"must be a mapping"}}, {1, 4, {"text after the first YAML document"}}});
+}
+
 TEST(ConfigStructure, EveryIndependentErrorIsReported) {
   // Three unrelated mistakes in three sections: all three come back, not just the first.
   expect_errors(

@@ -68,7 +68,8 @@ TEST(PathRules, BackslashesAreRefusedOrReadAsSlashes) {
 
 TEST(PathRules, DotAndEmptySegmentsWithParametersAreRefused) {
   for (std::string_view path : {"/x/..;/secret", "/x/..;jsessionid=1/secret", "/x/.;/secret", "/x/%2e%2e;/secret",
-                                "/..;", "/x/.%2E;a=b", "/;x/secret", "/;/secret", "/a/../;x/secret", "/a;b/;c"}) {
+                                "/..;", "/x/.%2E;a=b", "/;x/secret", "/;/secret", "/a/../;x/secret", "/a;b/;c", "/app/..%3B/manager",
+                                "/app/..%3b/manager", "/%3Bx/secret"}) {
     EXPECT_EQ(problem_of(path), PathProblem::segment_parameters) << path;
   }
   EXPECT_EQ(normalized("/x/...;/y"), "/x/...;/y");
@@ -94,6 +95,7 @@ TEST(PathRules, RoutesMatchSegmentsWithoutTheirParameters) {
   EXPECT_EQ(match_path("/secret;x/treasure"), "/secret/treasure");
   EXPECT_EQ(match_path("/secret;/treasure;jsessionid=1"), "/secret/treasure");
   EXPECT_EQ(match_path("/a;/b;c=d"), "/a/b");
+  EXPECT_EQ(match_path("/secret%3Bx/treasure"), "/secret/treasure");
 }
 
 TEST(PathRules, EveryProblemIsDescribed) {
