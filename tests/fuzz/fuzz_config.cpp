@@ -21,6 +21,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cutover/config/parse.hpp"
 #include "cutover/routing/route_table.hpp"
@@ -62,10 +63,14 @@ bool safe_file_name(const std::string& name) {
   return true;
 }
 
-bool reads_only_harness_files(const YAML::Node& node) {
+// Anchors and aliases make the document a graph, cycles included (`a: &x { b: *x }`): each node
+// is looked at once.
+bool reads_only_harness_files(const YAML::Node& node, std::vector<YAML::Node>& seen) {
+  if (std::any_of(seen.begin(), seen.end(), [&](const YAML::Node& other) { return other.is(node); })) return true;
+  seen.push_back(node);
   if (node.IsSequence()) {
     for (const auto& item : node) {
-      if (!reads_only_harness_files(item)) return false;
+      if (!reads_only_harness_files(item, seen)) return false;
     }
   } else if (node.IsMap()) {
     for (const auto& item : node) {
@@ -74,18 +79,19 @@ bool reads_only_harness_files(const YAML::Node& node) {
           !(item.second.IsScalar() && safe_file_name(item.second.Scalar()))) {
         return false;
       }
-      if (!reads_only_harness_files(item.first) || !reads_only_harness_files(item.second)) return false;
+      if (!reads_only_harness_files(item.first, seen) || !reads_only_harness_files(item.second, seen)) return false;
     }
   }
   return true;
 }
 
 // Only the first document is read (parse_config reports any other without reading it). Load,
-// not LoadAll: yaml-cpp 0.7's LoadAll never returns for some inputs (a document starting with
-// ','), and that must show up in parse_config, not here.
+// not LoadAll: yaml-cpp 0.7's LoadAll never returns for some inputs (a ',' where a document
+// could start, e.g. `{a: 1},`), and that must show up in parse_config, not here.
 bool reads_only_harness_files(const std::string& text) {
   try {
-    return reads_only_harness_files(YAML::Load(text));
+    std::vector<YAML::Node> seen;
+    return reads_only_harness_files(YAML::Load(text), seen);
   } catch (const YAML::Exception&) {
     return true;  // parse_config fails the same way, before reading anything
   }

@@ -13,20 +13,20 @@
 // - the verdict is Beast's: its own parser reading the same bytes at once sees the same request
 //   line, fields, framing, body and end of message; the gateway may refuse more (its own limits)
 //   but never accepts what Beast refuses; and the parser never stops making progress;
-// - when its path normalizes (the exchange's condition for forwarding), the head written for the
-//   backend is read by Beast as exactly one complete request head with the method, the
-//   normalized target and the client's framing; it carries the identity header at most once and
-//   only with the gateway's value, X-Request-Id once with the gateway's value, no hop-by-hop
-//   header and no Expect; and no client header whose name maps (lower case, '_' read as '-', as
-//   CGI/WSGI/Rack backends read it) to the identity header or its signature header, X-Request-Id,
-//   the X-Cutover- namespace, a URL/method override header or, from an untrusted client,
-//   X-Forwarded-*, Forwarded or X-Real-IP (issue 19's contract).
+// - when the exchange would forward it (its path normalizes, and it has one Host, or none in
+//   HTTP/1.0), the head written for the backend is read by Beast as exactly one complete request
+//   head with the method, the normalized target and the client's framing; it carries the
+//   identity header at most once and only with the gateway's value, X-Request-Id once with the
+//   gateway's value, no hop-by-hop header and no Expect; and no client header whose name maps
+//   (lower case, '_' read as '-', as CGI/WSGI/Rack backends read it) to the identity header or
+//   its signature header, X-Request-Id, the X-Cutover- namespace, a URL/method override header
+//   or, from an untrusted client, X-Forwarded-*, Forwarded or X-Real-IP (issue 19's contract).
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -121,7 +121,9 @@ struct Verdict {
 };
 
 std::string describe(const Verdict& v) {
-  std::string out = v.ec ? "error: " + v.ec.message() : v.method + " " + v.target + " HTTP/" + std::to_string(v.version);
+  std::string out = v.ec ? "error: " + v.ec.message()
+                         : v.method + " " + v.target + " HTTP/" + std::to_string(v.version / 10) + "." +
+                               std::to_string(v.version % 10);
   for (const auto& [name, value] : v.fields) out += "\n  " + name + ": " + value;
   out += "\n  keep_alive " + std::to_string(v.keep_alive) + ", chunked " + std::to_string(v.chunked) + ", upgrade " +
          std::to_string(v.upgrade) + ", length " + (v.content_length ? std::to_string(*v.content_length) : "none") +
@@ -129,44 +131,78 @@ std::string describe(const Verdict& v) {
   return out;
 }
 
-template <class Parser, class Fields>
-void take_head(Verdict& v, const Parser& parser, const Fields& fields) {
-  for (const auto& field : fields) v.fields.emplace_back(field.name_string(), field.value());
+void take_head(Verdict& v, const RequestParser& parser) {
+  const ParsedRequest& request = parser.get();
+  v.method = request.method_string();
+  v.target = request.target();
+  v.version = request.version();
+  for (const auto& field : request) v.fields.emplace_back(field.name_string(), field.value());
   v.keep_alive = parser.keep_alive();
   v.chunked = parser.chunked();
   v.upgrade = parser.upgrade();
   if (auto length = parser.content_length()) v.content_length = *length;
 }
 
-// Beast's own parser over the same bytes, all at once: the reference.
+// Beast's own parser, recording what it reports in order (its basic_fields would group fields
+// of one name together).
+class BeastReference final : public bhttp::basic_parser<true> {
+ public:
+  Verdict verdict;
+
+ private:
+  void on_request_impl(bhttp::verb, boost::beast::string_view method, boost::beast::string_view target, int version,
+                       error_code& ec) override {
+    verdict.method = method;
+    verdict.target = target;
+    verdict.version = static_cast<unsigned>(version);
+    ec = {};
+  }
+  void on_response_impl(int, boost::beast::string_view, int, error_code& ec) override { ec = {}; }
+  void on_field_impl(bhttp::field, boost::beast::string_view name, boost::beast::string_view value,
+                     error_code& ec) override {
+    if (!is_header_done()) verdict.fields.emplace_back(name, value);  // not the trailers
+    ec = {};
+  }
+  void on_header_impl(error_code& ec) override { ec = {}; }
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code& ec) override { ec = {}; }
+  std::size_t on_body_impl(boost::beast::string_view body, error_code& ec) override {
+    verdict.body.append(body);
+    ec = {};
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, error_code& ec) override { ec = {}; }
+  std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view body, error_code& ec) override {
+    return on_body_impl(body, ec);
+  }
+  void on_finish_impl(error_code& ec) override { ec = {}; }
+};
+
+// Beast's verdict on the same bytes, all at once: the reference.
 Verdict beast_verdict(std::string_view bytes, std::uint32_t header_limit) {
-  Verdict v;
-  bhttp::request_parser<bhttp::string_body> parser;
+  BeastReference parser;
   parser.header_limit(header_limit);
   parser.body_limit(boost::none);
+  parser.eager(true);
+  Verdict& v = parser.verdict;
   bool head_taken = false;
   for (;;) {
     const std::size_t n = parser.put(boost::asio::buffer(bytes.data() + v.used, bytes.size() - v.used), v.ec);
     v.used += n;
     if (!v.ec && parser.is_header_done() && !head_taken) {
       head_taken = true;
-      take_head(v, parser, parser.get());
-      parser.eager(true);
+      v.keep_alive = parser.keep_alive();
+      v.chunked = parser.chunked();
+      v.upgrade = parser.upgrade();
+      if (auto length = parser.content_length()) v.content_length = *length;
     }
-    if (v.ec == bhttp::error::need_more) {
-      if (n > 0 && v.used < bytes.size()) continue;
-      parser.put_eof(v.ec);
-      if (!v.ec && !parser.is_done()) v.ec = bhttp::error::partial_message;
-      break;
-    }
-    if (v.ec || parser.is_done()) break;
+    if ((v.ec && v.ec != bhttp::error::need_more) || parser.is_done()) break;
+    if (n > 0 && v.used < bytes.size()) continue;
+    // Beast wants bytes the connection never sends.
+    parser.put_eof(v.ec);
+    if (!v.ec && !parser.is_done()) v.ec = bhttp::error::partial_message;
+    break;
   }
-  const auto& message = parser.get();
-  v.method = message.method_string();
-  v.target = message.target();
-  v.version = message.version();
-  v.body = message.body();
-  return v;
+  return std::move(v);
 }
 
 std::vector<std::string> connection_tokens(const ParsedRequest& request) {
@@ -209,6 +245,8 @@ void check_upstream_head(const RequestParser& parser, const Options& options, co
   if (target.empty() || target.front() != '/') return;  // the exchange answers 400
   const std::optional<std::string> path = cutover::routing::normalize_path(target.substr(0, query_at));
   if (!path) return;  // 400 invalid_path
+  const std::size_t hosts = request.count(bhttp::field::host);
+  if (hosts > 1 || (request.version() >= 11 && hosts == 0)) return;  // 400 bad_host
   const std::string upstream_target = *path + std::string(target.substr(query_at));
 
   UpstreamRequestHead rewrite;
@@ -224,6 +262,7 @@ void check_upstream_head(const RequestParser& parser, const Options& options, co
 
   bhttp::request_parser<bhttp::empty_body> again;
   again.header_limit(1u << 30);
+  again.body_limit(boost::none);
   error_code ec;
   const std::size_t used = again.put(boost::asio::buffer(out), ec);
   CHECK_PROPERTY(!ec && again.is_header_done() && used == out.size(),
@@ -242,7 +281,11 @@ void check_upstream_head(const RequestParser& parser, const Options& options, co
   for (const auto& field : head) {
     const std::string name = mapped_name(field.name_string());
     const std::string_view value = field.value();
-    CHECK_PROPERTY(!is_hop_by_hop(field.name_string(), named), "no hop-by-hop header and no Expect", seen);
+    // The gateway's own headers may carry a name the client listed in Connection.
+    const bool gateways_name = name == identity || name == "x-request-id" || name == "x-forwarded-for" ||
+                               name == "x-forwarded-proto" || name == "x-forwarded-host";
+    CHECK_PROPERTY(!is_hop_by_hop(field.name_string(), gateways_name ? std::vector<std::string>{} : named),
+                   "no hop-by-hop header and no Expect", seen);
     if (name == identity) {
       ++identities;
       CHECK_PROPERTY(options.user && value == kUser, "the identity header carries only the gateway's value", seen);
@@ -306,11 +349,7 @@ Verdict gateway_verdict(Connection& connection, ReadBuffer& buffer, FieldArena& 
     }
   }
   if (v.ec) return v;
-  const ParsedRequest& request = parser.get();
-  v.method = request.method_string();
-  v.target = request.target();
-  v.version = request.version();
-  take_head(v, parser, request);
+  take_head(v, parser);
   check_upstream_head(parser, options, shown);
 
   std::vector<char> room(options.body_buffer);
