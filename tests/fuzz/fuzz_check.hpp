@@ -38,6 +38,14 @@ inline std::string escaped(std::string_view bytes, std::size_t max = 2048) {
     if (!(condition)) ::cutover::fuzz::property_failed(property, (detail)); \
   } while (0)
 
+inline std::string lower_case(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 // A header name as a CGI/WSGI/Rack backend reads it (issue 19): lower case, '_' read as '-'.
 inline std::string mapped_name(std::string_view name) {
   std::string out(name);
