@@ -16,7 +16,8 @@
 // Checked for each request:
 // - the verdict is Beast's: its own parser reading the same bytes at once sees the same request
 //   line, fields, framing, body, trailers and end of message; the gateway may refuse more (its
-//   own limits) but never accepts what Beast refuses; and the parser never stops making progress;
+//   own limits) but never accepts what Beast refuses; the parser never stops making progress, and
+//   while it waits for more it holds no more than a head, or a chunk line and a trailer section;
 // - when the exchange would forward it (admit_request, its own checks of target, Host and
 //   header names, lets it through), the head and the last chunk written for the backend pass
 //   upstream_checks.hpp.
@@ -32,6 +33,7 @@
 #include "cutover/http/header_policy.hpp"
 #include "cutover/http/message_parser.hpp"
 #include "fuzz_check.hpp"
+#include "http/chunk_framing.hpp"
 #include "http/parse_io.hpp"
 #include "http/request_checks.hpp"
 #include "upstream_checks.hpp"
@@ -136,8 +138,13 @@ Verdict gateway_verdict(Connection& connection, ReadBuffer& buffer, FieldArena& 
   const std::size_t max_turns = 4 * connection.size() + 64;
   std::size_t turns = 0;
   auto count_turn = [&] { CHECK_PROPERTY(++turns <= max_turns, "the parser keeps making progress", shown); };
+  // While it waits for more, the parser holds at most a head, or a chunk line and a trailer
+  // section: every byte a client sends counts against a limit (issue 19).
+  const std::size_t max_pending = options.config.limits.max_header_bytes + kMaxChunkLineBytes + 4;
   auto next_piece = [&] {
     count_turn();
+    CHECK_PROPERTY(buffer.size() <= max_pending, "a parser waiting for more holds no more than its limits allow",
+                   shown + "\n--- holding " + std::to_string(buffer.size()) + " bytes");
     if (!connection.more()) return false;
     connection.read_into(buffer);
     return true;
