@@ -28,3 +28,6 @@ target_compile_definitions(cutover_asio PUBLIC
   BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
   BOOST_ASIO_NO_DEPRECATED)
 target_link_libraries(cutover_asio PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+if(CUTOVER_FUZZ)
+  set_target_properties(cutover_asio PROPERTIES EXCLUDE_FROM_ALL ON)
+endif()

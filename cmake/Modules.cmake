@@ -15,4 +15,7 @@ function(cutover_module name)
   target_link_libraries(cutover_${name} PUBLIC ${M_DEPS})
   target_compile_definitions(cutover_${name} PUBLIC CUTOVER_VERSION="${PROJECT_VERSION}")
   cutover_warnings(cutover_${name})
+  if(CUTOVER_FUZZ)  # built only when a fuzz target links it
+    set_target_properties(cutover_${name} PROPERTIES EXCLUDE_FROM_ALL ON)
+  endif()
 endfunction()

@@ -1,8 +1,8 @@
 // What a client connection costs the gateway (docs/performance.md, target 7 and steps 24-25;
 // docs/runbook.md, "gateway's memory grows"), idle and with its request waiting on the backend,
 // and that every one of those connections is still served. The bench measures both at 5,000
-// connections; these hold the bounds in CI. They fail under sanitizers, whose allocators keep
-// freed memory (docs/design.md, pitfalls).
+// connections; these hold the bounds in CI. Sanitizer builds check only that every connection is
+// served: their allocators keep freed memory (docs/design.md, pitfalls; kMemoryBudgetsApply).
 #include "support/gateway.hpp"
 #include "support/http_client.hpp"
 #include "support/integration_helpers.hpp"
@@ -87,7 +87,9 @@ TEST(IdleConnections, HoldNoReadBufferAndAllServeTheirNextRequest) {
   std::this_thread::sleep_for(1500ms);  // idle for longer than a read buffer is kept
   const double kib = measured.kib_per_connection();
   std::printf("[ measured ] %.2f KiB per idle connection\n", kib);  // for comparing builds by hand
-  EXPECT_LE(kib, kMaxKibPerIdleConnection) << "RSS before: " << measured.baseline_kib << " KiB";
+  if (kMemoryBudgetsApply) {
+    EXPECT_LE(kib, kMaxKibPerIdleConnection) << "RSS before: " << measured.baseline_kib << " KiB";
+  }
 
   for (std::size_t i = 0; i < kConnections; ++i) {
     ASSERT_EQ(idle[i].get("/second").status, 200) << "idle connection " << i << " did not serve its next request";
@@ -110,7 +112,9 @@ TEST(BusyConnections, ARequestWaitingOnItsBackendHoldsLittleAndAllAreAnswered) {
   std::this_thread::sleep_for(1500ms);  // every request sent on, none answered yet
   const double kib = measured.kib_per_connection();
   std::printf("[ measured ] %.2f KiB per request waiting on its backend\n", kib);
-  EXPECT_LE(kib, kMaxKibPerBusyConnection) << "RSS before: " << measured.baseline_kib << " KiB";
+  if (kMemoryBudgetsApply) {
+    EXPECT_LE(kib, kMaxKibPerBusyConnection) << "RSS before: " << measured.baseline_kib << " KiB";
+  }
 
   for (std::size_t i = 0; i < kConnections; ++i) {
     EXPECT_EQ(busy[i].read_response().status, 200) << "connection " << i;

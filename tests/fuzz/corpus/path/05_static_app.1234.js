@@ -1,0 +1,1 @@
+/static/app.1234.js
