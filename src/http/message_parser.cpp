@@ -104,12 +104,23 @@ template <bool IsRequest>
 std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error_code& ec) {
   const std::string_view input(static_cast<const char*>(bytes.data()), bytes.size());
   switch (mode_) {
-    case Mode::beast:
+    case Mode::beast: {
       if (at_chunk_boundary()) {
         ec = check_chunk_framing(input, header_limit_);
         if (ec) return 0;
       }
-      return Base::put(bytes, ec);
+      if (Base::is_header_done()) return Base::put(bytes, ec);
+      const std::size_t used = Base::put(bytes, ec);
+      // Beast does not hold a head that arrives in pieces to its limit (its first look at the
+      // fields skips the check): the bytes it took for the head, and those it waits on, are
+      // counted here.
+      head_bytes_ += used;
+      const std::size_t waiting = ec == bhttp::error::need_more ? input.size() - used : 0;
+      if ((!ec || ec == bhttp::error::need_more) && head_bytes_ + waiting > header_limit_) {
+        ec = bhttp::error::header_limit;
+      }
+      return used;
+    }
     case Mode::plain:
       return put_plain_body(input, ec);
     case Mode::undecided:
@@ -129,7 +140,7 @@ std::size_t MessageParser<IsRequest>::put(boost::asio::const_buffer bytes, error
     return 0;
   }
   mode_ = Mode::beast;
-  return Base::put(bytes, ec);
+  return put(bytes, ec);
 }
 
 template <bool IsRequest>

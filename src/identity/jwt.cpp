@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <climits>
 #include <memory>
 #include <optional>
@@ -175,6 +176,25 @@ bool signature_valid(const std::string& token, const KeyChoice& choice) {
   return rc == 0 && decoded && jwt_get_alg(decoded.get()) == choice.alg;
 }
 
+// libjwt parses the payload with jansson, whose integers are 64-bit: a larger one (which our own
+// decoding reads as a double, or as an unsigned past INT64_MAX) makes jwt_decode fail as if the
+// signature were wrong. Such a token is malformed, whatever its signature.
+bool holds_integer_beyond_int64(const json& value) {
+  switch (value.type()) {
+    case json::value_t::number_unsigned:
+      return value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    case json::value_t::number_float: {
+      const double number = value.get<double>();
+      return std::abs(number) >= 9.2233720368547758e18 && std::floor(number) == number;
+    }
+    case json::value_t::object:
+    case json::value_t::array:
+      return std::any_of(value.begin(), value.end(), [](const json& item) { return holds_integer_beyond_int64(item); });
+    default:
+      return false;
+  }
+}
+
 JwtResult check_claims(const json& payload, const JwtPolicy& policy, std::int64_t now) {
   const std::int64_t leeway = std::clamp<std::int64_t>(policy.leeway_seconds, 0, kMaxLeeway);
   std::int64_t expires_at = 0;
@@ -226,7 +246,9 @@ JwtResult verify(std::string_view token, const JwtKeys& keys, const JwtPolicy& p
   if (!payload || signature.empty() || !base64url_decode(signature) || !header_acceptable(*header)) {
     return fail(JwtError::malformed);
   }
-  if (!signature_valid(std::string(token), choice)) return fail(JwtError::bad_signature);
+  if (!signature_valid(std::string(token), choice)) {
+    return fail(holds_integer_beyond_int64(*payload) ? JwtError::malformed : JwtError::bad_signature);
+  }
   return check_claims(*payload, policy, now);
 }
 

@@ -240,6 +240,7 @@ class MessageParser final : private boost::beast::http::basic_parser<IsRequest> 
   Mode mode_ = Mode::undecided;
   std::uint8_t plain_tries_ = 0;  // undecided with tries made: a plain head's start waits unconsumed
   std::uint64_t chunk_left_ = 0;     // data of the current chunk still to come
+  std::size_t head_bytes_ = 0;       // taken by Beast while the head is not done
   bool skip_body_ = false;
   // Beast's defaults, mirrored: its own are private.
   std::uint32_t header_limit_ = 8192;

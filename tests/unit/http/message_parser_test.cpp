@@ -204,6 +204,27 @@ void expect_same_verdict_as_beast(const std::string& message) {
   EXPECT_EQ(fields_of(ours.get()), expected);
 }
 
+TEST(MessageParser, AHeadOverTheLimitIsRefusedHoweverItArrives) {
+  // Found by fuzz_request: Beast took this head when it came in two pieces, the first of them
+  // longer than its start line.
+  std::string head = "POST /upload HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n";
+  for (int i = 0; i < 25; ++i) head += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
+  head += "\r\n";
+  ASSERT_GT(head.size(), 1024u);
+  for (std::size_t split = 1; split < head.size(); split += 7) {
+    ArenaBlocks blocks;
+    FieldArena arena(blocks);
+    RequestParser parser(arena);
+    parser.header_limit(1024);
+    std::string buffered = head.substr(0, split);
+    auto first = put_all(parser, buffered);
+    if (first.ec == bhttp::error::header_limit) continue;
+    ASSERT_EQ(first.ec, bhttp::error::need_more) << "split " << split;
+    buffered = buffered.substr(first.used) + head.substr(split);
+    EXPECT_EQ(put_all(parser, buffered).ec, bhttp::error::header_limit) << "split " << split;
+  }
+}
+
 TEST(MessageParser, RequestsGetBeastsVerdicts) {
   for (const std::string message : {
            "GET / HTTP/1.1\r\nHost: h\r\n\r\n",

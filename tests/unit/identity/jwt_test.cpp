@@ -61,6 +61,15 @@ TEST(JwtSignature, BothAlgsAcceptedWhenBothConfigured) {
             JwtError::none);
 }
 
+TEST(JwtSignature, AnIntegerLibjwtCannotReadIsMalformedNotABadSignature) {
+  // Found by fuzz_jwt: jansson reads integers as 64-bit, so libjwt failed this rightly signed
+  // token as if its signature were wrong.
+  const std::string payload = R"({"sub":"alice","exp":)" + std::to_string(kNow + 600) + R"(,"n":18446744073709551616})";
+  const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+  const auto token = test::hs256_signed(test::base64url(header) + "." + test::base64url(payload), kSecret);
+  EXPECT_EQ(verify_error(token, hs_only()), JwtError::malformed);
+}
+
 TEST(JwtSignature, WrongSecretIsBadSignature) {
   const auto token = test::sign_jwt("HS256", "a-different-secret-of-32-bytes!!", claims());
   EXPECT_EQ(verify_error(token, hs_only()), JwtError::bad_signature);
