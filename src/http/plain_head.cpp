@@ -184,8 +184,8 @@ bool scan_fields(const char*& p, const char* end, PlainHead& head, ParsedFields&
 template <bool IsRequest>
 bool scan_plain_head(std::string_view input, std::uint32_t header_limit, PlainHead& head, ParsedFields& fields) {
   const char* p = input.data();
-  // Beast limits the start line and the fields to header_limit each; one limit for the whole
-  // head is stricter, and a head over it is Beast's to refuse or take.
+  // A head over the limit is declined: the Beast path refuses it (MessageParser holds the whole
+  // head to the limit, where Beast holds the start line and the fields of one read to it each).
   const char* end = p + std::min<std::size_t>(input.size(), header_limit);
   if (!scan_start_line(p, end, head, std::bool_constant<IsRequest>{})) return false;
   if (!scan_fields(p, end, head, fields)) return false;
