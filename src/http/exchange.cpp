@@ -345,15 +345,20 @@ asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, 
   std::string request_id = worker.random().hex128();
   auto response = make_local_reply(reply, request_id, 11, false);
   co_await write_local_reply(worker, client, response, std::chrono::seconds(5));
-  if (worker.access_log().enabled()) {
-    log::AccessRecord record;
-    record.time_unix_ms = unix_ms();
-    record.request_id = request_id;
-    record.client = client.peer_address;
-    record.status = reply.status;
-    record.error = reply.error;
-    worker.access_log().write(record);
-  }
+  log_without_exchange(worker, client, request_id, reply.status, reply.error);
+}
+
+void log_without_exchange(Worker& worker, const ClientConnection& client, std::string_view request_id,
+                          unsigned status, std::string_view error) {
+  if (!worker.access_log().enabled()) return;
+  log::AccessRecord record;
+  record.time_unix_ms = unix_ms();
+  record.request_id = request_id;
+  record.client = client.peer_address;
+  record.status = status;
+  record.error = error;
+  record.duration_ms = ms_between(client.request_started, Clock::now());
+  worker.access_log().write(record);
 }
 
 }  // namespace cutover::http

@@ -23,4 +23,9 @@ boost::asio::awaitable<void> linger_before_close(Worker& worker, ClientConnectio
 // one access-log line, and the connection closes.
 boost::asio::awaitable<void> reply_and_close(Worker& worker, ClientConnection& client, const LocalReply& reply);
 
+// The access-log line of a request that never became an exchange: `status` 0 when nothing was
+// answered (the client hung up mid-header). Its duration runs from the header's first bytes.
+void log_without_exchange(Worker& worker, const ClientConnection& client, std::string_view request_id,
+                          unsigned status, std::string_view error);
+
 }  // namespace cutover::http

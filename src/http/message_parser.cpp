@@ -27,6 +27,8 @@ class FramingCategory final : public boost::system::error_category {
       case FramingError::chunk_line_too_long:
         return "a chunk size line is longer than " + std::to_string(kMaxChunkLineBytes) +
                " bytes (its size digits, leading zeros and extensions)";
+      case FramingError::unexpected_upgrade:
+        return "101 Switching Protocols to a request that asked for no upgrade";
     }
     return "framing error";
   }

@@ -24,6 +24,20 @@ bool is_quiet_close(const boost::system::error_code& ec) {
          ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
 }
 
+// The client went away with part of a request header sent: an abort, not a malformed request
+// (whose counter it would otherwise swell during a slowloris run).
+bool hung_up_mid_header(const boost::system::error_code& ec, const RequestParser& parser) {
+  if (!parser.got_some()) return false;
+  return ec == bhttp::error::partial_message || ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+}
+
+void count_abort_mid_header(Worker& worker, const ClientConnection& client) {
+  Counters::bump(worker.counters().client_aborts);
+  char request_id[32];
+  worker.random().hex128(request_id);
+  log_without_exchange(worker, client, std::string_view(request_id, sizeof request_id), 0, "client_aborted");
+}
+
 struct SessionGuard {
   Worker& worker;
   ClientConnection& client;
@@ -179,7 +193,11 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
       if (ec) break;
     }
     if (ec) {
-      if (!is_quiet_close(ec)) co_await answer_unreadable_header(worker, client, ec, header.max_bytes);
+      if (hung_up_mid_header(ec, parser)) {
+        count_abort_mid_header(worker, client);
+      } else if (!is_quiet_close(ec)) {
+        co_await answer_unreadable_header(worker, client, ec, header.max_bytes);
+      }
       break;
     }
     ++client.requests;

@@ -6,6 +6,7 @@
 #include <boost/beast/core/error.hpp>
 #include <chrono>
 #include <memory>
+#include <utility>
 
 #include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
@@ -103,14 +104,15 @@ void UpstreamCall::fail_header(const error_code& ec) {
   }
   fail(counters_.upstream_errors, 502, "upstream_unavailable",
        is_connection_lost(ec) ? "backend '" + target_.name + "' closed the connection without answering"
-                                     : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
+                              : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
 }
 
-// The whole header, interim answers included, by `due`: the backend's timeout after the request went.
-asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point due) {
+// The whole header, interim answers included, by header_due_: the backend's timeout after the
+// request went.
+asio::awaitable<error_code> UpstreamCall::read_response_header() {
   auto& socket = connection_->stream.socket();
   error_code ec;
-  do {  // interim 1xx answers (103 Early Hints...) are not relayed; 101 is never asked for
+  do {  // interim 1xx answers (103 Early Hints...) are not relayed
     response_.reset();
     response_.emplace(request_.client.arena);
     response_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
@@ -119,15 +121,28 @@ asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
-        EventRead read(watchdog_, socket, connection_->buffer, due);
+        awaiting_header_ = true;
+        EventRead read(watchdog_, socket, connection_->buffer, header_due_);
         auto [read_ec, n] = co_await read.start();
+        awaiting_header_ = false;
         ec = read.finish(read_ec, n);
+        if (ec == asio::error::operation_aborted && std::exchange(rearm_header_read_, false)) ec = {};
       }
       if (ec == asio::error::eof) ec = parse_eof(*response_);
       if (ec) break;
     }
-  } while (!ec && response_->get().result_int() / 100 == 1);
+  } while (!ec && response_->get().result_int() / 100 == 1 && response_->get().result_int() != 101);
+  // No request is sent asking to upgrade: a 101 would turn the connection into something else.
+  if (!ec && response_->get().result_int() == 101) ec = FramingError::unexpected_upgrade;
   co_return ec;
+}
+
+void UpstreamCall::start_header_clock() {
+  header_due_ = Clock::now() + settings_.timeout;
+  if (!awaiting_header_) return;  // the header is here already, or its read is yet to start
+  rearm_header_read_ = true;
+  error_code ignored;
+  connection_->stream.socket().cancel(ignored);
 }
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
@@ -164,10 +179,10 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     Outgoing out;
     out.add(request_.client.upstream_head);
     error_code sent = write_now(connection_->stream.socket(), out);
-    auto due = sent_at_ + settings_.timeout;
+    header_due_ = sent_at_ + settings_.timeout;
     if (!sent && !out.empty()) {
       sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
-      due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
+      header_due_ = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold (step 27).
@@ -183,7 +198,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       fail_header(sent);
       co_return;
     }
-    error_code ec = co_await read_response_header(due);
+    error_code ec = co_await read_response_header();
     if (!ec) break;
     if (retryable && is_connection_lost(ec)) {
       Counters::bump(counters_.upstream_retries);
@@ -253,8 +268,12 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
                                         false, request_.head.policy);
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
-    error_code ignored;
-    if (sent.ec && sent.failed == RelaySide::input && receiving) connection_->stream.socket().cancel(ignored);
+    if (sent.ec && sent.failed == RelaySide::input) {
+      error_code ignored;
+      if (receiving) connection_->stream.socket().cancel(ignored);
+    } else {
+      start_header_clock();
+    }
   };
   auto receive = [&]() -> asio::awaitable<void> {
     if (sent.ec && sent.failed == RelaySide::input) {
@@ -264,7 +283,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       receiving = false;
       co_return;
     }
-    header_ec = co_await read_response_header(Clock::now() + settings_.timeout);
+    header_ec = co_await read_response_header();
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.

@@ -32,7 +32,9 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
-  outcome_.keep_alive = request_.client_keep_alive;
+  // Not only when the request came: a drain that began since closes the connection too, and
+  // says so (Connection: close) rather than hanging up after a keep-alive answer.
+  outcome_.keep_alive = request_.client_keep_alive && !request_.worker.draining();
   unsigned status = outcome_.status;
   const bool header_only = request_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
   const bool has_body = !header_only && !response_->is_done();

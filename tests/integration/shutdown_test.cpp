@@ -1,6 +1,6 @@
 // Graceful stop (README "Running it"): SIGTERM/SIGINT stop accepting, close idle keep-alive
-// connections, let in-flight requests finish (DESIGN.md invariant 5) and exit 0; a second signal
-// exits at once.
+// connections, let in-flight requests finish with Connection: close (DESIGN.md invariant 5) and
+// exit 0; a second signal exits at once.
 #include "support/gateway.hpp"
 #include "support/http_client.hpp"
 #include "support/integration_helpers.hpp"
@@ -79,6 +79,8 @@ TEST_F(Shutdown, InFlightRequestsFinishThenTheProcessExits0) {
     const auto r = responses[i].get();
     EXPECT_EQ(r.status, 200) << "in-flight request " << i << ": " << r.error.message();
     EXPECT_EQ(parse_json(r.body).value_or(nullptr)["delayed_ms"], 1500) << r.body;
+    // Told, not only closed: a client that reused the connection would lose its next request.
+    EXPECT_EQ(r.header("Connection"), "close") << "in-flight request " << i << " answered during the drain";
     EXPECT_TRUE(connections[i].closed_by_peer(2s)) << "connection " << i << " left open after the drain";
   }
   EXPECT_EQ(process().wait_exit(10s), 0) << process().output();

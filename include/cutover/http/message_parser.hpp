@@ -26,7 +26,7 @@
 namespace cutover::http {
 
 // Framing errors of the gateway's own, beyond Beast's (src/http/chunk_framing.hpp).
-enum class FramingError { chunk_line_too_long = 1 };
+enum class FramingError { chunk_line_too_long = 1, unexpected_upgrade };
 const boost::system::error_category& framing_category() noexcept;
 inline boost::system::error_code make_error_code(FramingError e) noexcept {
   return {static_cast<int>(e), framing_category()};
