@@ -29,6 +29,10 @@ void parse_limits(const YAML::Node& node, LimitsConfig& limits, DiagnosticSink& 
                             {"body_timeout", limits.body_timeout}}) {
     if (value.count() == 0) sink.error(reader.key_mark(key), std::string("'limits.") + key + "' must be more than 0");
   }
+  if (reader.read_size("request_buffer", limits.request_buffer) && limits.request_buffer > kMaxRequestBuffer) {
+    sink.error(reader.key_mark("request_buffer"), "'limits.request_buffer' must be at most 16MiB (each buffered request holds it in memory)");
+  }
+  reader.read_rate("min_body_rate", limits.min_body_rate);
   reader.finish();
 }
 

@@ -190,6 +190,12 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   if (auto allowed = reader.get("allow_override_headers"); allowed.IsDefined()) {
     parse_override_headers(allowed, where, route.allowed_overrides, sink);
   }
+  if (std::uint64_t bytes = 0; reader.read_size("request_buffer", bytes)) {
+    if (bytes > kMaxRequestBuffer) {
+      sink.error(reader.key_mark("request_buffer"), "'" + where + ".request_buffer' must be at most 16MiB (each buffered request holds it in memory)");
+    }
+    route.request_buffer = bytes;
+  }
   reader.finish();
 }
 

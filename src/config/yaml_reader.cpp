@@ -158,6 +158,19 @@ bool MapReader::read_size(std::string_view key, std::uint64_t& out) {
   return true;
 }
 
+bool MapReader::read_rate(std::string_view key, std::uint64_t& out) {
+  auto value = get(key);
+  std::string text;
+  if (!value.IsDefined() || !scalar(value, key, text)) return false;
+  std::string_view size = text;
+  if (size.ends_with("/s")) size.remove_suffix(2);
+  if (!parse_size(size, out)) {
+    sink_.error(mark_of(value), "'" + join_path(where_, key) + "' must be a rate like 1KiB/s, 512/s or 0 (off), not '" + text + "'");
+    return false;
+  }
+  return true;
+}
+
 bool MapReader::read_enum(std::string_view key, std::string& out, const std::vector<std::string>& allowed) {
   auto value = get(key);
   std::string text;

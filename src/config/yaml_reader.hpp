@@ -37,6 +37,8 @@ class MapReader {
   bool read(std::string_view key, std::uint64_t& out, std::uint64_t min, std::uint64_t max);
   bool read_duration(std::string_view key, Duration& out);
   bool read_size(std::string_view key, std::uint64_t& out);
+  // Bytes per second: a size, optionally followed by "/s" (1KiB/s).
+  bool read_rate(std::string_view key, std::uint64_t& out);
   bool read_enum(std::string_view key, std::string& out, const std::vector<std::string>& allowed);
 
   // Reports keys never asked for, and duplicate keys. Call after every get()/read().

@@ -11,10 +11,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/beast/core/error.hpp>
 
 #include "cutover/common/warm_blocks.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/message_parser.hpp"
+#include "http/body_pace.hpp"
 #include "http/parse_io.hpp"
 #include "http/wire.hpp"
 
@@ -41,6 +43,7 @@ inline constexpr std::uint64_t kFairShareBytes = 256 * 1024;
 struct RelayTimeouts {
   std::chrono::milliseconds read;   // silence allowed from the input, per read
   std::chrono::milliseconds write;  // per write that has to wait for the output
+  BodyPace* pace = nullptr;         // the input's minimum rate (a request body's), if any
 };
 
 // Writes `head` (the parser's message head as rewritten for `output`) and relays the body, framed
@@ -81,8 +84,13 @@ boost::asio::awaitable<RelayResult> relay_message(
       boost::system::error_code ec;
       while (!parse_buffered(parser, input_buffer, ParseGoal::progress, ec)) {
         const std::size_t before = input_buffer.size();
-        ec = co_await fill(watchdog, input, input_buffer, timeouts.read, kBodyReadSize);
+        const auto wait = timeouts.pace ? time_left(timeouts.pace->read_due(timeouts.read)) : timeouts.read;
+        ec = co_await fill(watchdog, input, input_buffer, wait, kBodyReadSize);
         input_read += input_buffer.size() - before;
+        if (timeouts.pace && (!ec || ec == boost::beast::error::timeout)) {
+          ec = timeouts.pace->after_read(input_buffer.size() - before, BodyPace::Clock::now(),
+                                         ec == boost::beast::error::timeout, timeouts.read);
+        }
         if (ec == boost::asio::error::eof) ec = parse_eof(parser);
         if (ec || parser.is_done()) break;
       }
@@ -97,7 +105,8 @@ boost::asio::awaitable<RelayResult> relay_message(
           if (read_arrived(input, input_buffer, kBodyReadSize)) break;
           judged += input_buffer.size() - before;
           input_read += input_buffer.size() - before;
-          parse_buffered(parser, input_buffer, ParseGoal::progress, ec);
+          if (timeouts.pace) ec = timeouts.pace->after_read(input_buffer.size() - before, BodyPace::Clock::now(), false, timeouts.read);
+          if (!ec) parse_buffered(parser, input_buffer, ParseGoal::progress, ec);
         }
       }
       if (ec) {

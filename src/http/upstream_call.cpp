@@ -73,6 +73,10 @@ bool UpstreamCall::fail_for_client(const error_code& ec) {
     fail_early(LocalReason::body_too_large, "the request body is larger than " + std::to_string(limits_.max_body_bytes) + " bytes");
   } else if (ec == boost::beast::error::timeout) {
     fail_early(LocalReason::client_timeout, "the request body stalled for longer than the body timeout");
+  } else if (ec == PaceError::too_slow) {
+    fail_early(LocalReason::body_too_slow, "the request body came slower than " + std::to_string(limits_.min_body_rate) +
+                                               " bytes/s over " + std::to_string(kPaceWindow.count()) +
+                                               " s (limits.min_body_rate)");
   } else if (ec == bhttp::error::header_limit) {
     fail_early(LocalReason::header_too_large,
                "the request's trailer section is larger than " + std::to_string(limits_.max_header_bytes) + " bytes");
@@ -212,21 +216,61 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
   finish_delivery(delivered);
 }
 
-asio::awaitable<void> UpstreamCall::run_with_body() {
-  // The body's first bytes before a backend connection: the request's head goes upstream with
-  // them (relay.hpp), and a pooled connection taken sooner would sit idle meanwhile, long enough
-  // for a backend's keep-alive timeout to close it under the request. A client that sent
-  // Expect: 100-continue sends nothing until it is told to, which happens once a connection is
-  // there: a backend that cannot be reached is answered instead of 100.
-  if (!request_.expect_continue && request_.client.buffer.size() == 0) {
-    error_code ec = co_await fill(watchdog_, request_.client.socket, request_.client.buffer, limits_.body_timeout,
-                                  kBodyReadSize);
+asio::awaitable<error_code> UpstreamCall::read_body_ahead(BodyPace& pace, std::size_t bytes) {
+  auto& client = request_.client;
+  while (client.buffer.size() < bytes) {
+    const std::size_t before = client.buffer.size();
+    error_code ec = co_await fill(watchdog_, client.socket, client.buffer,
+                                  time_left(pace.read_due(limits_.body_timeout)), kBodyReadSize);
+    if (!ec || ec == boost::beast::error::timeout) {
+      ec = pace.after_read(client.buffer.size() - before, Clock::now(), ec == boost::beast::error::timeout,
+                           limits_.body_timeout);
+    }
     if (ec == asio::error::eof) ec = parse_eof(request_.parser);
-    if (ec) {
-      if (!fail_for_client(ec)) {
-        Counters::bump(counters_.client_aborts);
-        outcome_.error = "client_aborted";
-      }
+    if (ec) co_return ec;
+  }
+  co_return error_code{};
+}
+
+asio::awaitable<bool> UpstreamCall::send_continue() {
+  Outgoing out;
+  out.add("HTTP/1.1 100 Continue\r\n\r\n");
+  error_code ec = write_now(request_.client.socket, out);
+  if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+  if (ec) {
+    Counters::bump(counters_.client_aborts);
+    outcome_.error = "client_aborted";
+  }
+  co_return !ec;
+}
+
+void UpstreamCall::fail_body(const error_code& ec) {
+  if (fail_for_client(ec)) return;
+  Counters::bump(counters_.client_aborts);
+  outcome_.error = "client_aborted";
+}
+
+asio::awaitable<void> UpstreamCall::run_with_body() {
+  // A body up to request_buffer with a known length is read whole before a backend connection is
+  // taken: a slow client then holds no connection, which a backend limited to a few
+  // (max_connections_per_endpoint) would otherwise run out of. A larger body streams: its first
+  // bytes come first, as a pooled connection taken sooner would sit idle meanwhile, long enough
+  // for a backend's keep-alive timeout to close it under the request. An Expect: 100-continue
+  // client sends nothing until told to: for a buffered body it is told at once; for a streamed
+  // one once a connection is there, so that a backend that cannot be reached is answered
+  // instead of 100.
+  BodyPace pace(limits_.min_body_rate, Clock::now());
+  const auto length = request_.parser.content_length();
+  const bool buffered = length && *length <= request_.request_buffer;
+  bool continue_sent = false;
+  if (request_.expect_continue && buffered) {
+    continue_sent = co_await send_continue();
+    if (!continue_sent) co_return;
+  }
+  if (!request_.expect_continue || continue_sent) {
+    const std::size_t ahead = buffered ? static_cast<std::size_t>(*length) : 1;
+    if (error_code ec = co_await read_body_ahead(pace, ahead)) {
+      fail_body(ec);
       co_return;
     }
   }
@@ -243,17 +287,10 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   connection_ = std::move(acquired.connection);
   sent_at_ = Clock::now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends
-  if (request_.expect_continue) {
+  if (request_.expect_continue && !continue_sent) {
     // Sent before the response can be read, so the two never interleave on the client stream.
-    Outgoing out;
-    out.add("HTTP/1.1 100 Continue\r\n\r\n");
-    error_code ec = write_now(request_.client.socket, out);
-    if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
-    if (ec) {
-      Counters::bump(counters_.client_aborts);
-      outcome_.error = "client_aborted";
-      co_return;
-    }
+    const bool told = co_await send_continue();
+    if (!told) co_return;
   }
 
   RelayResult sent;
@@ -263,7 +300,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
     sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
-                                        connection_->stream.socket(), {limits_.body_timeout, settings_.timeout},
+                                        connection_->stream.socket(), {limits_.body_timeout, settings_.timeout, &pace},
                                         request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked(),
                                         false, request_.head.policy);
     sending = false;
@@ -303,10 +340,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     co_return;
   }
   if (client_failed) {
-    if (!fail_for_client(sent.ec)) {
-      Counters::bump(counters_.client_aborts);
-      outcome_.error = "client_aborted";
-    }
+    fail_body(sent.ec);
     co_return;
   }
   fail_header(header_ec);

@@ -16,6 +16,7 @@
 #include "cutover/http/local_reply.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/pool.hpp"
+#include "http/body_pace.hpp"
 #include "http/client_connection.hpp"
 #include "http/relay.hpp"
 #include "http/relay_buffers.hpp"
@@ -49,6 +50,7 @@ struct UpstreamRequest {
   unsigned client_version = 11;
   bool client_keep_alive = true;
   std::string set_cookie;       // Set-Cookie to add to the response, if any
+  std::uint64_t request_buffer = 0;  // a body up to this size is read whole before connecting
 };
 
 // The phases of one upstream exchange. Requests without a body run send → receive (and may be
@@ -87,6 +89,13 @@ class UpstreamCall {
   // at once; a retry writes it again from the parsed request.
   void write_request_head();
   boost::asio::awaitable<RelayResult> deliver_response();
+  // Reads the request body ahead of taking a backend connection until the client's buffer holds
+  // `bytes` of it, under the body's pace.
+  boost::asio::awaitable<boost::system::error_code> read_body_ahead(BodyPace& pace, std::size_t bytes);
+  // Tells an Expect: 100-continue client to send its body; false (counted) when it went away.
+  boost::asio::awaitable<bool> send_continue();
+  // The client's side failed while its body was read: a local reply, or a client abort.
+  void fail_body(const boost::system::error_code& ec);
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
   // The client's side failed before any answer: a local reply for `reason`.

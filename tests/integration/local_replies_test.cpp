@@ -237,10 +237,17 @@ TEST_F(LocalReplies, ChunkedBodyOverTheLimitIs413) {
 }
 
 TEST_F(LocalReplies, ExpectContinueIsNotSentWhenTheAnswerIsAnError) {
-  // The client waits for 100 before sending the body; an error must come instead of it.
+  // The client waits for 100 before sending the body; an error must come instead of it. A body
+  // to be streamed (over limits.request_buffer) is asked for once a backend connection is there.
   HttpConnection dead(port(), 5s);
-  ASSERT_FALSE(dead.send_raw("POST /dead/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  ASSERT_FALSE(dead.send_raw("POST /dead/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n"));
   expect_local_reply(dead.read_response(), 502, "upstream_unavailable");
+  // One to be buffered is asked for at once, read whole, and only then does a backend fail it.
+  HttpConnection buffered(port(), 5s);
+  ASSERT_FALSE(buffered.send_raw("POST /dead/x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  ASSERT_EQ(buffered.read_response().status, 100);
+  ASSERT_FALSE(buffered.send_raw("hello"));
+  expect_local_reply(buffered.read_response(), 502, "upstream_unavailable");
 
   HttpConnection big(port(), 5s);
   ASSERT_FALSE(big.send_raw("POST /sink HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,7 @@ struct RouteConfig {
   bool require_user = false;        // anonymous requests get 401; default from identity.anonymous
   ReturnConfig answer;              // `return:`: answered here, no backend
   std::uint8_t allowed_overrides = 0;  // bit i passes kOverrideHeaders[i] (allow_override_headers)
+  std::optional<std::uint64_t> request_buffer;  // limits.request_buffer when unset
   Mark mark;
 };
 
@@ -143,7 +145,14 @@ struct LimitsConfig {
   Duration header_timeout{10000};   // a client has this long to send a request's headers
   Duration idle_timeout{60000};     // keep-alive connections idle longer are closed
   Duration body_timeout{30000};     // max silence while streaming a request body
+  // Bodies up to this size are read whole before a backend connection is taken, so a slow client
+  // never holds one; larger ones stream. 0: every body streams. A route may set its own.
+  std::uint64_t request_buffer = 64 * 1024;
+  // Bytes per second a request body must keep up, judged over each 10 s (408 below); 0: off.
+  std::uint64_t min_body_rate = 1024;
 };
+
+inline constexpr std::uint64_t kMaxRequestBuffer = 16ull << 20;
 
 // Client header names with '_' (which CGI-style backends read as '-'): removed, refused (400), or
 // passed on. Names the gateway owns are removed in every spelling whatever this says.

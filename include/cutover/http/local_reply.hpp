@@ -27,6 +27,7 @@ constexpr unsigned status_of(metrics::LocalReason reason) {
     case LocalReason::header_too_large: return 431;
     case LocalReason::body_too_large: return 413;
     case LocalReason::client_timeout: return 408;
+    case LocalReason::body_too_slow: return 408;
     case LocalReason::no_route: return 404;
     case LocalReason::unauthorized: return 401;
     case LocalReason::auth_unavailable: return 502;

@@ -67,15 +67,16 @@ enum class LocalReason : std::uint8_t {
   header_too_large,  // 431: the header, or the trailer section, over max_header_bytes
   body_too_large,    // 413
   client_timeout,    // 408 (or a silent close of an idle connection)
+  body_too_slow,     // 408: a request body slower than limits.min_body_rate
   no_route,          // 404
   unauthorized,      // 401
   auth_unavailable,  // 502: the auth subrequest failed
   route_return,      // the route's own `return:` answer
 };
-inline constexpr std::size_t kLocalReasonCount = 11;
+inline constexpr std::size_t kLocalReasonCount = 12;
 inline constexpr std::array<std::string_view, kLocalReasonCount> kLocalReasonNames = {
-    "bad_request",    "invalid_path",   "bad_host",     "bad_header",       "header_too_large", "body_too_large",
-    "client_timeout", "no_route",       "unauthorized", "auth_unavailable", "route_return"};
+    "bad_request",    "invalid_path",  "bad_host", "bad_header",   "header_too_large", "body_too_large",
+    "client_timeout", "body_too_slow", "no_route", "unauthorized", "auth_unavailable", "route_return"};
 static_assert(static_cast<std::size_t>(LocalReason::route_return) + 1 == kLocalReasonCount,
               "a reason added to LocalReason needs its name in kLocalReasonNames");
 static_assert([] {

@@ -186,6 +186,8 @@ TEST(ConfigDefaults, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.limits.header_timeout, 10s);
   EXPECT_EQ(c.limits.idle_timeout, 60s);
   EXPECT_EQ(c.limits.body_timeout, 30s);
+  EXPECT_EQ(c.limits.request_buffer, 64u * 1024);
+  EXPECT_EQ(c.limits.min_body_rate, 1024u);
   EXPECT_EQ(c.access_log.path, "stdout");
   EXPECT_EQ(c.identity.header, "X-User-Id");
   EXPECT_EQ(c.identity.header_namespace, "X-Cutover-");

@@ -58,6 +58,27 @@ TEST(ConfigValues, BadSizes) {
   EXPECT_EQ(parsed.config.limits.max_body_bytes, 0u);
 }
 
+TEST(ConfigValues, RequestBufferAndMinimumBodyRate) {
+  auto parsed = parse(with_base("limits: { request_buffer: 1MiB, min_body_rate: 4KiB/s }\n"));
+  EXPECT_TRUE(parsed.errors().empty()) << test::dump(parsed.errors());
+  EXPECT_EQ(parsed.config.limits.request_buffer, 1u << 20);
+  EXPECT_EQ(parsed.config.limits.min_body_rate, 4096u);
+  parsed = parse(with_base("limits: { request_buffer: 0, min_body_rate: 0 }\n"));
+  EXPECT_TRUE(parsed.errors().empty()) << test::dump(parsed.errors());
+  EXPECT_EQ(parsed.config.limits.min_body_rate, 0u) << "0 turns the minimum off";
+  EXPECT_EQ(parse(with_base("limits: { min_body_rate: 512 }\n")).config.limits.min_body_rate, 512u);
+  expect_error(with_base("limits:\n  request_buffer: 17MiB\n"), 2, {"'limits.request_buffer' must be at most 16MiB"});
+  expect_error(with_base("limits:\n  min_body_rate: fast\n"), 2, {"'limits.min_body_rate' must be a rate like 1KiB/s"});
+  expect_error(with_base("limits:\n  min_body_rate: 1KiB/min\n"), 2, {"not '1KiB/min'"});
+  // A route may buffer more (an upload form for a legacy app with few workers) or nothing.
+  parsed = parse(with_route("    match: { prefix: /upload }\n    backend: legacy\n    request_buffer: 8MiB\n"));
+  ASSERT_TRUE(parsed.errors().empty()) << test::dump(parsed.errors());
+  EXPECT_EQ(parsed.config.routes[0].request_buffer, 8u << 20);
+  EXPECT_FALSE(parse(kBase).config.routes[0].request_buffer) << "unset: limits.request_buffer applies";
+  expect_error(with_route("    match: { prefix: / }\n    backend: legacy\n    request_buffer: 1GiB\n"), 7,
+               {"'routes.r.request_buffer' must be at most 16MiB"});
+}
+
 TEST(ConfigValues, SplitPercentages) {
   auto split_of = [](std::string_view share) {
     return "backends:\n"
