@@ -227,8 +227,8 @@ UpstreamRequest Exchange::upstream_request() {
   return UpstreamRequest{worker_, *snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
                          client_keep_alive_ && !worker_.draining(),
-                         new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie),
-                         config.routes[route_->index].request_buffer.value_or(config.limits.request_buffer)};
+                         static_cast<std::uint32_t>(config.routes[route_->index].request_buffer.value_or(config.limits.request_buffer)),
+                         new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
 }
 
 std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {

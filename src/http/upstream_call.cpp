@@ -111,9 +111,9 @@ void UpstreamCall::fail_header(const error_code& ec) {
                               : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
 }
 
-// The whole header, interim answers included, by header_due_: the backend's timeout after the
-// request went.
-asio::awaitable<error_code> UpstreamCall::read_response_header() {
+// The whole header, interim answers included, by `due`: the backend's timeout after the request
+// went. A request body's header read starts with none, and start_header_clock() gives it one.
+asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point due) {
   auto& socket = connection_->stream.socket();
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed
@@ -126,11 +126,14 @@ asio::awaitable<error_code> UpstreamCall::read_response_header() {
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
         awaiting_header_ = true;
-        EventRead read(watchdog_, socket, connection_->buffer, header_due_);
+        EventRead read(watchdog_, socket, connection_->buffer, due);
         auto [read_ec, n] = co_await read.start();
         awaiting_header_ = false;
         ec = read.finish(read_ec, n);
-        if (ec == asio::error::operation_aborted && std::exchange(rearm_header_read_, false)) ec = {};
+        if (ec == asio::error::operation_aborted && std::exchange(rearm_header_read_, false)) {
+          ec = {};
+          due = Clock::now() + settings_.timeout;
+        }
       }
       if (ec == asio::error::eof) ec = parse_eof(*response_);
       if (ec) break;
@@ -142,8 +145,7 @@ asio::awaitable<error_code> UpstreamCall::read_response_header() {
 }
 
 void UpstreamCall::start_header_clock() {
-  header_due_ = Clock::now() + settings_.timeout;
-  if (!awaiting_header_) return;  // the header is here already, or its read is yet to start
+  if (!awaiting_header_) return;  // the header is here already, or its read starts with the clock
   rearm_header_read_ = true;
   error_code ignored;
   connection_->stream.socket().cancel(ignored);
@@ -183,10 +185,10 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     Outgoing out;
     out.add(request_.client.upstream_head);
     error_code sent = write_now(connection_->stream.socket(), out);
-    header_due_ = sent_at_ + settings_.timeout;
+    auto due = sent_at_ + settings_.timeout;
     if (!sent && !out.empty()) {
       sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
-      header_due_ = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
+      due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold (step 27).
@@ -202,7 +204,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       fail_header(sent);
       co_return;
     }
-    error_code ec = co_await read_response_header();
+    error_code ec = co_await read_response_header(due);
     if (!ec) break;
     if (retryable && is_connection_lost(ec)) {
       Counters::bump(counters_.upstream_retries);
@@ -320,7 +322,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       receiving = false;
       co_return;
     }
-    header_ec = co_await read_response_header();
+    header_ec = co_await read_response_header(sending ? Clock::time_point::max() : Clock::now() + settings_.timeout);
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.

@@ -49,8 +49,8 @@ struct UpstreamRequest {
   bool expect_continue = false;
   unsigned client_version = 11;
   bool client_keep_alive = true;
+  std::uint32_t request_buffer = 0;  // a body up to this size is read whole before connecting
   std::string set_cookie;       // Set-Cookie to add to the response, if any
-  std::uint64_t request_buffer = 0;  // a body up to this size is read whole before connecting
 };
 
 // The phases of one upstream exchange. Requests without a body run send → receive (and may be
@@ -80,9 +80,9 @@ class UpstreamCall {
   // measured 0.25 KiB more per idle connection. Asio recycles frames first-fit, and each
   // connection's co_spawn entry frame (128 bytes, held for the connection's life) takes whichever
   // cached frame fits first; this one is the small frame it usually finds (step 26).
-  boost::asio::awaitable<boost::system::error_code> read_response_header();
-  // The body is all sent (or the backend stopped taking it): the wait for the answer's header
-  // starts now, also for a read of it already waiting without a deadline.
+  boost::asio::awaitable<boost::system::error_code> read_response_header(Clock::time_point due);
+  // The body is all sent (or the backend stopped taking it): the backend's timeout for the
+  // answer's header starts now, also for a read of it already waiting without a deadline.
   void start_header_clock();
   // Writes the request head for the backend into the connection's upstream_head, a string lent
   // by the worker (head_strings.hpp). Once a request without a body is sent, the string goes back
@@ -117,11 +117,8 @@ class UpstreamCall {
   std::unique_ptr<upstream::Connection> connection_;
   std::optional<ResponseParser> response_;
   bool upstream_reusable_ = false;
-  // The response header is due by then; max() (none) while a request body is still going up,
-  // when only the idle timeouts of each side apply.
-  Clock::time_point header_due_ = Clock::time_point::max();
   bool awaiting_header_ = false;    // a read for the response header is waiting
-  bool rearm_header_read_ = false;  // that read was cancelled to take header_due_ anew
+  bool rearm_header_read_ = false;  // that read was cancelled for the backend's timeout to start
   bool removed_counted_ = false;  // client headers the rewrite removed, counted on the first write
   // One clock reading each on the usual path (docs/performance.md, step 21).
   Clock::time_point sent_at_;      // the request went (or was about to go) to the backend
