@@ -47,7 +47,8 @@ struct Misbehaviour {
   // Hang up on a connection that waits longer than this for its next request, as gunicorn does
   // after its `keepalive` (2 s by default): a pooled connection dies while the gateway holds it.
   std::chrono::milliseconds idle_close{0};
-  // Answer 400 to any other Host, as Django does for a Host outside ALLOWED_HOSTS.
+  // Answer 400 to any other Host, as Django does for a Host outside ALLOWED_HOSTS (/__stats
+  // excepted).
   std::string allowed_host;
   // Close without answering the K-th request of every connection (1: the first). With 2, a
   // connection dies under a request the moment it is reused, however quickly.
