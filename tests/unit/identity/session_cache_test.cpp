@@ -112,17 +112,31 @@ TEST(SessionCache, StaleEntriesCountAgainstTheCapacity) {
   EXPECT_EQ(cache.find(key(999), kT0 + 999 * 2s).freshness, Freshness::fresh);
 }
 
-TEST(SessionCache, ExpiredThenStaleEntriesMakeRoomBeforeFreshOnes) {
+TEST(SessionCache, ExpiredEntriesMakeRoomFirst) {
   SessionCache cache(4, 10s, 20s);
   cache.store("expired", user("a"), kT0);
   cache.store("stale", user("b"), kT0 + 15s);
   cache.store("fresh1", user("c"), kT0 + 29s);
   cache.store("fresh2", user("d"), kT0 + 29s);
-  cache.store("new", user("e"), kT0 + 30s);  // full: "expired" (30s old) and "stale" (15s) go
-  EXPECT_EQ(cache.size(), 3u);
-  EXPECT_EQ(cache.find("fresh1", kT0 + 30s).freshness, Freshness::fresh);
-  EXPECT_EQ(cache.find("fresh2", kT0 + 30s).freshness, Freshness::fresh);
+  cache.store("new", user("e"), kT0 + 30s);  // full: "expired" (30s old) is enough room
+  EXPECT_EQ(cache.size(), 4u);
+  EXPECT_EQ(cache.find("expired", kT0 + 30s).answer, nullptr);
+  EXPECT_EQ(cache.find("stale", kT0 + 30s).freshness, Freshness::stale);
   EXPECT_EQ(cache.find("new", kT0 + 30s).freshness, Freshness::fresh);
+}
+
+TEST(SessionCache, StaleEntriesMakeRoomBeforeFreshOnes) {
+  SessionCache cache(4, 10s, 20s);
+  cache.store("stale1", user("a"), kT0);
+  cache.store("stale2", user("b"), kT0 + 5s);
+  cache.store("fresh1", user("c"), kT0 + 15s);
+  cache.store("fresh2", user("d"), kT0 + 15s);
+  cache.store("new", user("e"), kT0 + 20s);  // full, nothing expired: the stale ones go
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.find("stale1", kT0 + 20s).answer, nullptr);
+  EXPECT_EQ(cache.find("fresh1", kT0 + 20s).freshness, Freshness::fresh);
+  EXPECT_EQ(cache.find("fresh2", kT0 + 20s).freshness, Freshness::fresh);
+  EXPECT_EQ(cache.find("new", kT0 + 20s).freshness, Freshness::fresh);
 }
 
 TEST(SessionCache, StaleEntriesStayWhileThereIsRoom) {
