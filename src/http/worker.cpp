@@ -160,7 +160,8 @@ const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
       const auto& identity = snapshot_->config.identity;
       tokens_ = identity::TokenCache(identity.jwt.cache_entries);
       sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
-                                                            identity.auth_request.cache_ttl);
+                                                            identity.auth_request.cache_ttl,
+                                                            identity.auth_request.stale_if_error);
       round_robin_.assign(snapshot_->backends.size(), 0);
     }
     if (&metrics_.layout() != snapshot_->metrics_layout.get()) metrics_.reset(snapshot_->metrics_layout);
