@@ -30,15 +30,25 @@ class AuthRequestFailures : public ::testing::Test {
     app_ = Upstream::start("app");
     auth_ = Upstream::start("auth", std::move(upstream_options));
     gateway_ = std::make_unique<Gateway>();
-    gateway_->write_config(yaml_prologue(1) +
-                           "identity:\n"
-                           "  auth_request: { backend: auth, path: '" + path + "'" + auth_options + " }\n"
-                           "backends:\n"
-                           "  app: { endpoints: [" + app_->address() + "] }\n"
-                           "  auth: { endpoints: [" + auth_->address() + "], timeout: 5s }\n"
-                           "routes:\n"
-                           "  - { id: open, match: { prefix: / }, backend: app }\n");
+    gateway_->write_config(config(auth_options, path));
     gateway_->start();
+  }
+
+  std::string config(const std::string& auth_options, const std::string& path, const std::string& more_routes = "") {
+    return yaml_prologue(1) +
+           "identity:\n"
+           "  auth_request: { backend: auth, path: '" + path + "'" + auth_options + " }\n"
+           "backends:\n"
+           "  app: { endpoints: [" + app_->address() + "] }\n"
+           "  auth: { endpoints: [" + auth_->address() + "], timeout: 5s }\n"
+           "routes:\n" + more_routes +
+           "  - { id: open, match: { prefix: / }, backend: app }\n";
+  }
+
+  void reload(const std::string& yaml) {
+    gateway_->write_config(yaml);
+    const auto r = admin_call(gateway_->admin_port(), "POST", "/admin/reload");
+    ASSERT_EQ(r.status, 200) << r.body;
   }
 
   Response as(const std::string& session, Headers more = {}) {
@@ -177,6 +187,25 @@ TEST_F(AuthRequestFailures, AKilledMonolithsCachedIdentitiesLastForStaleIfError)
   EXPECT_GE(refusal_received - looked_up, 4s) << "the stale identity was refused before stale_if_error ran out";
   EXPECT_GE(failures("refused"), 3);
   EXPECT_THAT(gateway_log(), ::testing::HasSubstr("cause=refused"));
+}
+
+// A reload during the outage (an SRE moving a route) keeps the stale identities: the lookup did
+// not change. A reload that changes the lookup starts afresh, like every other identity cache.
+TEST_F(AuthRequestFailures, AReloadDuringTheOutageKeepsStaleIdentitiesUnlessTheLookupChanged) {
+  start(", cache_ttl: 1s, stale_if_error: 60s");
+  const auto looked_up = Clock::now();
+  ASSERT_EQ(user_of("s-alice"), "alice");
+  auth_->process->send_signal(SIGKILL);
+  ASSERT_TRUE(auth_->process->wait_exit(5s));
+  std::this_thread::sleep_until(looked_up + 1200ms);
+  ASSERT_EQ(user_of("s-alice"), "alice");  // stale already
+
+  reload(config(", cache_ttl: 1s, stale_if_error: 60s", "/whoami",
+                "  - { id: notes, match: { prefix: /notes }, backend: app }\n"));
+  EXPECT_EQ(user_of("s-alice"), "alice");
+
+  reload(config(", cache_ttl: 1s, stale_if_error: 60s", "/internal/whoami"));
+  EXPECT_THAT(user_of("s-alice"), ::testing::StartsWith("502 "));
 }
 
 // What an SRE reads: each cause counted, and a log line naming it (at most one per cause and
