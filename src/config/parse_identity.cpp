@@ -59,6 +59,18 @@ void check_header_name(MapReader& reader, std::string_view key, const std::strin
   }
 }
 
+// What the subrequest's Host may be: a host[:port] of DNS-name characters, or an [IPv6] literal.
+// Anything else (spaces, CR/LF, '@', '/') would make a malformed or ambiguous request head.
+bool valid_host_value(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  for (char c : host) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_' || c == '~' || c == ':' || c == '[' || c == ']';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 void parse_jwt(const YAML::Node& node, const std::string& file, JwtConfig& jwt, DiagnosticSink& sink) {
   MapReader reader(node, "identity.jwt", sink);
   if (!reader.ok()) return;
@@ -112,8 +124,15 @@ void parse_auth_request(const YAML::Node& node, AuthRequestConfig& auth, Diagnos
   reader.read("cookie", auth.cookie);
   if (auth.cookie.empty()) sink.error(reader.key_mark("cookie"), "'identity.auth_request.cookie' must name the session cookie");
   if (reader.read("user_header", auth.user_header)) check_header_name(reader, "user_header", auth.user_header, sink);
+  if (reader.read("host", auth.host) && !valid_host_value(auth.host)) {
+    sink.error(reader.key_mark("host"), "'identity.auth_request.host' must be a host[:port] like legacy.internal:8000, not '" +
+                                            auth.host + "'");
+  }
   reader.read_duration("cache_ttl", auth.cache_ttl);
-  reader.read_duration("timeout", auth.timeout);
+  reader.read_duration("stale_if_error", auth.stale_if_error);
+  if (reader.read_duration("timeout", auth.timeout) && auth.timeout.count() <= 0) {
+    sink.error(reader.key_mark("timeout"), "'identity.auth_request.timeout' must be more than 0 (every lookup would fail)");
+  }
   std::uint64_t entries = auth.cache_entries;
   if (reader.read("cache_entries", entries, 0, 10'000'000)) auth.cache_entries = entries;
   reader.finish();

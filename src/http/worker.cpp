@@ -13,6 +13,7 @@
 
 #include "cutover/common/thread_name.hpp"
 #include "cutover/http/session.hpp"
+#include "cutover/runtime/session_source.hpp"
 #include "http/client_connection.hpp"
 #include "http/relay_buffers.hpp"
 #include "http/watchdog.hpp"
@@ -151,16 +152,21 @@ void Worker::session_ended(ClientConnection* client) {
 const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
   std::uint64_t generation = store_.generation();
   if (generation != snapshot_generation_ || !snapshot_) {
-    const std::uint64_t previous_build = snapshot_ ? snapshot_->build : 0;
+    const std::shared_ptr<const runtime::Snapshot> previous = std::move(snapshot_);
     snapshot_ = store_.current();
     snapshot_generation_ = generation;
-    if (snapshot_->build != previous_build) {
+    if (!previous || snapshot_->build != previous->build) {
       // Keys or policy may have changed: verified identities are re-checked under the new config.
       // An admin override publishes the same build: caches stay warm.
       const auto& identity = snapshot_->config.identity;
       tokens_ = identity::TokenCache(identity.jwt.cache_entries);
-      sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
-                                                            identity.auth_request.cache_ttl);
+      // Session answers stay while the lookup is unchanged: a reload during a monolith outage
+      // must not drop the stale identities users are getting by on.
+      if (!sessions_ || !previous || !runtime::same_session_answers(*previous, *snapshot_)) {
+        sessions_ = std::make_shared<identity::SessionLookup>(identity.auth_request.cache_entries,
+                                                              identity.auth_request.cache_ttl,
+                                                              identity.auth_request.stale_if_error);
+      }
       round_robin_.assign(snapshot_->backends.size(), 0);
     }
     if (&metrics_.layout() != snapshot_->metrics_layout.get()) metrics_.reset(snapshot_->metrics_layout);

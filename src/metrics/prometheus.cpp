@@ -222,6 +222,15 @@ std::vector<Sample> gateway_samples(const GatewayCounters& g) {
                         g.upstream_queue_timeouts));
   out.push_back(gauge("cutover_upstream_queue_waiting",
                       "Requests waiting for a backend connection right now.", g.upstream_queue_waiting));
+  for (std::size_t i = 0; i < kLookupFailureCount; ++i) {
+    out.push_back(counter("cutover_auth_request_failures_total",
+                          "Auth subrequests (identity.auth_request) that gave no usable answer, by cause.",
+                          g.auth_request_failures[i], {{"cause", std::string(kLookupFailureNames[i])}}));
+  }
+  out.push_back(counter("cutover_auth_request_stale_total",
+                        "Identities served from a cached answer older than cache_ttl because asking again "
+                        "failed (within stale_if_error).",
+                        g.auth_request_stale));
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reloads,
                         {{"result", "success"}}));
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reload_failures,

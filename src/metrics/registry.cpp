@@ -72,6 +72,8 @@ GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   upstream_queued += o.upstream_queued;
   upstream_queue_timeouts += o.upstream_queue_timeouts;
   upstream_queue_waiting += o.upstream_queue_waiting;
+  for (std::size_t i = 0; i < kLookupFailureCount; ++i) auth_request_failures[i] += o.auth_request_failures[i];
+  auth_request_stale += o.auth_request_stale;
   return *this;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cutover::test {
 
@@ -14,6 +15,9 @@ struct Upstream {
   // Starts CUTOVER_TEST_UPSTREAM --listen 127.0.0.1:0 --name NAME and waits (10 s) for its
   // "listening" line. Throws std::runtime_error (with the process output) on failure.
   static std::unique_ptr<Upstream> start(std::string name, int threads = 1);
+  // The same with more options (tests/upstream/main.cpp), e.g. {"--idle-close-ms", "1000"}:
+  // a backend that misbehaves on purpose. restart() keeps them.
+  static std::unique_ptr<Upstream> start(std::string name, std::vector<std::string> options);
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port); }
 
@@ -30,6 +34,7 @@ struct Upstream {
 
   std::string name;
   int threads = 1;
+  std::vector<std::string> options;
   std::uint16_t port = 0;
   std::unique_ptr<Process> process;
 };

@@ -1,5 +1,7 @@
 // test_upstream: a scriptable HTTP/1.1 origin for integration tests and benchmarks.
 //   test_upstream --listen 127.0.0.1:0 --name NAME [--threads N]
+//                 [--idle-close-ms MS] [--allowed-host HOST] [--hang-up-on-request K]
+// The last three make it misbehave the way real backends do (see ServerState in server.hpp).
 // Prints "test_upstream NAME listening on HOST:PORT" once bound; exits 0 on SIGTERM/SIGINT.
 // Each thread runs its own io_context and acceptor (SO_REUSEPORT when N > 1), so threads share
 // nothing but the /__stats counters.
@@ -41,6 +43,7 @@ struct Options {
   std::uint16_t port = 0;
   std::string name = "upstream";
   int threads = 1;
+  cutover::test::upstream::Misbehaviour misbehaviour;
 };
 
 std::optional<Options> parse_options(int argc, char** argv, std::string& error) {
@@ -71,6 +74,22 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       options.threads = static_cast<int>(*n);
+    } else if (arg == "--idle-close-ms") {
+      const auto ms = cutover::test::upstream::parse_uint(value);
+      if (!ms || *ms < 1 || *ms > 3'600'000) {
+        error = "--idle-close-ms wants 1..3600000";
+        return std::nullopt;
+      }
+      options.misbehaviour.idle_close = std::chrono::milliseconds(*ms);
+    } else if (arg == "--allowed-host") {
+      options.misbehaviour.allowed_host = value;
+    } else if (arg == "--hang-up-on-request") {
+      const auto k = cutover::test::upstream::parse_uint(value);
+      if (!k || *k < 1 || *k > 1'000'000) {
+        error = "--hang-up-on-request wants 1..1000000";
+        return std::nullopt;
+      }
+      options.misbehaviour.hang_up_on_request = *k;
     } else {
       error = "unknown option " + arg;
       return std::nullopt;
@@ -102,12 +121,14 @@ int main(int argc, char** argv) {
   std::string error;
   const auto options = parse_options(argc, argv, error);
   if (!options) {
-    std::cerr << "test_upstream: " << error << "\nusage: test_upstream --listen HOST:PORT --name NAME [--threads N]\n";
+    std::cerr << "test_upstream: " << error
+              << "\nusage: test_upstream --listen HOST:PORT --name NAME [--threads N] [--idle-close-ms MS]"
+                 " [--allowed-host HOST] [--hang-up-on-request K]\n";
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
 
-  ServerState state{.name = options->name, .stats = {}};
+  ServerState state{.name = options->name, .stats = {}, .misbehaviour = options->misbehaviour};
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   tcp::endpoint endpoint;

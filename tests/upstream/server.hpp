@@ -8,6 +8,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -41,9 +42,23 @@ class Stats {
   std::map<std::string, std::uint64_t, std::less<>> by_path_;
 };
 
+// Ways real backends trip a gateway up, off by default.
+struct Misbehaviour {
+  // Hang up on a connection that waits longer than this for its next request, as gunicorn does
+  // after its `keepalive` (2 s by default): a pooled connection dies while the gateway holds it.
+  std::chrono::milliseconds idle_close{0};
+  // Answer 400 to any other Host, as Django does for a Host outside ALLOWED_HOSTS (/__stats
+  // excepted).
+  std::string allowed_host;
+  // Close without answering the K-th request of every connection (1: the first). With 2, a
+  // connection dies under a request the moment it is reused, however quickly.
+  std::uint64_t hang_up_on_request = 0;
+};
+
 struct ServerState {
   std::string name;
   Stats stats;
+  Misbehaviour misbehaviour;
 };
 
 // The parts of a request head the handlers read; views into the parser's message.

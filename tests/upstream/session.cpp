@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -75,6 +76,7 @@ class Session {
         co_return beast::error_code{};
       }
       if (have.size() > kHeaderLimit) co_return beast::error_code{};
+      if (have.empty() && !co_await next_request_in_time()) co_return http::error::end_of_stream;
       auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
       buffer_.commit(n);
       // EOF is final here: Asio does not signal an edge-triggered EOF twice, so the parser must
@@ -86,6 +88,16 @@ class Session {
     }
   }
 
+  // False when --idle-close-ms passed before the next request's first byte (the caller hangs
+  // up); true at once without that option.
+  asio::awaitable<bool> next_request_in_time() {
+    if (state_.misbehaviour.idle_close.count() == 0) co_return true;
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer idle(socket_.get_executor(), state_.misbehaviour.idle_close);
+    const auto first = co_await (socket_.async_wait(tcp::socket::wait_read, kUseTuple) || idle.async_wait(kUseTuple));
+    co_return first.index() == 0;
+  }
+
   // Serves one request; false when the connection must end.
   asio::awaitable<bool> serve(Parser& parser) {
     const auto& req = parser.get();
@@ -95,6 +107,7 @@ class Session {
       if (!counted_) state_.stats.record_connection();
       counted_ = true;
     }
+    ++requests_;
     const bool keep_alive = req.keep_alive();
     const bool head_only = req.method() == http::verb::head;
 
@@ -113,8 +126,14 @@ class Session {
       co_return false;
     }
 
+    const auto& misbehaviour = state_.misbehaviour;
+    if (requests_ == misbehaviour.hang_up_on_request && head.path != "/__stats") co_return false;
     StringResponse res;
-    if (head.path == "/close") {
+    // /__stats is the tests' own window into the server, not part of the act.
+    if (!misbehaviour.allowed_host.empty() && head.path != "/__stats" &&
+        req[http::field::host] != misbehaviour.allowed_host) {
+      res = error_reply(state_, 400, head.version, "Invalid HTTP_HOST header");
+    } else if (head.path == "/close") {
       co_return false;
     } else if (head.path == "/garbage") {
       constexpr std::string_view kGarbage = "\x01\x02 this is not HTTP \xff\r\n\r\n";
@@ -265,6 +284,7 @@ class Session {
   beast::flat_buffer buffer_;
   std::string raw_head_;
   bool counted_ = false;  // this connection is in Stats::connections
+  std::uint64_t requests_ = 0;  // read on this connection so far
   std::vector<char> chunk_ = std::vector<char>(kPatternPiece);
 };
 

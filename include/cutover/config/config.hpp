@@ -109,8 +109,14 @@ struct AuthRequestConfig {
   std::string path = "/internal/whoami";
   std::string cookie = "sessionid";          // session cookie forwarded to the subrequest
   std::string user_header = "X-User-Id";     // the answer's header naming the user
-  Duration cache_ttl{30000};
-  Duration timeout{2000};
+  // Host the subrequest sends. Empty: the client's own Host, which the backend also sees on
+  // the requests forwarded to it (so its ALLOWED_HOSTS-style check accepts both).
+  std::string host;
+  Duration cache_ttl{30000};                 // an answer is used without asking again this long
+  // ... and after that, while asking fails (backend down, timing out, answering 5xx), for this
+  // much longer: a dying monolith does not lock signed-in users out of the new services.
+  Duration stale_if_error{300000};
+  Duration timeout{2000};                    // the whole subrequest, a retry included
   std::size_t cache_entries = 10000;
   Mark mark;
 };

@@ -25,9 +25,13 @@ struct Counters {
   Counter upstream_queued{0};     // waited for a connection: the endpoint's limit was reached
   Counter upstream_queue_timeouts{0};  // 503: still waiting when queue_timeout passed
   Counter client_aborts{0};       // client went away mid-exchange
+  // Auth subrequests that gave no usable answer, by cause (one per subrequest, not per waiter).
+  std::array<Counter, metrics::kLookupFailureCount> auth_request_failures{};
+  Counter auth_request_stale{0};  // requests whose identity came from a stale cached answer
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
   Counter& local(metrics::LocalReason reason) { return local_replies[static_cast<std::size_t>(reason)]; }
+  Counter& lookup_failure(metrics::LookupFailure cause) { return auth_request_failures[static_cast<std::size_t>(cause)]; }
 
   // This worker's counters as plain numbers, summed over workers at scrape time. Names and help
   // texts for /metrics live with GatewayCounters (src/metrics/prometheus.cpp). Keep in step with
@@ -47,6 +51,8 @@ struct Counters {
     out.upstream_retries = get(upstream_retries);
     out.upstream_queued = get(upstream_queued);
     out.upstream_queue_timeouts = get(upstream_queue_timeouts);
+    for (std::size_t i = 0; i < auth_request_failures.size(); ++i) out.auth_request_failures[i] = get(auth_request_failures[i]);
+    out.auth_request_stale = get(auth_request_stale);
     return out;
   }
 };

@@ -20,6 +20,7 @@
 #include "cutover/identity/session_lookup.hpp"
 #include "cutover/identity/token_cache.hpp"
 #include "cutover/log/access_log.hpp"
+#include "cutover/log/throttle.hpp"
 #include "cutover/metrics/registry.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/pool.hpp"
@@ -62,6 +63,8 @@ class Worker {
   // Shared so a lookup in flight survives a reload that replaces the cache.
   std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
   Random& random() { return random_; }
+  // Lines about failed auth subrequests: one per cause every 5 s on this worker.
+  log::Throttle& auth_request_log() { return auth_request_log_; }
   RelayBufferPool& relay_buffers() { return *relay_buffers_; }
   // Deadlines of the data path's socket waits (src/http/watchdog.hpp).
   Watchdog& watchdog() { return *watchdog_; }
@@ -102,6 +105,7 @@ class Worker {
   upstream::Pool pool_;
   identity::TokenCache tokens_;
   std::shared_ptr<identity::SessionLookup> sessions_;
+  log::Throttle auth_request_log_{metrics::kLookupFailureCount, std::chrono::seconds(5)};
   Random random_;
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys

@@ -98,6 +98,24 @@ inline constexpr std::array<std::string_view, kRemovedHeaderCount> kRemovedHeade
                                                                                           "override"};
 static_assert(static_cast<std::size_t>(RemovedHeader::url_override) + 1 == kRemovedHeaderCount);
 
+// Why an auth subrequest (identity.auth_request) gave no usable answer: the `cause` label of
+// cutover_auth_request_failures_total and the cause= of the gateway's log line about it.
+enum class LookupFailure : std::uint8_t {
+  refused,           // no connection: refused or unreachable (the backend is down)
+  timeout,           // no connection, or no whole answer, within identity.auth_request.timeout
+  reset,             // the connection closed or was reset before a whole answer
+  invalid_response,  // an answer that is not HTTP, or over its size limits
+  status,            // an answer neither 2xx nor 401/403
+  missing_header,    // a 2xx without identity.auth_request.user_header
+};
+inline constexpr std::size_t kLookupFailureCount = 6;
+inline constexpr std::array<std::string_view, kLookupFailureCount> kLookupFailureNames = {
+    "refused", "timeout", "reset", "invalid_response", "status", "missing_header"};
+static_assert(static_cast<std::size_t>(LookupFailure::missing_header) + 1 == kLookupFailureCount);
+inline constexpr std::string_view name_of(LookupFailure cause) {
+  return kLookupFailureNames[static_cast<std::size_t>(cause)];
+}
+
 // Gateway-wide counters kept outside this module (http::Counters, the reload and override
 // code), summed by the caller and handed over as plain values at scrape time. Rendered by
 // gateway_samples() in prometheus.hpp.
@@ -118,6 +136,9 @@ struct GatewayCounters {
   std::uint64_t upstream_queued = 0;          // requests that waited for a connection (a limit reached)
   std::uint64_t upstream_queue_timeouts = 0;  // of those, answered 503 when queue_timeout passed
   std::uint64_t upstream_queue_waiting = 0;   // gauge: waiting right now
+  // The auth subrequest.
+  std::array<std::uint64_t, kLookupFailureCount> auth_request_failures{};  // by LookupFailure
+  std::uint64_t auth_request_stale = 0;  // identities served past cache_ttl because asking failed
   // Process-wide, set once by the control thread (not per worker, so merge() leaves them).
   std::uint64_t reloads = 0;           // successful ones
   std::uint64_t reload_failures = 0;

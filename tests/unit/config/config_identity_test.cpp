@@ -121,6 +121,38 @@ TEST_F(ConfigIdentity, AuthRequestValueChecks) {
                {"'identity.auth_request.cache_ttl' must be a duration"});
 }
 
+TEST_F(ConfigIdentity, AuthRequestHostAndStaleIfError) {
+  auto parsed = parse_identity("identity:\n  auth_request: { backend: legacy }\n");
+  ASSERT_TRUE(parsed.errors().empty()) << dump(parsed.errors());
+  EXPECT_EQ(parsed.config.identity.auth_request.host, "");  // the client's Host
+  EXPECT_EQ(parsed.config.identity.auth_request.stale_if_error, std::chrono::minutes(5));
+
+  parsed = parse_identity("identity:\n  auth_request: { backend: legacy, host: shop.example:8000, stale_if_error: 0s }\n");
+  ASSERT_TRUE(parsed.errors().empty()) << dump(parsed.errors());
+  EXPECT_EQ(parsed.config.identity.auth_request.host, "shop.example:8000");
+  EXPECT_EQ(parsed.config.identity.auth_request.stale_if_error, std::chrono::milliseconds(0));
+
+  parsed = parse_identity("identity:\n  auth_request: { backend: legacy, host: '[::1]:8000' }\n");
+  EXPECT_TRUE(parsed.errors().empty()) << dump(parsed.errors());
+}
+
+TEST_F(ConfigIdentity, AuthRequestHostMustBeAHost) {
+  // A line break would end the subrequest's head early; the rest, make it ambiguous.
+  expect_error("identity:\n  auth_request:\n    backend: legacy\n    host: \"a.example\\r\\nX-User-Id: admin\"\n", 4,
+               {"'identity.auth_request.host' must be a host[:port]"});
+  expect_error("identity:\n  auth_request:\n    backend: legacy\n    host: user@shop.example\n", 4,
+               {"'identity.auth_request.host' must be a host[:port]"});
+  expect_error("identity:\n  auth_request:\n    backend: legacy\n    host: \"\"\n", 4,
+               {"'identity.auth_request.host' must be a host[:port]"});
+}
+
+TEST_F(ConfigIdentity, AuthRequestDurations) {
+  expect_error("identity:\n  auth_request:\n    backend: legacy\n    stale_if_error: forever\n", 4,
+               {"'identity.auth_request.stale_if_error' must be a duration"});
+  expect_error("identity:\n  auth_request:\n    backend: legacy\n    timeout: 0s\n", 4,
+               {"'identity.auth_request.timeout' must be more than 0"});
+}
+
 TEST_F(ConfigIdentity, AnonymousDenyMakesRoutesRequireAUser) {
   auto parsed = parse_identity("identity: { anonymous: deny }\n");
   ASSERT_TRUE(parsed.errors().empty()) << dump(parsed.errors());

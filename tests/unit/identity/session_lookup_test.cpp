@@ -1,4 +1,4 @@
-// SessionLookup on a real io_context: coalescing, TTL, failures, capacity.
+// SessionLookup on a real io_context: coalescing, TTL, stale answers on failure, capacity.
 #include "cutover/identity/session_lookup.hpp"
 
 #include <gtest/gtest.h>
@@ -192,6 +192,55 @@ TEST(SessionLookup, ExpiredEntriesMakeRoomFirst) {
   lookup_concurrently(lookup, {"live", "new"}, kT0 + 41s, fetch);
   EXPECT_EQ(auth.calls["live"], 1);
   EXPECT_EQ(auth.calls["new"], 1);
+}
+
+TEST(SessionLookup, AFailedRefreshGivesTheStaleAnswer) {
+  SessionLookup lookup(64, 30s, 5min);
+  FakeAuth auth;
+  const auto fetch = auth.fetch();
+  lookup_concurrently(lookup, {"s1"}, kT0, fetch);
+  auth.kind = Kind::failed;  // the backend dies
+  // Past cache_ttl it is asked again (once for all the concurrent lookups); its failure gives
+  // every one of them the stale answer.
+  const auto answers = lookup_concurrently(lookup, repeated("s1", 10), kT0 + 31s, fetch);
+  EXPECT_EQ(lookup.fetches(), 2U);
+  for (const auto& answer : answers) {
+    EXPECT_EQ(answer.kind, Kind::user);
+    EXPECT_EQ(answer.user, "user-of-s1");
+    EXPECT_TRUE(answer.stale);
+  }
+  // Still within stale_if_error: asked each time, stale each time.
+  EXPECT_TRUE(lookup_concurrently(lookup, {"s1"}, kT0 + 5min + 29s, fetch).front().stale);
+  EXPECT_EQ(lookup.fetches(), 3U);
+  // Past cache_ttl + stale_if_error since the lookup began: a failure.
+  EXPECT_EQ(lookup_concurrently(lookup, {"s1"}, kT0 + 5min + 30s, fetch).front().kind, Kind::failed);
+  // A session never answered has nothing to fall back on.
+  EXPECT_EQ(lookup_concurrently(lookup, {"s2"}, kT0 + 31s, fetch).front().kind, Kind::failed);
+}
+
+TEST(SessionLookup, ARefreshThatSucceedsReplacesTheStaleAnswer) {
+  SessionLookup lookup(64, 30s, 5min);
+  FakeAuth auth;
+  const auto fetch = auth.fetch();
+  lookup_concurrently(lookup, {"s1"}, kT0, fetch);
+  auth.kind = Kind::anonymous;  // signed out meanwhile
+  const auto answer = lookup_concurrently(lookup, {"s1"}, kT0 + 31s, fetch).front();
+  EXPECT_EQ(answer.kind, Kind::anonymous);
+  EXPECT_FALSE(answer.stale);
+  auth.kind = Kind::failed;  // and the backend dies: the newer answer is the one kept
+  const auto later = lookup_concurrently(lookup, {"s1"}, kT0 + 62s, fetch).front();
+  EXPECT_EQ(later.kind, Kind::anonymous);
+  EXPECT_TRUE(later.stale);
+}
+
+TEST(SessionLookup, AFreshAnswerIsNotAskedAgainEvenWithStaleIfError) {
+  SessionLookup lookup(64, 30s, 5min);
+  FakeAuth auth;
+  const auto fetch = auth.fetch();
+  lookup_concurrently(lookup, {"s1"}, kT0, fetch);
+  const auto answer = lookup_concurrently(lookup, {"s1"}, kT0 + 29s, fetch).front();
+  EXPECT_EQ(lookup.fetches(), 1U);
+  EXPECT_FALSE(answer.stale);
 }
 
 TEST(SessionLookup, ZeroTtlCachesNothingButStillCoalesces) {

@@ -237,5 +237,21 @@ TEST(Prometheus, GatewayCountersRender) {
   EXPECT_THAT(validate(page), ::testing::IsEmpty());
 }
 
+TEST(Prometheus, AuthRequestFailuresHaveEveryCauseFromTheStart) {
+  GatewayCounters g;
+  g.auth_request_failures[static_cast<std::size_t>(LookupFailure::refused)] = 5;
+  g.auth_request_stale = 3;
+  const auto page = render_prometheus(Scrape{}, gateway_samples(g));
+  EXPECT_THAT(page, HasSubstr("# TYPE cutover_auth_request_failures_total counter\n"));
+  EXPECT_THAT(page, HasSubstr("cutover_auth_request_failures_total{cause=\"refused\"} 5\n"));
+  // Zeros too: an alert on rate() sees a series before the first failure, not after it.
+  for (auto cause : kLookupFailureNames) {
+    if (cause == "refused") continue;
+    EXPECT_THAT(page, HasSubstr("cutover_auth_request_failures_total{cause=\"" + std::string(cause) + "\"} 0\n"));
+  }
+  EXPECT_THAT(page, HasSubstr("cutover_auth_request_stale_total 3\n"));
+  EXPECT_THAT(validate(page), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace cutover::metrics

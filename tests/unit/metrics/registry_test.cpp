@@ -437,7 +437,15 @@ TEST(GatewayCounters, MergeSumsPerWorkerFieldsOnly) {
   b.upstream_retries = 2;
   b.reloads = 3;
   b.active_overrides = 2;
+  a.auth_request_failures[1] = 2;
+  b.auth_request_failures[1] = 3;
+  b.auth_request_failures[4] = 1;
+  a.auth_request_stale = 4;
+  b.auth_request_stale = 6;
   a.merge(b);
+  EXPECT_EQ(a.auth_request_failures[1], 5u);
+  EXPECT_EQ(a.auth_request_failures[4], 1u);
+  EXPECT_EQ(a.auth_request_stale, 10u);
   EXPECT_EQ(a.requests, 15u);
   EXPECT_EQ(a.requests_proxied, 13u);
   EXPECT_EQ(a.upstream_retries, 3u);

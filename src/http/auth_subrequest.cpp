@@ -1,0 +1,134 @@
+#include "http/auth_subrequest.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cutover/http/worker.hpp"
+#include "http/auth_verdict.hpp"
+
+namespace cutover::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+using Answer = identity::SessionAnswer;
+
+constexpr std::size_t kAnswerBodyLimit = 64 * 1024;  // a whoami answer is a header; the body is ignored
+
+// How one attempt ended: an answer, or a failure with what the log needs to say about it.
+struct Attempt {
+  std::optional<AnswerVerdict> verdict;  // the whole answer arrived
+  unsigned status = 0;                   // its status
+  AttemptFailure failure;
+  error_code ec;
+};
+
+// One attempt on one connection: pooled (checked alive first) unless `fresh_only`, else new.
+asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, const asio::ip::tcp::endpoint& endpoint,
+                                  const bhttp::request<bhttp::empty_body>& request, Clock::time_point deadline,
+                                  bool fresh_only) {
+  Attempt attempt;
+  const auto& settings = *sub.backend->config;
+  std::unique_ptr<upstream::Connection> connection;
+  if (!fresh_only) connection = worker.pool().take_idle(endpoint, Clock::now(), settings.idle_timeout, true);
+  if (!connection) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      attempt.ec = asio::error::timed_out;
+      attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
+      co_return attempt;
+    }
+    connection = co_await worker.pool().connect(endpoint, std::min(left, settings.connect_timeout), attempt.ec);
+    if (!connection) {
+      Counters::bump(worker.counters().upstream_connect_failures);
+      attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
+      co_return attempt;
+    }
+  }
+  const bool reused = connection->reused;
+  connection->stream.expires_at(deadline);
+  auto [write_ec, written] = co_await bhttp::async_write(connection->stream, request, asio::as_tuple(asio::deferred));
+  if (write_ec) {
+    attempt.ec = write_ec;
+    attempt.failure = classify_failure(AuthStage::send, write_ec, reused, false);
+    co_return attempt;
+  }
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(kAnswerBodyLimit);
+  auto [read_ec, read] = co_await bhttp::async_read(connection->stream, connection->buffer, parser,
+                                                    asio::as_tuple(asio::deferred));
+  if (read_ec) {
+    attempt.ec = read_ec;
+    attempt.failure = classify_failure(AuthStage::receive, read_ec, reused, parser.got_some());
+    co_return attempt;
+  }
+  const auto& response = parser.get();
+  attempt.status = response.result_int();
+  attempt.verdict = judge_answer(attempt.status, response[sub.auth->user_header]);
+  if (response.keep_alive()) {
+    connection->stream.expires_never();  // the next user of the connection sets its own
+    worker.pool().give_back(std::move(connection), settings.max_idle_per_endpoint, Clock::now());
+  }
+  co_return attempt;
+}
+
+void report_failure(Worker& worker, const AuthSubrequest& sub, const asio::ip::tcp::endpoint* endpoint,
+                    LookupFailure cause, const error_code& ec, unsigned status) {
+  Counters::bump(worker.counters().lookup_failure(cause));
+  const auto held_back = worker.auth_request_log().admit(static_cast<std::size_t>(cause), Clock::now());
+  if (!held_back) return;
+  const std::string where = endpoint ? endpoint->address().to_string() + ":" + std::to_string(endpoint->port())
+                                     : std::string("no endpoint");
+  const auto period = std::chrono::duration_cast<std::chrono::seconds>(worker.auth_request_log().period()).count();
+  std::string more;
+  if (*held_back > 0) more = "; " + std::to_string(*held_back) + " more not logged in the last " + std::to_string(period) + "s";
+  spdlog::warn("session lookup failed, cause={}: backend '{}' ({}) {}{}", metrics::name_of(cause), sub.backend->name,
+               where, describe_failure(cause, ec, status, sub.auth->user_header, sub.auth->timeout), more);
+}
+
+}  // namespace
+
+asio::awaitable<Answer> ask_auth_backend(Worker& worker, AuthSubrequest sub) {
+  const auto deadline = Clock::now() + sub.auth->timeout;
+  const auto& endpoints = sub.backend->endpoints;
+  if (endpoints.empty()) {
+    report_failure(worker, sub, nullptr, LookupFailure::refused, asio::error::host_not_found, 0);
+    co_return Answer{};
+  }
+  const auto& endpoint = endpoints[worker.next_endpoint(sub.backend_index, endpoints.size())];
+
+  bhttp::request<bhttp::empty_body> request{bhttp::verb::get, sub.auth->path, 11};
+  if (sub.host.empty()) sub.host = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  request.set(bhttp::field::host, sub.host);
+  request.set(bhttp::field::cookie, sub.auth->cookie + "=" + sub.session);
+  request.set("X-Request-Id", sub.request_id);
+
+  for (bool fresh_only = false;; fresh_only = true) {
+    Attempt attempt = co_await ask_once(worker, sub, endpoint, request, deadline, fresh_only);
+    if (attempt.verdict && !attempt.verdict->failure) co_return attempt.verdict->answer;
+    if (attempt.verdict) {
+      report_failure(worker, sub, &endpoint, *attempt.verdict->failure, {}, attempt.status);
+      co_return Answer{};
+    }
+    if (attempt.failure.retryable && !fresh_only) {
+      Counters::bump(worker.counters().upstream_retries);
+      continue;
+    }
+    report_failure(worker, sub, &endpoint, attempt.failure.cause, attempt.ec, 0);
+    co_return Answer{};
+  }
+}
+
+}  // namespace cutover::http
