@@ -8,6 +8,10 @@ namespace cutover {
 
 std::uint64_t wanted_open_files(OpenFilesLimit current) { return std::max(current.soft, current.hard); }
 
+std::uint64_t traffic_descriptor_ceiling(std::uint64_t soft_limit) {
+  return soft_limit - std::min(kDescriptorReserve, soft_limit / 4);
+}
+
 std::optional<OpenFilesLimit> open_files_limit() noexcept {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return std::nullopt;

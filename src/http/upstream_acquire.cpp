@@ -12,6 +12,18 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
+namespace {
+
+// A backend connection that took a descriptor of the reserve is let go again (open_files.hpp):
+// the request fails as if the connect had, and the admin API keeps its descriptors.
+void keep_the_reserve(Worker& worker, std::unique_ptr<upstream::Connection>& connection, error_code& ec) {
+  if (!connection || worker.within_descriptor_budget(connection->stream.socket())) return;
+  connection.reset();
+  ec = asio::error::no_descriptors;
+}
+
+}  // namespace
+
 asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
                                                const asio::ip::tcp::endpoint& endpoint) {
   Counters::bump(worker.counters().upstream_queued);
@@ -27,6 +39,7 @@ asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Ba
     case upstream::Waiter::Result::may_connect: {
       error_code ec;
       acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec, &queued);
+      keep_the_reserve(worker, acquired.connection, ec);
       if (!acquired.connection) {
         Counters::bump(worker.counters().upstream_connect_failures);
         acquired.timed_out = ec == boost::beast::error::timeout;
@@ -58,6 +71,7 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
     }
     error_code ec;
     acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec);
+    keep_the_reserve(worker, acquired.connection, ec);
     if (acquired.connection) co_return acquired;
     Counters::bump(worker.counters().upstream_connect_failures);
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;

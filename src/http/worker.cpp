@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cutover/common/open_files.hpp"
 #include "cutover/common/thread_name.hpp"
 #include "cutover/http/session.hpp"
 #include "cutover/runtime/session_source.hpp"
@@ -99,6 +100,7 @@ tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
 }
 
 void Worker::start() {
+  if (const auto limit = open_files_limit()) descriptor_ceiling_ = traffic_descriptor_ceiling(limit->soft);
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] { io_->run(); });
   name_thread(thread_, "worker-" + std::to_string(index_));
@@ -109,15 +111,32 @@ asio::awaitable<void> Worker::accept_loop() {
     auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::use_awaitable));
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
     if (ec) {
-      // Out of file descriptors or memory: back off briefly instead of spinning.
-      spdlog::warn("worker {}: accept failed: {}", index_, ec.message());
-      asio::steady_timer pause(*io_, std::chrono::milliseconds(50));
-      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+      // Out of descriptors or memory: back off instead of spinning.
+      co_await back_off_accepting(ec.message());
+      continue;
+    }
+    if (!within_descriptor_budget(socket)) {
+      // Turned away at once rather than left to wait: the descriptors left are the admin API's.
+      Counters::bump(counters_.connections_refused);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      co_await back_off_accepting("open files near the limit (the last " + std::to_string(kDescriptorReserve) +
+                                  " are kept for the admin API)");
       continue;
     }
     Counters::bump(counters_.connections_accepted);
     asio::co_spawn(*io_, run_session(*this, std::move(socket)), asio::detached);
   }
+}
+
+asio::awaitable<void> Worker::back_off_accepting(std::string_view why) {
+  constexpr std::chrono::milliseconds kPause{100};
+  if (const auto held_back = accept_log_.admit(0, std::chrono::steady_clock::now())) {
+    spdlog::warn("worker {}: not accepting connections for {} ms: {} ({} more times since the last warning)", index_,
+                 kPause.count(), why, *held_back);
+  }
+  asio::steady_timer pause(*io_, kPause);
+  co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 
 void Worker::begin_drain() {

@@ -180,6 +180,9 @@ std::vector<Sample> gateway_samples(const GatewayCounters& g) {
   std::vector<Sample> out;
   out.push_back(counter("cutover_connections_accepted_total", "Client connections accepted.",
                         g.connections_accepted));
+  out.push_back(counter("cutover_connections_refused_total",
+                        "Client connections closed at once because open files were near the limit.",
+                        g.connections_refused));
   constexpr std::string_view kConnections =
       "Open client connections: active (a request in flight) or idle (keep-alive, waiting).";
   out.push_back(gauge("cutover_connections", std::string(kConnections), g.connections_active,

@@ -58,6 +58,7 @@ Scrape& Scrape::merge(const Scrape& other) {
 
 GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
   connections_accepted += o.connections_accepted;
+  connections_refused += o.connections_refused;
   connections_active += o.connections_active;
   connections_idle += o.connections_idle;
   requests += o.requests;

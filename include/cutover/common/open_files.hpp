@@ -20,6 +20,15 @@ std::uint64_t wanted_open_files(OpenFilesLimit current);
 // Below this many descriptors, start-up warns: fewer than ~2,000 client connections fit.
 inline constexpr std::uint64_t kFewOpenFiles = 4096;
 
+// Descriptors kept free of traffic (client connections and their backend connections), so that
+// at the limit the admin API still answers and a rollback can still write the state file.
+inline constexpr std::uint64_t kDescriptorReserve = 64;
+
+// The lowest descriptor number traffic may not hold under `soft_limit`: the kernel hands out the
+// lowest free number, so a socket numbered this or higher means that many are open. A quarter of
+// a very low limit is kept instead of kDescriptorReserve.
+std::uint64_t traffic_descriptor_ceiling(std::uint64_t soft_limit);
+
 // The limits in force; nullopt when they cannot be read.
 std::optional<OpenFilesLimit> open_files_limit() noexcept;
 

@@ -13,6 +13,7 @@ namespace cutover::http {
 struct Counters {
   using Counter = std::atomic<std::uint64_t>;
   Counter connections_accepted{0};
+  Counter connections_refused{0};  // closed at once: open files near the limit
   Counter requests{0};
   Counter proxied{0};
   // Early exits: each bumps exactly one of these and sends one local reply (or closes).
@@ -40,6 +41,7 @@ struct Counters {
     auto get = [](const Counter& counter) { return counter.load(std::memory_order_relaxed); };
     metrics::GatewayCounters out;
     out.connections_accepted = get(connections_accepted);
+    out.connections_refused = get(connections_refused);
     out.requests = get(requests);
     out.requests_proxied = get(proxied);
     for (std::size_t i = 0; i < local_replies.size(); ++i) out.local_replies[i] = get(local_replies[i]);

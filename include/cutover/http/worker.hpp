@@ -90,9 +90,16 @@ class Worker {
   // Graceful shutdown: stop accepting, close idle keep-alive connections, let the rest finish
   // their current exchange (they answer with Connection: close). Thread-safe.
   void begin_drain();
+  // False when `socket` took a descriptor of the reserve (common/open_files.hpp): traffic must
+  // let it go again.
+  bool within_descriptor_budget(boost::asio::ip::tcp::socket& socket) const {
+    return static_cast<std::uint64_t>(socket.native_handle()) < descriptor_ceiling_;
+  }
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  // Accepting pauses for a moment, with a warning at most every few seconds.
+  boost::asio::awaitable<void> back_off_accepting(std::string_view why);
 
   unsigned index_;
   // Owned by pointer so ~Worker can destroy pending sessions while the members they use live.
@@ -106,6 +113,8 @@ class Worker {
   identity::TokenCache tokens_;
   std::shared_ptr<identity::SessionLookup> sessions_;
   log::Throttle auth_request_log_{metrics::kLookupFailureCount, std::chrono::seconds(5)};
+  log::Throttle accept_log_{1, std::chrono::seconds(5)};
+  std::uint64_t descriptor_ceiling_ = UINT64_MAX;  // set by start() from the open-files limit
   Random random_;
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys

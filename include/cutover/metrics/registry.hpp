@@ -121,6 +121,7 @@ inline constexpr std::string_view name_of(LookupFailure cause) {
 // gateway_samples() in prometheus.hpp.
 struct GatewayCounters {
   std::uint64_t connections_accepted = 0;
+  std::uint64_t connections_refused = 0;
   std::uint64_t connections_active = 0;  // gauge
   std::uint64_t connections_idle = 0;    // gauge: keep-alive connections waiting for a request
   std::uint64_t requests = 0;
