@@ -12,9 +12,10 @@ namespace {
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 
 std::uint16_t launch(Upstream& u, std::uint16_t port) {
-  u.process = std::make_unique<Process>(std::vector<std::string>{CUTOVER_TEST_UPSTREAM, "--listen",
-                                                                 "127.0.0.1:" + std::to_string(port), "--name", u.name,
-                                                                 "--threads", std::to_string(u.threads)});
+  std::vector<std::string> argv{CUTOVER_TEST_UPSTREAM, "--listen", "127.0.0.1:" + std::to_string(port), "--name", u.name,
+                                "--threads", std::to_string(u.threads)};
+  argv.insert(argv.end(), u.extra_args.begin(), u.extra_args.end());
+  u.process = std::make_unique<Process>(std::move(argv));
   const std::regex line("^test_upstream .* listening on 127\\.0\\.0\\.1:(\\d+)$");
   const auto m = u.process->wait_for_line(line, kStartTimeout);
   if (!m) throw std::runtime_error("test_upstream " + u.name + " did not start\n" + u.process->output());
@@ -31,10 +32,11 @@ std::uint64_t json_count(const std::string& json, const std::string& key) {
 
 }  // namespace
 
-std::unique_ptr<Upstream> Upstream::start(std::string name, int threads) {
+std::unique_ptr<Upstream> Upstream::start(std::string name, int threads, std::vector<std::string> extra_args) {
   auto u = std::make_unique<Upstream>();
   u->name = std::move(name);
   u->threads = threads;
+  u->extra_args = std::move(extra_args);
   u->port = launch(*u, 0);
   return u;
 }

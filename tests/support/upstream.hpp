@@ -7,13 +7,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cutover::test {
 
 struct Upstream {
-  // Starts CUTOVER_TEST_UPSTREAM --listen 127.0.0.1:0 --name NAME and waits (10 s) for its
-  // "listening" line. Throws std::runtime_error (with the process output) on failure.
-  static std::unique_ptr<Upstream> start(std::string name, int threads = 1);
+  // Starts CUTOVER_TEST_UPSTREAM --listen 127.0.0.1:0 --name NAME [extra_args] and waits (10 s)
+  // for its "listening" line. Throws std::runtime_error (with the process output) on failure.
+  // extra_args: e.g. {"--idle-close-ms", "1000"} for a backend with a 1 s keep-alive timeout.
+  static std::unique_ptr<Upstream> start(std::string name, int threads = 1, std::vector<std::string> extra_args = {});
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port); }
 
@@ -30,6 +32,7 @@ struct Upstream {
 
   std::string name;
   int threads = 1;
+  std::vector<std::string> extra_args{};  // kept for restart()
   std::uint16_t port = 0;
   std::unique_ptr<Process> process;
 };

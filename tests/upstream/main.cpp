@@ -1,5 +1,5 @@
 // test_upstream: a scriptable HTTP/1.1 origin for integration tests and benchmarks.
-//   test_upstream --listen 127.0.0.1:0 --name NAME [--threads N]
+//   test_upstream --listen 127.0.0.1:0 --name NAME [--threads N] [--idle-close-ms MS]
 // Prints "test_upstream NAME listening on HOST:PORT" once bound; exits 0 on SIGTERM/SIGINT.
 // Each thread runs its own io_context and acceptor (SO_REUSEPORT when N > 1), so threads share
 // nothing but the /__stats counters.
@@ -41,6 +41,7 @@ struct Options {
   std::uint16_t port = 0;
   std::string name = "upstream";
   int threads = 1;
+  std::uint64_t idle_close_ms = 0;
 };
 
 std::optional<Options> parse_options(int argc, char** argv, std::string& error) {
@@ -71,6 +72,13 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       options.threads = static_cast<int>(*n);
+    } else if (arg == "--idle-close-ms") {
+      const auto ms = cutover::test::upstream::parse_uint(value);
+      if (!ms) {
+        error = "--idle-close-ms wants milliseconds";
+        return std::nullopt;
+      }
+      options.idle_close_ms = *ms;
     } else {
       error = "unknown option " + arg;
       return std::nullopt;
@@ -102,12 +110,12 @@ int main(int argc, char** argv) {
   std::string error;
   const auto options = parse_options(argc, argv, error);
   if (!options) {
-    std::cerr << "test_upstream: " << error << "\nusage: test_upstream --listen HOST:PORT --name NAME [--threads N]\n";
+    std::cerr << "test_upstream: " << error << "\nusage: test_upstream --listen HOST:PORT --name NAME [--threads N] [--idle-close-ms MS]\n";
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
 
-  ServerState state{.name = options->name, .stats = {}};
+  ServerState state{.name = options->name, .stats = {}, .idle_close = std::chrono::milliseconds(options->idle_close_ms)};
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   tcp::endpoint endpoint;

@@ -8,6 +8,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -44,6 +45,9 @@ class Stats {
 struct ServerState {
   std::string name;
   Stats stats;
+  // --idle-close-ms: a keep-alive connection that waits longer than this for its next request is
+  // closed, as a backend's own keep-alive timeout does (nginx's keepalive_timeout); 0: never.
+  std::chrono::milliseconds idle_close{0};
 };
 
 // The parts of a request head the handlers read; views into the parser's message.

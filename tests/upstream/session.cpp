@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -75,7 +76,7 @@ class Session {
         co_return beast::error_code{};
       }
       if (have.size() > kHeaderLimit) co_return beast::error_code{};
-      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
+      auto [ec, n] = co_await read_some(have.empty());
       buffer_.commit(n);
       // EOF is final here: Asio does not signal an edge-triggered EOF twice, so the parser must
       // not read again.
@@ -84,6 +85,20 @@ class Session {
       }
       if (ec) co_return ec;
     }
+  }
+
+  // One read. Between requests (`between`) under --idle-close-ms, a connection that stays quiet
+  // that long ends with timed_out instead, and run() closes it.
+  asio::awaitable<std::tuple<beast::error_code, std::size_t>> read_some(bool between) {
+    if (!between || state_.idle_close.count() == 0) {
+      co_return co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
+    }
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer quiet(socket_.get_executor(), state_.idle_close);
+    auto first = co_await (socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple) ||
+                           quiet.async_wait(kUseTuple));
+    if (first.index() == 1) co_return std::tuple<beast::error_code, std::size_t>{asio::error::timed_out, 0};
+    co_return std::get<0>(first);
   }
 
   // Serves one request; false when the connection must end.
