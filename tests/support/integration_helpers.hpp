@@ -80,29 +80,13 @@ bool wait_until(Predicate done, std::chrono::milliseconds timeout,
   }
 }
 
-// IPv4 TCP sockets on this machine (any state, TIME_WAIT included) whose remote port is `port`:
-// the connections some process opened to a server listening there, open or recently closed.
-inline std::size_t tcp_sockets_to_port(std::uint16_t port) {
-  std::ifstream in("/proc/net/tcp");
-  std::string line;
-  std::getline(in, line);  // header
-  std::size_t count = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string slot, local, remote;
-    fields >> slot >> local >> remote;
-    const auto colon = remote.find(':');
-    if (colon == std::string::npos) continue;
-    if (std::stoul(remote.substr(colon + 1), nullptr, 16) == port) ++count;
-  }
-  return count;
-}
-
 // TCP states as /proc/net/tcp numbers them.
 inline constexpr unsigned kTcpEstablished = 0x01, kTcpSynSent = 0x02, kTcpCloseWait = 0x08;
 
-// IPv4 TCP sockets whose remote port is `port` and whose state is one of `states`.
-inline std::size_t tcp_sockets_to_port(std::uint16_t port, std::initializer_list<unsigned> states) {
+// IPv4 TCP sockets on this machine whose remote port is `port`: the connections some process
+// opened to a server listening there. `states` empty: in any state, open or recently closed
+// (TIME_WAIT included); otherwise only in those.
+inline std::size_t tcp_sockets_to_port(std::uint16_t port, std::initializer_list<unsigned> states = {}) {
   std::ifstream in("/proc/net/tcp");
   std::string line;
   std::getline(in, line);  // header
@@ -115,7 +99,9 @@ inline std::size_t tcp_sockets_to_port(std::uint16_t port, std::initializer_list
     if (colon == std::string::npos || state.empty()) continue;
     if (std::stoul(remote.substr(colon + 1), nullptr, 16) != port) continue;
     const auto code = std::stoul(state, nullptr, 16);
-    for (unsigned wanted : states) count += code == wanted ? 1 : 0;
+    bool wanted = states.size() == 0;
+    for (unsigned one : states) wanted = wanted || code == one;
+    if (wanted) ++count;
   }
   return count;
 }
