@@ -16,6 +16,7 @@
 #include "cutover/http/session.hpp"
 #include "cutover/runtime/session_source.hpp"
 #include "http/client_connection.hpp"
+#include "http/pool_upkeep.hpp"
 #include "http/relay_buffers.hpp"
 #include "http/watchdog.hpp"
 
@@ -77,12 +78,16 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       watchdog_(std::make_unique<Watchdog>(*io_)),
       metrics_(store.current()->metrics_layout) {
   snapshot();
+  // Each sweep first picks up a config published since the last request: with no traffic after
+  // a reload, the idle connections to the endpoints it removed still close.
+  pool_.start_sweeping({.before = [this] { snapshot(); }, .peer_gone = &idle_peer_gone});
 }
 
 Worker::~Worker() {
   stop();
   join();
   pool_.clear();
+  pool_.stop_sweeping();  // its timer must go before the io_context
   pool_.abandon_waiters();
   acceptor_.reset();
   watchdog_->shutdown();  // its timer must go before the io_context
@@ -187,6 +192,8 @@ const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
                                                               identity.auth_request.stale_if_error);
       }
       round_robin_.assign(snapshot_->backends.size(), 0);
+      // Endpoints may have changed: the pool stops keeping connections to those that went.
+      pool_.configure(pool_policies(*snapshot_));
     }
     if (&metrics_.layout() != snapshot_->metrics_layout.get()) metrics_.reset(snapshot_->metrics_layout);
   }

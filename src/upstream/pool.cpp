@@ -26,15 +26,18 @@ namespace {
 // True when the peer has closed or sent something unsolicited: either way, not reusable.
 bool peer_gone(tcp::socket& socket) {
   char byte;
-  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0 || n == 0) return true;
-  return errno != EAGAIN && errno != EWOULDBLOCK;
+  const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return peek_says_gone(n, n < 0 ? errno : 0);
 }
 
 }  // namespace
 
+bool Pool::quiet(tcp::socket& socket) const {
+  return !(hooks_.peer_gone ? hooks_.peer_gone(socket) : peer_gone(socket));
+}
+
 Connection::~Connection() {
-  if (pool_) pool_->closed(*home_);
+  if (pool_) pool_->socket_closed(*home_);
 }
 
 Waiter::~Waiter() {
@@ -58,24 +61,42 @@ Pool::~Pool() {
 std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
                                             std::chrono::steady_clock::time_point now,
                                             std::chrono::milliseconds max_idle, bool probe) {
-  auto& stack = state_of(endpoint).idle;
+  auto& home = state_of(endpoint);
+  auto& stack = home.idle;
+  if (stack.empty()) return nullptr;
+  std::unique_ptr<Connection> taken;
   // Most recently used first: it is the least likely to have been closed by the upstream.
-  while (!stack.empty()) {
+  while (!stack.empty() && !taken) {
     std::unique_ptr<Connection> connection = std::move(stack.back());
     stack.pop_back();
     --stats_.idle;
-    if (now - connection->idle_since > max_idle) continue;
-    if (probe && peer_gone(connection->stream.socket())) continue;
+    if (idle_expired(connection->idle_since, now, max_idle)) {
+      count_close(PoolClose::idle_timeout);
+      continue;
+    }
+    if (probe && peer_gone(connection->stream.socket())) {
+      count_close(PoolClose::backend_closed);
+      continue;
+    }
     connection->reused = true;
     ++stats_.reuses;
-    return connection;
+    taken = std::move(connection);
   }
-  return nullptr;
+  idle_count_changed(home);
+  return taken;
 }
 
 EndpointState& Pool::state_of(const tcp::endpoint& endpoint) {
   if (last_state_ && last_endpoint_ == endpoint) return *last_state_;
-  last_state_ = &endpoints_[endpoint];  // nodes stay put when the map grows, and none is erased
+  // Nodes stay put when the map grows; one is erased only when nothing refers to it
+  // (forget_unused_retired), and then last_state_ is reset.
+  auto found = endpoints_.find(endpoint);
+  if (found == endpoints_.end()) {
+    const std::lock_guard lock(states_mutex_);
+    found = endpoints_.try_emplace(endpoint).first;
+    apply_policy(endpoint, found->second);
+  }
+  last_state_ = &found->second;
   last_endpoint_ = endpoint;
   return *last_state_;
 }
@@ -175,6 +196,11 @@ void Pool::closed(EndpointState& home) {
   admit_while_room(home);
 }
 
+void Pool::socket_closed(EndpointState& home) {
+  home.sockets.store(home.sockets.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+  closed(home);
+}
+
 asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& endpoint,
                                                            std::chrono::milliseconds timeout,
                                                            boost::system::error_code& ec, Waiter* reserved) {
@@ -188,6 +214,7 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
   }
   connection->pool_ = this;
   connection->home_ = &home;
+  home.sockets.store(home.sockets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   connection->stream.expires_after(timeout);
   auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::deferred));
   ec = error;
@@ -221,6 +248,8 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
     settle(waiter, Waiter::Result::handed);
     return;
   }
+  // Its exchange is over, and the config no longer sends here.
+  if (home.retired) return count_close(PoolClose::endpoint_removed);
   if (max_idle_per_endpoint == 0) return;
   auto& stack = home.idle;
   if (stack.size() >= max_idle_per_endpoint) return;
@@ -231,12 +260,15 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   connection->stream.expires_never();
   stack.push_back(std::move(connection));
   ++stats_.idle;
+  idle_count_changed(home);
+  if (sweep_timer_ && !sweep_armed_) arm_sweep();
 }
 
 void Pool::clear() {
   for (auto& [endpoint, state] : endpoints_) {
     stats_.idle -= state.idle.size();
     state.idle.clear();
+    idle_count_changed(state);
   }
 }
 

@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -78,20 +80,46 @@ bool wait_until(Predicate done, std::chrono::milliseconds timeout,
   }
 }
 
-// IPv4 TCP sockets on this machine (any state, TIME_WAIT included) whose remote port is `port`:
-// the connections some process opened to a server listening there, open or recently closed.
-inline std::size_t tcp_sockets_to_port(std::uint16_t port) {
+// TCP states as /proc/net/tcp numbers them.
+inline constexpr unsigned kTcpEstablished = 0x01, kTcpSynSent = 0x02, kTcpCloseWait = 0x08;
+
+// IPv4 TCP sockets on this machine whose remote port is `port`: the connections some process
+// opened to a server listening there. `states` empty: in any state, open or recently closed
+// (TIME_WAIT included); otherwise only in those.
+inline std::size_t tcp_sockets_to_port(std::uint16_t port, std::initializer_list<unsigned> states = {}) {
   std::ifstream in("/proc/net/tcp");
   std::string line;
   std::getline(in, line);  // header
   std::size_t count = 0;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
-    std::string slot, local, remote;
-    fields >> slot >> local >> remote;
+    std::string slot, local, remote, state;
+    fields >> slot >> local >> remote >> state;
     const auto colon = remote.find(':');
-    if (colon == std::string::npos) continue;
-    if (std::stoul(remote.substr(colon + 1), nullptr, 16) == port) ++count;
+    if (colon == std::string::npos || state.empty()) continue;
+    if (std::stoul(remote.substr(colon + 1), nullptr, 16) != port) continue;
+    const auto code = std::stoul(state, nullptr, 16);
+    bool wanted = states.size() == 0;
+    for (unsigned one : states) wanted = wanted || code == one;
+    if (wanted) ++count;
+  }
+  return count;
+}
+
+// Sockets to a server listening on `port` that some process still holds a descriptor for:
+// connecting, ESTABLISHED, or CLOSE_WAIT (the server closed its end, the owner not yet its own).
+// A socket its owner closed (FIN_WAIT, TIME_WAIT) is left out.
+inline std::size_t held_tcp_sockets_to_port(std::uint16_t port) {
+  return tcp_sockets_to_port(port, {kTcpEstablished, kTcpSynSent, kTcpCloseWait});
+}
+
+// Descriptors process `pid` holds open right now (entries of /proc/PID/fd); 0 when unreadable.
+inline std::size_t open_descriptors(int pid) {
+  std::error_code ec;
+  std::size_t count = 0;
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++count;
   }
   return count;
 }

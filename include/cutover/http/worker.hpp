@@ -54,7 +54,8 @@ class Worker {
   void stop();           // ends the io_context (thread-safe)
   void join();
 
-  // The snapshot for a new request: refreshed from the store when a reload happened.
+  // The snapshot for a new request: refreshed from the store when a reload happened. The pool's
+  // sweep calls it too, so the pool follows a reload that no request follows (Pool::configure).
   const std::shared_ptr<const runtime::Snapshot>& snapshot();
 
   boost::asio::io_context& io() { return *io_; }
