@@ -294,6 +294,9 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     const bool told = co_await send_continue();
     if (!told) co_return;
   }
+  // The pace counts anew from here: the time the gateway spent getting a connection (a queue
+  // behind max_connections_per_endpoint, a slow connect) is not the client's.
+  pace = BodyPace(limits_.min_body_rate, Clock::now());
 
   RelayResult sent;
   error_code header_ec;

@@ -99,5 +99,24 @@ TEST(RequestBuffering, ABodySlowerThanTheMinimumRateIs408BufferedOrStreamed) {
   EXPECT_EQ(fine.status, 200) << fine.body;
 }
 
+TEST(RequestBuffering, TimeSpentWaitingForABackendConnectionIsNotCountedAgainstTheBodysPace) {
+  auto app = Upstream::start("app");
+  auto gateway = Gateway::launch(yaml_prologue(1) +
+                                 "limits: { min_body_rate: 1KiB/s, request_buffer: 0 }\n"
+                                 "backends:\n"
+                                 "  app: { endpoints: [" + app->address() + "], max_connections_per_endpoint: 1, "
+                                 "queue_timeout: 30s }\n"
+                                 "routes:\n"
+                                 "  - { id: all, match: { prefix: / }, backend: app }\n");
+  // The only connection is busy for longer than a pace window (10 s)...
+  auto busy = std::async(std::launch::async, [&] { return http_get(gateway->port(), "/delay?ms=10500", {}, 30s); });
+  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
+  // ... while a 5 KiB body, all sent at once, waits in the queue for it.
+  const auto r = http_request(gateway->port(), {.method = "POST", .target = "/sink", .body = std::string(5000, 'b')}, 30s);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(parse_json(r.body).value_or(nullptr)["bytes"], 5000) << r.body;
+  EXPECT_EQ(busy.get().status, 200);
+}
+
 }  // namespace
 }  // namespace cutover::test
