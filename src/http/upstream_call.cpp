@@ -325,7 +325,9 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       receiving = false;
       co_return;
     }
-    header_ec = co_await read_response_header(sending ? Clock::time_point::max() : Clock::now() + settings_.timeout);
+    // No deadline while the body is still going up: start_header_clock() gives it one.
+    const auto due = sending ? Clock::time_point::max() : Clock::now() + settings_.timeout;
+    header_ec = co_await read_response_header(due);
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.

@@ -117,7 +117,8 @@ asio::awaitable<void> Worker::accept_loop() {
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
     if (ec) {
       // Out of descriptors or memory: back off instead of spinning.
-      co_await back_off_accepting(ec.message());
+      warn_not_accepting(ec.message());
+      co_await pause_accepting();
       continue;
     }
     if (!within_descriptor_budget(socket)) {
@@ -125,8 +126,9 @@ asio::awaitable<void> Worker::accept_loop() {
       Counters::bump(counters_.connections_refused);
       boost::system::error_code ignored;
       socket.close(ignored);
-      co_await back_off_accepting("open files near the limit (the last " + std::to_string(kDescriptorReserve) +
-                                  " are kept for the admin API)");
+      warn_not_accepting("open files near the limit (the last " + std::to_string(kDescriptorReserve) +
+                         " are kept for the admin API)");
+      co_await pause_accepting();
       continue;
     }
     Counters::bump(counters_.connections_accepted);
@@ -134,13 +136,19 @@ asio::awaitable<void> Worker::accept_loop() {
   }
 }
 
-asio::awaitable<void> Worker::back_off_accepting(std::string_view why) {
-  constexpr std::chrono::milliseconds kPause{100};
+namespace {
+constexpr std::chrono::milliseconds kAcceptPause{100};
+}  // namespace
+
+void Worker::warn_not_accepting(std::string_view why) {
   if (const auto held_back = accept_log_.admit(0, std::chrono::steady_clock::now())) {
     spdlog::warn("worker {}: not accepting connections for {} ms: {} ({} more times since the last warning)", index_,
-                 kPause.count(), why, *held_back);
+                 kAcceptPause.count(), why, *held_back);
   }
-  asio::steady_timer pause(*io_, kPause);
+}
+
+asio::awaitable<void> Worker::pause_accepting() {
+  asio::steady_timer pause(*io_, kAcceptPause);
   co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
 }
 

@@ -99,8 +99,9 @@ class Worker {
 
  private:
   boost::asio::awaitable<void> accept_loop();
-  // Accepting pauses for a moment, with a warning at most every few seconds.
-  boost::asio::awaitable<void> back_off_accepting(std::string_view why);
+  // When accepting has to pause for a moment: a warning at most every few seconds, then the pause.
+  void warn_not_accepting(std::string_view why);
+  boost::asio::awaitable<void> pause_accepting();
 
   unsigned index_;
   // Owned by pointer so ~Worker can destroy pending sessions while the members they use live.
