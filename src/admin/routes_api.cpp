@@ -105,7 +105,7 @@ std::optional<AdminReply> read_change_body(const AdminRequest& request, bool spl
   for (const auto& [key, value] : body.items()) {
     if (key == "split" && split_form) {
       split_body = value;
-    } else if (key == "reason" || key == "who") {
+    } else if (key == "reason" || key == "why" || key == "who") {  // "why": the reason's old name
       if (!value.is_string()) return error_reply(400, "bad_request", "'" + key + "' must be a string");
       if (value.get_ref<const std::string&>().size() > 1024) {
         return error_reply(400, "bad_request", "'" + key + "' is longer than 1024 characters");

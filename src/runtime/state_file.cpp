@@ -63,7 +63,7 @@ void write_all(int fd, const std::string& text, const std::string& temp) {
 
 json to_json(const RouteOverride& override_) {
   json out{{"who", override_.who},
-           {"why", override_.why},
+           {"reason", override_.why},
            {"at_unix", override_.at_unix},
            {"file_split", override_.file_split}};
   if (override_.kind == RouteOverride::Kind::split) {
@@ -107,7 +107,8 @@ RouteOverride override_from_json(const json& in) {
     fail(where + ": 'kind' must be \"split\" or \"rollback\", not \"" + kind + "\"");
   }
   out.who = optional_string(in, "who", where);
-  out.why = optional_string(in, "why", where);
+  // Files written before "reason" say "why".
+  out.why = optional_string(in, in.contains("reason") ? "reason" : "why", where);
   out.file_split = optional_string(in, "file_split", where);
   if (in.contains("at_unix")) {
     out.at_unix = field(in, "at_unix", json::value_t::number_integer, where).get<std::int64_t>();

@@ -217,7 +217,7 @@ TEST_F(AdminRoutes, PutSplitChangesTheEffectiveSplitAndTrafficFollows) {
   EXPECT_EQ(o["split"]["fresh"], 100) << o.dump();
   EXPECT_EQ(o.value("applied", false), true);
   EXPECT_EQ(o.value("stale", true), false);
-  EXPECT_TRUE(o.contains("who") && o.contains("why")) << o.dump();
+  EXPECT_TRUE(o.contains("who") && o.contains("reason")) << o.dump();
   EXPECT_TRUE(std::regex_match(o.value("at", ""), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << o.dump();
   EXPECT_NEAR(o.value("at_unix", 0.0), static_cast<double>(unix_now()), 60.0) << o.dump();
 
@@ -240,7 +240,7 @@ TEST_F(AdminRoutes, WrappedPutRecordsWhoAndWhyAndAFractionalSplit) {
   auto multi = route("multi");
   ASSERT_TRUE(multi["override"].is_object()) << multi.dump(2);
   EXPECT_EQ(multi["override"].value("who", ""), "alice");
-  EXPECT_EQ(multi["override"].value("why", ""), "p99 looks fine");
+  EXPECT_EQ(multi["override"].value("reason", ""), "p99 looks fine");
   EXPECT_EQ(split_percents(multi["effective_split"]),
             (std::map<std::string, double>{{"fresh", 12.5}, {"other", 40.0}, {"legacy", 47.5}}))
       << multi.dump(2);

@@ -131,7 +131,7 @@ TEST_F(Durability, SplitOverrideSurvivesSighupAdminReloadAndRestart) {
   ASSERT_TRUE(notes.is_object() && notes["override"].is_object()) << notes.dump(2);
   EXPECT_EQ(notes["override"].value("kind", ""), "split");
   EXPECT_EQ(notes["override"].value("who", ""), "alice");
-  EXPECT_EQ(notes["override"].value("why", ""), "ramp");
+  EXPECT_EQ(notes["override"].value("reason", ""), "ramp");
   EXPECT_EQ(notes["override"].value("applied", false), true);
   EXPECT_EQ(notes["override"].value("stale", true), false);
   EXPECT_EQ(split_percents(notes["effective_split"]), (std::map<std::string, double>{{"fresh", 100.0}, {"legacy", 0.0}}));
@@ -161,7 +161,7 @@ TEST_F(Durability, RollbackSurvivesRestartInAConfiguredStateFile) {
   ASSERT_TRUE(notes.is_object() && notes["override"].is_object()) << notes.dump(2);
   EXPECT_EQ(notes["override"].value("kind", ""), "rollback");
   EXPECT_EQ(notes["override"].value("rollback_to", ""), "legacy");
-  EXPECT_EQ(notes["override"].value("why", ""), "errors up");
+  EXPECT_EQ(notes["override"].value("reason", ""), "errors up");
   EXPECT_EQ(notes["override"].value("who", ""), "bob");
 }
 

@@ -73,7 +73,7 @@ TEST_F(Rollback, AfterTheCallReturnsNoNewRequestReachesTheRolledBackBackend) {
   ASSERT_TRUE(o.is_object()) << r.body;
   EXPECT_EQ(o.value("kind", ""), "rollback");
   EXPECT_EQ(o.value("rollback_to", ""), "legacy");
-  EXPECT_EQ(o.value("why", ""), "p99 regression");
+  EXPECT_EQ(o.value("reason", ""), "p99 regression");
   EXPECT_EQ(o.value("who", ""), "oncall");
   EXPECT_EQ(o.value("applied", false), true);
   EXPECT_EQ(split_percents(body["route"]["effective_split"]),
@@ -134,7 +134,7 @@ TEST_F(Rollback, RollbackAllRollsBackEveryRouteWithARollbackTo) {
     ASSERT_TRUE(route.is_object() && route["override"].is_object()) << id << ": " << list.dump(2);
     EXPECT_EQ(route["override"].value("kind", ""), "rollback") << id;
     EXPECT_EQ(route["override"].value("rollback_to", ""), "legacy") << id;
-    EXPECT_EQ(route["override"].value("why", ""), "incident 42") << id;
+    EXPECT_EQ(route["override"].value("reason", ""), "incident 42") << id;
     EXPECT_EQ(split_percents(route["effective_split"]), (std::map<std::string, double>{{"legacy", 100.0}, {"new", 0.0}}))
         << id;
   }

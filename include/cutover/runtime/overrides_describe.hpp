@@ -61,7 +61,7 @@ std::string utc_text(std::int64_t at_unix);
 
 // {"id", "file_split": [{"backend", "percent", "rollback_to"?}], "effective_split": [...],
 //  "return"?: {"status"} (then both splits are empty),
-//  "override": null | {"kind", "split"|"rollback_to", "who", "why", "at", "at_unix", "applied",
+//  "override": null | {"kind", "split"|"rollback_to", "who", "reason", "at", "at_unix", "applied",
 //  "stale", "stale_reason"?}}
 nlohmann::json to_json(const RouteReport& report);
 // {"routes": [...], "orphaned_overrides": [{"route", "override": {..., "applied": false,

@@ -6,7 +6,7 @@
 //
 //   {"version": 1,
 //    "overrides": {"notes": {"kind": "split", "split": {"notes-svc": 50}, "who": "alice",
-//                            "why": "p99 ok", "at_unix": 1763728358, "file_split": "..."},
+//                            "reason": "p99 ok", "at_unix": 1763728358, "file_split": "..."},
 //                  "search": {"kind": "rollback", "rollback_to": "legacy", ...}}}
 //
 // Percentages are JSON numbers read by basis_points_from_json(), the same rule as the admin API.

@@ -55,7 +55,7 @@ TEST(AdminRoutes, SplitOverrideChangesThePlanAndReportsWhoWhyAndTheUsersMoved) {
   EXPECT_EQ(body["route"]["effective_split"][0]["percent"], 35);
   EXPECT_EQ(body["route"]["file_split"][0]["percent"], 10);
   EXPECT_EQ(body["route"]["override"]["who"], "alice");
-  EXPECT_EQ(body["route"]["override"]["why"], "p99 is fine");
+  EXPECT_EQ(body["route"]["override"]["reason"], "p99 is fine");
   EXPECT_EQ(body["route"]["override"]["applied"], true);
   EXPECT_EQ(body["moved_percent"], 25);
   EXPECT_EQ(body["moves"][0]["from"], "legacy");
@@ -108,7 +108,7 @@ TEST(AdminRoutes, RollbackSendsEverythingToRollbackToAndDeleteGoesBackToTheFile)
   ASSERT_EQ(rolled.status, 200u) << rolled.body;
   auto body = body_of(rolled);
   EXPECT_EQ(body["route"]["override"]["kind"], "rollback");
-  EXPECT_EQ(body["route"]["override"]["why"], "5xx from notes-svc");
+  EXPECT_EQ(body["route"]["override"]["reason"], "5xx from notes-svc");
   EXPECT_EQ(body["moved_percent"], 10);
   const auto& plan = control.snapshot()->plans[0];
   EXPECT_FALSE(routing::splits(plan)) << "one backend left: no bucket matters";
@@ -124,6 +124,15 @@ TEST(AdminRoutes, RollbackSendsEverythingToRollbackToAndDeleteGoesBackToTheFile)
   EXPECT_EQ(body_of(again)["cleared"], false);
   EXPECT_EQ(call(control, "DELETE", "/admin/routes/nope/override").status, 404u);
   EXPECT_EQ(call(control, "POST", "/admin/routes/default/rollback").status, 409u);
+}
+
+TEST(AdminRoutes, TheReasonIsReportedAsReasonAndItsOldNameWhyIsAccepted) {
+  FakeControlPlane control;
+  auto rolled = call(control, "POST", "/admin/routes/notes/rollback", R"({"why": "said the old way"})");
+  ASSERT_EQ(rolled.status, 200u) << rolled.body;
+  const auto override_ = body_of(rolled)["route"]["override"];
+  EXPECT_EQ(override_["reason"], "said the old way");
+  EXPECT_FALSE(override_.contains("why")) << "one name in what is reported: " << override_.dump();
 }
 
 TEST(AdminRoutes, RollbackAllListsWhatItRolledBackAndWhatItCouldNot) {

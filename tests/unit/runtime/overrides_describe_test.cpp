@@ -55,7 +55,7 @@ TEST(DescribeRoutes, FileAndEffectiveSplitWithOverride) {
             R"({"backend":"legacy","percent":75,"rollback_to":true}])");
   EXPECT_EQ(json["override"].dump(),
             R"({"applied":true,"at":"2025-11-21T12:32:38Z","at_unix":1763728358,"kind":"split",)"
-            R"("split":{"notes-svc":50},"stale":false,"who":"alice","why":"p99 ok"})");
+            R"("reason":"p99 ok","split":{"notes-svc":50},"stale":false,"who":"alice"})");
   EXPECT_TRUE(to_json(report.routes[1])["override"].is_null());
 }
 

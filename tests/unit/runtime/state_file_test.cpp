@@ -67,6 +67,15 @@ class StateFile : public ::testing::Test {
 
 TEST_F(StateFile, MissingFileIsNoOverrides) { EXPECT_EQ(load_state_file(path_), OverrideSet{}); }
 
+TEST_F(StateFile, AFileFromBeforeReasonWasRenamedStillLoadsItsWhy) {
+  save_state_file(path_, sample());
+  std::string text = read();
+  ASSERT_NE(text.find("\"reason\""), std::string::npos) << text;
+  for (std::size_t at; (at = text.find("\"reason\"")) != std::string::npos;) text.replace(at, 8, "\"why\"");
+  write(text);
+  EXPECT_EQ(load_state_file(path_), sample());
+}
+
 TEST_F(StateFile, SurvivesARestart) {
   const auto saved = sample();
   save_state_file(path_, saved);
