@@ -146,6 +146,19 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   }
 }
 
+// What to do about a YAML syntax error on `line` (0-based) of `text`, when the cause is a common
+// one: a path template's {param} unquoted inside a flow map, which YAML reads as a nested map.
+std::string syntax_hint(std::string_view text, int line) {
+  for (int i = 0; i < line && !text.empty(); ++i) {
+    const auto end = text.find('\n');
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+  }
+  const std::string_view row = text.substr(0, text.find('\n'));
+  const auto open = row.find("/{");
+  if (open == std::string_view::npos || row.find('}', open) == std::string_view::npos) return {};
+  return " (a path template's {param} inside { ... } must be quoted, e.g. path: \"/api/notes/{id}\")";
+}
+
 }  // namespace
 
 Config parse_config(std::string_view yaml_text, const std::string& file, DiagnosticSink& sink) {
@@ -155,7 +168,7 @@ Config parse_config(std::string_view yaml_text, const std::string& file, Diagnos
   try {
     root = load_single_document(yaml_text, sink);
   } catch (const YAML::Exception& e) {
-    sink.error({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg);
+    sink.error({e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg + syntax_hint(yaml_text, e.mark.line));
     return config;
   }
   if (!root.IsDefined() || root.IsNull()) {

@@ -75,6 +75,21 @@ TEST(ConfigStructure, YamlSyntaxErrorsPointAtTheProblem) {
   expect_error("limits: { a: 1 }\nworkers: *nowhere\n", 2, {"YAML syntax", "anchor"});
 }
 
+TEST(ConfigStructure, AnUnquotedPathTemplateInAFlowMapIsToldToBeQuoted) {
+  const std::string text =
+      "backends:\n"
+      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+      "routes:\n"
+      "  - { id: notes, match: { path: /api/notes/{id} }, backend: legacy }\n";
+  expect_error(text, 4, {"YAML syntax", "end of map flow not found", "must be quoted", "\"/api/notes/{id}\""});
+  // Quoted, it is a template like any other; and other syntax errors get no such hint.
+  expect_valid("backends:\n  legacy: { endpoints: [127.0.0.1:8000] }\n"
+               "routes:\n  - { id: notes, match: { path: \"/api/notes/{id}\" }, backend: legacy }\n");
+  const auto other = test::parse("routes: [ { id: a }\n");
+  ASSERT_FALSE(other.errors().empty());
+  EXPECT_EQ(other.errors()[0].message.find("quoted"), std::string::npos) << other.errors()[0].message;
+}
+
 TEST(ConfigStructure, EmptyFileIsOneWholeFileError) {
   for (const char* text : {"", "\n\n", "# only a comment\n", "---\n", "~\n"}) {
     SCOPED_TRACE(text);
