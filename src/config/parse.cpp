@@ -104,6 +104,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
     }
   }
   reader.read("trust_forwarded_headers", config.trust_forwarded_headers);
+  reader.read("listen_shared", config.listen_shared);
   if (std::string underscores; reader.read_enum("headers_with_underscores", underscores, {"drop", "reject", "allow"})) {
     config.headers_with_underscores = underscores == "drop"     ? UnderscoreHeaders::drop
                                       : underscores == "reject" ? UnderscoreHeaders::reject

@@ -227,6 +227,21 @@ std::shared_ptr<const runtime::Snapshot> Server::load_candidate() const {
 
 std::int64_t Server::now_unix() const { return unix_seconds(); }
 
+namespace {
+
+// True when a socket is already listening on `endpoint`: a bind without SO_REUSEPORT then fails,
+// where the workers' listeners, which set it, would join that socket's group.
+bool listened_on_elsewhere(asio::io_context& io, const tcp::endpoint& endpoint) {
+  tcp::acceptor probe(io);
+  boost::system::error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(tcp::acceptor::reuse_address(true), ec);  // a TIME_WAIT left by a restart is no one
+  if (!ec) probe.bind(endpoint, ec);
+  return ec == asio::error::address_in_use;
+}
+
+}  // namespace
+
 int Server::run() {
   auto snapshot = store_.current();
   const auto& config = snapshot->config;
@@ -240,6 +255,13 @@ int Server::run() {
   try {
     tcp::resolver resolver(control);
     endpoint = resolver.resolve(config.listen.host, std::to_string(config.listen.port)).begin()->endpoint();
+    if (!config.listen_shared && endpoint.port() != 0 && listened_on_elsewhere(control, endpoint)) {
+      spdlog::error("cannot listen on {}: another process already listens there (another cutover? its "
+                    "connections would be shared with this one). Stop it, or set listen_shared: true for a "
+                    "deliberate side-by-side upgrade",
+                    config.listen.to_string());
+      return 1;
+    }
     for (unsigned i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<Worker>(i, store_, *access_log_));
       // Port 0 (tests) picks a port once; the other workers share it.

@@ -187,6 +187,9 @@ struct AccessLogConfig {
 struct Config {
   std::string source_file;
   HostPort listen{"0.0.0.0", 8080, {}};
+  // false: start-up fails when another process already listens on `listen` (the workers' shared
+  // SO_REUSEPORT listeners would otherwise join it silently and take a share of its connections).
+  bool listen_shared = false;
   unsigned workers = 0;  // 0 = auto (hardware threads)
   bool trust_forwarded_headers = false;  // false: X-Forwarded-* from clients are replaced
   UnderscoreHeaders headers_with_underscores = UnderscoreHeaders::drop;
