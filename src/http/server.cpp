@@ -75,6 +75,15 @@ admin::ReloadStatus Server::reload() {
   return last_reload_;
 }
 
+void Server::reopen_access_log() {
+  if (const auto ec = access_log_->reopen()) {
+    spdlog::error("SIGUSR1: cannot reopen access log {}: {}; still writing to the file open before", access_log_->path(),
+                  ec.message());
+  } else {
+    spdlog::info("SIGUSR1: access log {} reopened", access_log_->path());
+  }
+}
+
 void Server::sync_watch() {
   const auto& config = store_.current()->config;
   if (!config.watch) {
@@ -251,6 +260,7 @@ int Server::run() {
   control_executor_ = control.get_executor();
   // Installed before the ready line: a signal right after it must never hit the default action.
   asio::signal_set signals(control, SIGINT, SIGTERM, SIGHUP);
+  signals.add(SIGUSR1);
   tcp::endpoint endpoint;
   try {
     tcp::resolver resolver(control);
@@ -318,6 +328,8 @@ int Server::run() {
       if (ec) co_return;
       if (signal == SIGHUP) {
         reload();
+      } else if (signal == SIGUSR1) {
+        reopen_access_log();
       } else if (!draining_) {
         draining_ = true;
         spdlog::info("draining: no new connections, finishing in-flight requests (up to {} ms)", store_.current()->config.drain_timeout.count());

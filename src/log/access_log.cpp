@@ -109,14 +109,24 @@ std::string format_access_record(const AccessRecord& record) {
   return out;
 }
 
-AccessLog::AccessLog(const std::string& path, const AccessLogOptions& options) {
+namespace {
+
+bool is_file_path(const std::string& path) { return path != "off" && path != "stdout" && path != "stderr"; }
+
+int open_log_file(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
+
+}  // namespace
+
+AccessLog::AccessLog(const std::string& path, const AccessLogOptions& options) : path_(path) {
   if (path == "off") return;
   if (path == "stdout") {
     writer_ = std::make_unique<BatchWriter>(STDOUT_FILENO, false, options);
   } else if (path == "stderr") {
     writer_ = std::make_unique<BatchWriter>(STDERR_FILENO, false, options);
   } else {
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    const int fd = open_log_file(path);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + path);
     writer_ = std::make_unique<BatchWriter>(fd, true, options);
   }
@@ -138,6 +148,14 @@ std::uint64_t AccessLog::dropped() const { return writer_ ? writer_->dropped() :
 
 void AccessLog::flush() {
   if (writer_) writer_->flush();
+}
+
+std::error_code AccessLog::reopen() {
+  if (!writer_ || !is_file_path(path_)) return {};
+  const int fd = open_log_file(path_);
+  if (fd < 0) return {errno, std::generic_category()};
+  if (const int error = writer_->replace_fd(fd); error != 0) return {error, std::generic_category()};
+  return {};
 }
 
 }  // namespace cutover::log

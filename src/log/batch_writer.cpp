@@ -1,5 +1,6 @@
 #include "log/batch_writer.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -91,6 +92,18 @@ void BatchWriter::run() {
 
 void BatchWriter::drain() {
   std::lock_guard drain_lock(drain_mutex_);
+  drain_locked();
+}
+
+int BatchWriter::replace_fd(int fd) {
+  std::lock_guard drain_lock(drain_mutex_);
+  drain_locked();  // lines from before the rotation stay in the rotated file
+  const int result = ::dup3(fd, fd_, O_CLOEXEC) < 0 ? errno : 0;
+  ::close(fd);
+  return result;
+}
+
+void BatchWriter::drain_locked() {
   std::array<iovec, kShards> parts{};
   std::size_t count = 0;
   for (std::size_t i = 0; i < kShards; ++i) {

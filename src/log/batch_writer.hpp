@@ -36,6 +36,10 @@ class BatchWriter {
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
   // Writes everything appended before the call; blocks on the fd.
   void flush() { drain(); }
+  // Writes what is pending to the current file, then makes `fd` the file written from now on
+  // (duplicated onto the same descriptor number, so nothing else needs to know) and closes `fd`.
+  // Returns 0, or the errno of a failed duplication (the old file is still written then).
+  int replace_fd(int fd);
 
  private:
   static constexpr std::size_t kShards = 16;
@@ -48,6 +52,7 @@ class BatchWriter {
   void wake();
   void run();
   void drain();
+  void drain_locked();  // with drain_mutex_ held
   void write_all(iovec* parts, std::size_t count);
 
   const int fd_;

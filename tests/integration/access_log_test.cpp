@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -176,6 +178,67 @@ TEST(AccessLog, AFileThatCannotBeOpenedStopsStartUpAndSaysWhy) {
   EXPECT_THAT(err, HasSubstr("cannot start"));
   EXPECT_THAT(err, HasSubstr("/nonexistent-dir/access.log"));
   EXPECT_THAT(err, HasSubstr("No such file or directory"));
+}
+
+// logrotate's way: rename the file, then SIGUSR1. Lines from before the signal stay in the renamed
+// file, later ones go to a new file at the configured path, and none is lost or doubled.
+TEST(AccessLog, SigusrOneReopensTheFileAfterARotation) {
+  auto app = Upstream::start("app");
+  Gateway gw;
+  gw.write_config(logged_catch_all(*app, 2));
+  gw.start();
+  HttpConnection c(gw.port());
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(c.get("/x", {{"X-Request-Id", "before-" + std::to_string(i)}}).status, 200);
+  ASSERT_TRUE(wait_until([&] { return log_lines(gw.access_log()).size() >= 20; }, 5s));
+  const auto rotated = gw.access_log_path().string() + ".1";
+  std::filesystem::rename(gw.access_log_path(), rotated);
+  // Still written to the renamed file until the signal: the process holds it open.
+  ASSERT_EQ(c.get("/x", {{"X-Request-Id", "between"}}).status, 200);
+
+  ASSERT_EQ(::kill(gw.process().pid(), SIGUSR1), 0);
+  ASSERT_TRUE(wait_until([&] { return gw.process().output(Process::Stream::kStderr).find("reopened") != std::string::npos; }, 5s))
+      << gw.process().output();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(c.get("/x", {{"X-Request-Id", "after-" + std::to_string(i)}}).status, 200);
+  ASSERT_TRUE(wait_until([&] { return log_lines(gw.access_log()).size() >= 20; }, 5s)) << "nothing in the new file";
+
+  std::ifstream old_file(rotated);
+  const auto old_lines = log_lines(std::string(std::istreambuf_iterator<char>(old_file), {}));
+  const auto new_lines = log_lines(gw.access_log());
+  EXPECT_EQ(old_lines.size(), 21u);
+  EXPECT_EQ(new_lines.size(), 20u);
+  EXPECT_NE(line_with_id(old_lines, "before-0"), nullptr);
+  EXPECT_NE(line_with_id(old_lines, "between"), nullptr);
+  EXPECT_NE(line_with_id(new_lines, "after-19"), nullptr);
+  EXPECT_EQ(line_with_id(new_lines, "before-0"), nullptr);
+  EXPECT_TRUE(gw.process().running());
+}
+
+// A path that cannot be opened any more (here: a directory took its name) keeps the old file:
+// lines are not lost, the error names the path, and a later SIGUSR1 recovers.
+TEST(AccessLog, AReopenThatFailsKeepsWritingToTheOldFile) {
+  auto app = Upstream::start("app");
+  Gateway gw;
+  gw.write_config(logged_catch_all(*app, 1));
+  gw.start();
+  HttpConnection c(gw.port());
+  const auto rotated = gw.access_log_path().string() + ".1";
+  std::filesystem::rename(gw.access_log_path(), rotated);
+  std::filesystem::create_directory(gw.access_log_path());
+  ASSERT_EQ(::kill(gw.process().pid(), SIGUSR1), 0);
+  ASSERT_TRUE(wait_until([&] { return gw.process().output(Process::Stream::kStderr).find("cannot reopen") != std::string::npos; }, 5s))
+      << gw.process().output();
+  EXPECT_THAT(gw.process().output(Process::Stream::kStderr), HasSubstr(gw.access_log_path().string()));
+  ASSERT_EQ(c.get("/x", {{"X-Request-Id", "kept"}}).status, 200);
+  ASSERT_TRUE(wait_until([&] {
+    std::ifstream old_file(rotated);
+    return line_with_id(log_lines(std::string(std::istreambuf_iterator<char>(old_file), {})), "kept") != nullptr;
+  }, 5s));
+
+  std::filesystem::remove(gw.access_log_path());
+  ASSERT_EQ(::kill(gw.process().pid(), SIGUSR1), 0);
+  ASSERT_TRUE(wait_until([&] { return gw.process().output(Process::Stream::kStderr).find("reopened") != std::string::npos; }, 5s));
+  ASSERT_EQ(c.get("/x", {{"X-Request-Id", "recovered"}}).status, 200);
+  ASSERT_TRUE(wait_until([&] { return line_with_id(log_lines(gw.access_log()), "recovered") != nullptr; }, 5s));
 }
 
 }  // namespace

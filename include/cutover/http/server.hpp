@@ -1,5 +1,6 @@
 #pragma once
-// The running gateway: workers, signals (SIGHUP reload, SIGTERM/SIGINT graceful drain).
+// The running gateway: workers, signals (SIGHUP reload, SIGUSR1 access-log reopen, SIGTERM/SIGINT
+// graceful drain).
 #include <chrono>
 #include <filesystem>
 #include <cstdint>
@@ -47,6 +48,8 @@ class Server : public admin::ControlPlane {
   std::vector<std::unique_ptr<Worker>> workers_;
   // `watch: true`: follows the config and the key files it names; re-synced after each reload.
   void sync_watch();
+  // SIGUSR1, after logrotate has renamed the file.
+  void reopen_access_log();
   boost::asio::any_io_executor control_executor_;
   std::unique_ptr<reload::FileWatch> watch_;
   std::vector<std::filesystem::path> watched_files_;

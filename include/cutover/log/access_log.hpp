@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace cutover::log {
 
@@ -63,8 +64,14 @@ class AccessLog {
   std::uint64_t dropped() const;
   // Writes everything appended so far before returning.
   void flush();
+  // Opens the file at the configured path again and writes there from now on, so log rotation
+  // (rename, then signal) needs no restart. Pending lines go to the old file first. A no-op for
+  // stdout, stderr and off; on failure the old file is kept and the error names the path.
+  std::error_code reopen();
+  const std::string& path() const { return path_; }
 
  private:
+  std::string path_;
   std::unique_ptr<BatchWriter> writer_;
 };
 
