@@ -3,8 +3,9 @@
 # nothing (and needs no network) when everything is already there.
 #   scripts/install-deps.sh           what the build and the demo need
 #   scripts/install-deps.sh --tests   that, plus what only the tests need: clang's libFuzzer for the
-#                                     fuzz runs, and nginx and HAProxy, which the adversarial suite
-#                                     runs beside cutover as a comparison
+#                                     fuzz runs, nginx and HAProxy, which the adversarial suite
+#                                     runs beside cutover as a comparison, and systemd-analyze,
+#                                     which checks the installed unit
 #   ... [--tests] PACKAGE...          and these Debian packages too (the benchmark's tools)
 set -euo pipefail
 
@@ -16,7 +17,7 @@ packages=(
   curl wrk python3 python3-jwt openssl procps
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(clang-14 libclang-rt-14-dev nginx haproxy)
+  packages+=(clang-14 libclang-rt-14-dev nginx haproxy systemd)
   shift
 fi
 packages+=("$@")
