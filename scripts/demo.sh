@@ -7,8 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+say() { printf '\ndemo: %s\n' "$*"; }
+
+say "[1/3] checking the Debian packages cutover needs (apt-get installs any that are missing)"
 scripts/install-deps.sh
-scripts/build.sh >/dev/null   # same build tree as scripts/test.sh
+# Only the gateway: the demo needs none of the tests. Same build tree as scripts/test.sh, so
+# either reuses what the other built.
+if [ -x build/cutover ]; then
+  say "[2/3] bringing build/cutover up to date (only what changed is rebuilt)"
+else
+  say "[2/3] building the gateway, build/cutover: a few minutes on a small machine, once"
+fi
+TARGETS=cutover scripts/build.sh
+say "[3/3] starting the demo backends, the gateway and the load generator"
 mkdir -p var
 python=/usr/bin/python3
 
@@ -28,7 +39,7 @@ start() {
   setsid "$@" >"var/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
-    if grep -q "$ready" "var/$name.log" 2>/dev/null; then return 0; fi
+    if grep -q "$ready" "var/$name.log" 2>/dev/null; then echo "  $name is up (its log: var/$name.log)"; return 0; fi
     if ! kill -0 "${pids[-1]}" 2>/dev/null; then break; fi
     sleep 0.1
   done
@@ -46,7 +57,9 @@ cat <<TXT
 
   cutover is running on http://127.0.0.1:8080 in front of legacy (:8000) and notes-svc (:9000);
   its admin API is on http://127.0.0.1:9901 (curl localhost:9901/admin/status).
-  Logs: var/cutover.log (gateway), var/access.log (one JSON line per request).
+  The gateway is build/cutover: build/cutover check config/cutover.yaml validates an edit.
+  Logs: var/cutover.log (gateway), var/access.log (one JSON line per request, ~2 MB/s under the
+  demo's load: rotate it with mv and kill -USR1 \$(cat var/cutover.pid)).
 
   Try it:   curl -i http://127.0.0.1:8080/api/notes          (401: the notes API needs a user)
             TOKEN=\$($python demo/loadgen.py --print-token user-42 --secret-file config/demo-jwt-secret.txt)
