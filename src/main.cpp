@@ -1,6 +1,7 @@
 // cutover: a strangler-fig edge gateway.
 //   cutover [--config FILE]   run the gateway
 //   cutover check FILE        validate a config: every error as file:line:col, or a summary
+//   cutover probe URL         GET a health endpoint: exit 0 on 2xx (container health checks)
 //   cutover --version
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -12,6 +13,7 @@
 #include <system_error>
 
 #include "check_command.hpp"
+#include "probe_command.hpp"
 #include "cutover/common/heap.hpp"
 #include "cutover/common/open_files.hpp"
 #include "cutover/http/server.hpp"
@@ -28,9 +30,22 @@ int main(int argc, char** argv) {
   std::string check_path;
   auto* check = app.add_subcommand("check", "validate a config file and print every problem as file:line:col");
   check->add_option("file", check_path, "config file")->required();
+
+  std::string probe_url;
+  double probe_timeout_seconds = 2;
+  auto* probe = app.add_subcommand("probe", "GET a URL (e.g. http://127.0.0.1:9901/healthz): exit 0 on a 2xx "
+                                            "answer, 1 otherwise; for health checks in images without curl");
+  probe->add_option("url", probe_url, "http://HOST:PORT/PATH")->required();
+  probe->add_option("--timeout", probe_timeout_seconds, "seconds for the whole exchange")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
   CLI11_PARSE(app, argc, argv);
 
   if (check->parsed()) return cutover::run_check(check_path, std::cout);
+  if (probe->parsed()) {
+    const auto timeout = std::chrono::milliseconds(static_cast<long long>(probe_timeout_seconds * 1000));
+    return cutover::run_probe(probe_url, timeout, std::cout, std::cerr);
+  }
 
   // Operational logs go to stderr; stdout belongs to the access log by default.
   auto logger = spdlog::stderr_color_mt("cutover");
