@@ -26,10 +26,11 @@ using namespace boost::asio::experimental::awaitable_operators;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 using metrics::LocalReason;
+using upstream::Failure;
 
-bool is_connection_lost(const error_code& ec) {
-  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-         ec == asio::error::broken_pipe;
+Failure connect_failure(const Acquired& acquired) {
+  if (acquired.queue_timed_out) return Failure::queue_timeout;
+  return acquired.timed_out ? Failure::connect_timeout : Failure::connect_refused;
 }
 
 // A parse error in the body (bad chunk size, a chunk line over its limit...), as opposed to the
@@ -88,27 +89,12 @@ bool UpstreamCall::fail_for_client(const error_code& ec) {
   return true;
 }
 
-void UpstreamCall::fail_connect(bool timed_out, bool queue_timed_out) {
-  if (queue_timed_out) {
-    return fail(counters_.upstream_queue_timeouts, 503, "upstream_busy",
-                "backend '" + target_.name + "' had all " + std::to_string(settings_.max_connections_per_endpoint) +
-                    " connections per endpoint in use for " + std::to_string(settings_.queue_timeout.count()) +
-                    "ms (max_connections_per_endpoint, queue_timeout)");
-  }
-  if (timed_out) {
-    return fail(counters_.upstream_timeouts, 504, "upstream_timeout", "backend '" + target_.name + "' did not accept a connection in time");
-  }
-  fail(counters_.upstream_connect_failures, 502, "upstream_unavailable", "backend '" + target_.name + "' is unavailable (connection refused)");
-}
-
-void UpstreamCall::fail_header(const error_code& ec) {
-  if (ec == boost::beast::error::timeout) {
-    return fail(counters_.upstream_timeouts, 504, "upstream_timeout",
-                "backend '" + target_.name + "' did not answer within " + std::to_string(settings_.timeout.count()) + "ms");
-  }
-  fail(counters_.upstream_errors, 502, "upstream_unavailable",
-       is_connection_lost(ec) ? "backend '" + target_.name + "' closed the connection without answering"
-                              : "backend '" + target_.name + "' sent an invalid response: " + ec.message());
+void UpstreamCall::fail(Failure failure, const error_code& ec) {
+  const auto reply = upstream::reply_for(failure);
+  const std::string detail = failure == Failure::malformed_response ? ec.message() : std::string();
+  const upstream::FailureContext context{target_.name, settings_.timeout, settings_.queue_timeout,
+                                         settings_.max_connections_per_endpoint, detail};
+  fail(counters_.upstream(reply.counter), reply.status, reply.error, upstream::failure_message(failure, context));
 }
 
 // The whole header, interim answers included, by `due`: the backend's timeout after the request
@@ -152,7 +138,7 @@ void UpstreamCall::start_header_clock() {
 }
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
-  for (int attempt = 0;; ++attempt) {
+  for (unsigned attempt = 0;; ++attempt) {
     const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
     Acquired acquired;
     // One reading for the pool's idle check, the send time and the response deadline: microseconds
@@ -173,7 +159,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       sent_at_ = Clock::now();
     }
     if (!acquired.connection) {
-      fail_connect(acquired.timed_out, acquired.queue_timed_out);
+      fail(connect_failure(acquired));
       co_return;
     }
     connection_ = std::move(acquired.connection);
@@ -184,34 +170,27 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
-    error_code sent = write_now(connection_->stream.socket(), out);
+    error_code ec = write_now(connection_->stream.socket(), out);
     auto due = sent_at_ + settings_.timeout;
-    if (!sent && !out.empty()) {
-      sent = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+    if (!ec && !out.empty()) {
+      ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
       due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold (step 27).
     request_.worker.head_strings().take_back(request_.client.upstream_head);
-    // A reused connection the backend had closed fails before any answer: safe to try once more.
-    bool retryable = connection_->reused && attempt == 0;
-    if (sent) {
-      if (retryable) {
-        Counters::bump(counters_.upstream_retries);
-        connection_.reset();  // closed before the retry asks for another: under a limit, it counts
-        continue;
-      }
-      fail_header(sent);
-      co_return;
+    const bool head_sent = !ec;
+    if (head_sent) {
+      ec = co_await read_response_header(due);
+      if (!ec) break;
     }
-    error_code ec = co_await read_response_header(due);
-    if (!ec) break;
-    if (retryable && is_connection_lost(ec)) {
+    const Failure failure = head_sent ? upstream::classify_response_header(ec) : upstream::classify_send(ec);
+    if (upstream::decide_retry(failure, {attempt, connection_->reused, false})) {
       Counters::bump(counters_.upstream_retries);
-      connection_.reset();
+      connection_.reset();  // closed before the retry asks for another: under a limit, it counts
       continue;
     }
-    fail_header(ec);
+    fail(failure, ec);
     co_return;
   }
   RelayResult delivered = co_await deliver_response();
@@ -283,7 +262,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   acquired.connection = take_pooled(request_.worker, target_, start, true, Clock::now());
   if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!acquired.connection) {
-    fail_connect(acquired.timed_out, acquired.queue_timed_out);
+    fail(connect_failure(acquired));
     co_return;
   }
   connection_ = std::move(acquired.connection);
@@ -350,7 +329,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     fail_body(sent.ec);
     co_return;
   }
-  fail_header(header_ec);
+  fail(upstream::classify_response_header(header_ec), header_ec);
 }
 
 void UpstreamCall::write_request_head() {

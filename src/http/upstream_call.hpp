@@ -15,6 +15,7 @@
 #include "cutover/http/headers.hpp"
 #include "cutover/http/local_reply.hpp"
 #include "cutover/runtime/snapshot.hpp"
+#include "cutover/upstream/failure.hpp"
 #include "cutover/upstream/pool.hpp"
 #include "http/body_pace.hpp"
 #include "http/client_connection.hpp"
@@ -102,8 +103,8 @@ class UpstreamCall {
   void fail_early(metrics::LocalReason reason, std::string message);
   // What the client is told when its body could not be read: false when it simply went away.
   bool fail_for_client(const boost::system::error_code& ec);
-  void fail_connect(bool timed_out, bool queue_timed_out);
-  void fail_header(const boost::system::error_code& ec);
+  // The backend failed before anything reached the client: its reply, counter and message.
+  void fail(upstream::Failure failure, const boost::system::error_code& ec = {});
 
   UpstreamRequest request_;
   const runtime::Backend& target_;

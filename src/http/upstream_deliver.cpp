@@ -138,17 +138,17 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
 void UpstreamCall::finish_delivery(const RelayResult& delivered) {
   outcome_.bytes_out = delivered.body_bytes;
   if (delivered.ec) {
-    bool upstream_side = delivered.failed == RelaySide::input;
-    bool timed_out = delivered.ec == boost::beast::error::timeout;
-    if (!delivered.header_written && upstream_side) {
-      return fail(timed_out ? counters_.upstream_timeouts : counters_.upstream_errors, timed_out ? 504 : 502,
-                  timed_out ? "upstream_timeout" : "upstream_unavailable",
-                  "backend '" + target_.name + "' failed before the response was complete");
+    if (delivered.failed == RelaySide::input) {
+      const auto failure = upstream::classify_response_body(delivered.ec);
+      if (!delivered.header_written) return fail(failure);
+      // Part of the response is already with the client: cutting the connection is the only
+      // honest way left to say it is incomplete.
+      Counters::bump(counters_.upstream(upstream::reply_for(failure).counter));
+      outcome_.error = "upstream_aborted";
+    } else {
+      Counters::bump(counters_.client_aborts);
+      outcome_.error = "client_aborted";
     }
-    // Part of the response is already with the client: cutting the connection is the only
-    // honest way left to say it is incomplete.
-    Counters::bump(upstream_side ? (timed_out ? counters_.upstream_timeouts : counters_.upstream_errors) : counters_.client_aborts);
-    outcome_.error = upstream_side ? "upstream_aborted" : "client_aborted";
     outcome_.keep_alive = false;
     return;
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "cutover/metrics/registry.hpp"
+#include "cutover/upstream/failure.hpp"
 
 namespace cutover::http {
 
@@ -32,6 +33,15 @@ struct Counters {
 
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
   Counter& local(metrics::LocalReason reason) { return local_replies[static_cast<std::size_t>(reason)]; }
+  Counter& upstream(upstream::FailureCounter counter) {
+    switch (counter) {
+      case upstream::FailureCounter::connect_failures: return upstream_connect_failures;
+      case upstream::FailureCounter::timeouts: return upstream_timeouts;
+      case upstream::FailureCounter::queue_timeouts: return upstream_queue_timeouts;
+      case upstream::FailureCounter::errors: break;
+    }
+    return upstream_errors;
+  }
   Counter& lookup_failure(metrics::LookupFailure cause) { return auth_request_failures[static_cast<std::size_t>(cause)]; }
 
   // This worker's counters as plain numbers, summed over workers at scrape time. Names and help

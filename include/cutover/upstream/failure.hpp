@@ -1,0 +1,85 @@
+#pragma once
+// How an exchange with a backend fails, what each failure tells the client, and whether it is
+// safe to try again. Pure: the upstream call classifies what its reads and writes returned, asks
+// here, and only sequences the answer.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/system/error_code.hpp>
+
+namespace cutover::upstream {
+
+enum class Failure : std::uint8_t {
+  connect_refused,         // no endpoint took a connection (refused, unreachable)
+  connect_timeout,         // the connect did not complete within connect_timeout
+  queue_timeout,           // every connection the endpoint may have was busy for queue_timeout
+  send_failed,             // the connection broke while the request went out
+  closed_before_response,  // closed or reset before a single byte of the answer
+  response_timeout,        // no whole response header within the backend's timeout
+  malformed_response,      // an answer that is not HTTP/1.x as we accept it (or an unasked-for 101)
+  failed_mid_response,     // broke after the header, before anything reached the client
+  timeout_mid_response,    // went silent after the header, before anything reached the client
+};
+inline constexpr std::size_t kFailureCount = 9;
+
+// The per-worker counter a failure is counted in (cutover_upstream_*_total).
+enum class FailureCounter : std::uint8_t { connect_failures, timeouts, errors, queue_timeouts };
+
+struct FailureReply {
+  unsigned status;         // what the client gets when nothing reached it yet
+  std::string_view error;  // the reply's and the access log's `error`
+  FailureCounter counter;
+};
+
+constexpr FailureReply reply_for(Failure failure) {
+  switch (failure) {
+    case Failure::connect_refused: return {502, "upstream_unavailable", FailureCounter::connect_failures};
+    case Failure::connect_timeout: return {504, "upstream_timeout", FailureCounter::timeouts};
+    case Failure::queue_timeout: return {503, "upstream_busy", FailureCounter::queue_timeouts};
+    case Failure::send_failed: return {502, "upstream_unavailable", FailureCounter::errors};
+    case Failure::closed_before_response: return {502, "upstream_unavailable", FailureCounter::errors};
+    case Failure::response_timeout: return {504, "upstream_timeout", FailureCounter::timeouts};
+    case Failure::malformed_response: return {502, "upstream_unavailable", FailureCounter::errors};
+    case Failure::failed_mid_response: return {502, "upstream_unavailable", FailureCounter::errors};
+    case Failure::timeout_mid_response: return {504, "upstream_timeout", FailureCounter::timeouts};
+  }
+  return {502, "upstream_unavailable", FailureCounter::errors};
+}
+
+// What a failed write of the request, or a failed read of the response header, means.
+Failure classify_send(const boost::system::error_code& ec);
+Failure classify_response_header(const boost::system::error_code& ec);
+// A failure of the response body before any of it reached the client.
+Failure classify_response_body(const boost::system::error_code& ec);
+
+// The facts of one attempt that decide whether another is safe.
+struct AttemptFacts {
+  unsigned attempt = 0;            // 0 for the first
+  bool reused_connection = false;  // the connection came from the pool
+  bool request_has_body = false;   // a streamed body cannot be sent again
+};
+
+// A reused connection the backend closed while it sat in the pool fails before any answer: the
+// backend never saw the request, so it is sent once more on a new connection. Nothing else is
+// retried: after a timeout or a malformed answer the backend may have acted on the request.
+constexpr bool decide_retry(Failure failure, const AttemptFacts& facts) {
+  const bool never_seen = failure == Failure::send_failed || failure == Failure::closed_before_response;
+  return never_seen && facts.reused_connection && facts.attempt == 0 && !facts.request_has_body;
+}
+
+// What the message of the client's reply needs to know.
+struct FailureContext {
+  std::string_view backend;
+  std::chrono::milliseconds timeout{0};
+  std::chrono::milliseconds queue_timeout{0};
+  std::size_t max_connections_per_endpoint = 0;
+  std::string_view detail;  // the parser's or the socket's own words, where they help
+};
+
+// A sentence for the reply's `message`: what happened, at which backend, under which setting.
+std::string failure_message(Failure failure, const FailureContext& context);
+
+}  // namespace cutover::upstream
