@@ -3,6 +3,8 @@
 
     validate.py kubernetes DIR [--rendered FILE]   the manifests, as kustomization.yaml lists them
     validate.py compose FILE [--config CUTOVER_YAML]
+    validate.py selftest DIR                       broken copies of DIR must each be caught
+    validate.py secrets CUTOVER_YAML               the key files a config reads, one a line
 
 kubernetes: every object against the Kubernetes API's own types, as Debian's python3-kubernetes
 ships them (client 22.6, the Kubernetes 1.22 API: unknown fields, wrong types, missing required
@@ -386,8 +388,73 @@ def check_compose(path, config_path):
                 problem(path, f"service {host} must listen on 0.0.0.0:{port} (backend {name})")
 
 
+# Each: a file of deploy/kubernetes, a text in it, what to put instead, what the check must say.
+BREAKAGES = [
+    ("deployment.yaml", "imagePullPolicy: IfNotPresent", "imagePulPolicy: IfNotPresent", "unknown field 'imagePulPolicy'"),
+    ("deployment.yaml", "terminationGracePeriodSeconds: 30", "terminationGracePeriodSeconds: 20", "is not above preStop"),
+    ("deployment.yaml", "terminationGracePeriodSeconds: 30", 'terminationGracePeriodSeconds: "30"', "must be int"),
+    ("deployment.yaml", "              mountPath: /etc/cutover\n", "              mountPath: /etc/cutover\n              subPath: cutover.yaml\n", "subPath"),
+    ("deployment.yaml", "path: /readyz", "path: /healthz", "readinessProbe asks /healthz"),
+    ("deployment.yaml", "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false", "readOnlyRootFilesystem"),
+    ("deployment.yaml", "path: jwt-secret", "path: jwt", "no item at 'jwt-secret'"),
+    ("deployment.yaml", "        - name: state\n", "        - name: stat\n", "has no volume"),
+    ("deployment.yaml", "    spec:\n", "    spec:\n      hostNetwork: \"true\"\n", "must be bool"),
+    ("cutover.yaml", "\nwatch: true", "\nwatch: false", "needs watch: true"),
+    ("cutover.yaml", "state_file: /var/lib/cutover/", "state_file: /etc/cutover/", "not on a writable volume"),
+    ("cutover.yaml", "listen: 0.0.0.0:9901", "listen: 127.0.0.1:9901", "not reachable by the kubelet"),
+    ("cutover.yaml", "drain_timeout: 10s", "drain_timeout: 25s", "is not above preStop"),
+    ("service.yaml", "      targetPort: http\n", "      targetPort: http\n    - name: admin\n      port: 9901\n      targetPort: admin\n", "exposes the admin port"),
+    ("service.yaml", "      port: 80\n", "      prot: 80\n", "needs 'port'"),
+    ("pdb.yaml", "  maxUnavailable: 1", "  maxUnavailable: 1\n  namespace: x", "unknown field 'namespace'"),
+    ("kustomization.yaml", "disableNameSuffixHash: true", "disableNameSuffixHash: false", "disableNameSuffixHash"),
+]
+
+
+def selftest(directory):
+    """Every entry of BREAKAGES, applied to a copy of the manifests, must be reported."""
+    import shutil
+    import tempfile
+    missed, skipped = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for file, old, new, expect in BREAKAGES:
+            copy = posixpath.join(tmp, "k")
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(directory, copy)
+            with open(posixpath.join(copy, file)) as f:
+                text = f.read()
+            if old not in text:
+                missed.append(f"selftest: '{old.strip()}' is no longer in {file}: update BREAKAGES")
+                continue
+            with open(posixpath.join(copy, file), "w") as f:
+                f.write(text.replace(old, new, 1))
+            problems.clear()
+            with_schema = check_kubernetes(copy, None)
+            schema_only = expect.startswith(("must be ", "needs '", "unknown field"))
+            if schema_only and not with_schema:
+                skipped += 1  # python3-kubernetes is not installed: nothing to catch this
+                continue
+            if not any(expect in p for p in problems):
+                missed.append(f"selftest: {file}: '{new.strip()}' went unreported (want '{expect}'; got {problems})")
+    problems.clear()
+    problems.extend(missed)
+    return len(BREAKAGES) - skipped, skipped
+
+
 def main(argv):
-    if len(argv) >= 2 and argv[0] == "kubernetes":
+    if len(argv) >= 2 and argv[0] == "secrets":
+        with open(argv[1]) as f:
+            config = yaml.safe_load(f)
+        admin, identity = config.get("admin") or {}, config.get("identity") or {}
+        for path in (admin.get("token_file"), (identity.get("jwt") or {}).get("hs256_secret_file"),
+                     (identity.get("signature") or {}).get("secret_file")):
+            if path:
+                print(path)
+        return 0
+    if len(argv) >= 2 and argv[0] == "selftest":
+        count, skipped = selftest(argv[1])
+        what = f"each of {count} broken copies reported" + \
+            (f"; {skipped} schema breakages SKIPPED: python3-kubernetes is not installed" if skipped else "")
+    elif len(argv) >= 2 and argv[0] == "kubernetes":
         rendered = argv[argv.index("--rendered") + 1] if "--rendered" in argv else None
         with_schema = check_kubernetes(argv[1], rendered)
         what = "schema (Kubernetes 1.22 API types) and cross-references" if with_schema else \
