@@ -34,6 +34,7 @@ trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0 skipped=0
 
 ok() { echo "ok   $1"; passed=$((passed + 1)); }
+# shellcheck disable=SC2001
 fail() { echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' <<<"$2"; failed=$((failed + 1)); }
 skip() {
   if [ $strict = 1 ]; then fail "$1 (skipped under --strict)"; else echo "SKIP $1"; skipped=$((skipped + 1)); fi
@@ -51,12 +52,14 @@ if ! "$py" -c 'import yaml' 2>/dev/null; then
 fi
 
 # 1. Every file parses as YAML.
+yaml_files=("$k8s"/*.yaml "$compose")
+[ -f "$image_config" ] && yaml_files+=("$image_config")
 run "every YAML file parses" "$py" -c '
 import sys, yaml
 for path in sys.argv[1:]:
     with open(path) as f:
         list(yaml.safe_load_all(f))
-print(f"{len(sys.argv) - 1} files")' "$k8s"/*.yaml "$compose" $([ -f "$image_config" ] && echo "$image_config")
+print(f"{len(sys.argv) - 1} files")' "${yaml_files[@]}"
 
 # 2. kustomize renders the directory (kubectl's built-in kustomize; it never contacts a cluster).
 rendered=
@@ -94,6 +97,7 @@ cutover_check() {  # cutover_check LABEL CONFIG HOSTNAMES...
   done
   echo "127.0.0.1 localhost $*" >"$tmp/hosts"
   head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/secret"
+  # shellcheck disable=SC2016  # expanded by the inner sh, from the environment run passes
   local script='mount -t tmpfs tmpfs /run && for p in $PATHS; do mkdir -p "$(dirname "$p")" && cp "$SECRET" "$p"; done &&
                 mount --bind "$HOSTS" /etc/hosts && exec "$CUTOVER" check "$CONFIG"'
   local ns
@@ -118,9 +122,11 @@ if [ ! -x "$cutover" ]; then
 elif ! command -v unshare >/dev/null; then
   skip "cutover check: no unshare (util-linux)"
 else
-  cutover_check "cutover check deploy/kubernetes/cutover.yaml (the ConfigMap)" "$k8s/cutover.yaml" $(backend_hosts "$k8s/cutover.yaml")
+  read -ra hosts <<<"$(backend_hosts "$k8s/cutover.yaml")"
+  cutover_check "cutover check deploy/kubernetes/cutover.yaml (the ConfigMap)" "$k8s/cutover.yaml" "${hosts[@]}"
   if [ -f "$image_config" ]; then
-    cutover_check "cutover check docker/cutover.yaml (the image's)" "$image_config" $(backend_hosts "$image_config")
+    read -ra hosts <<<"$(backend_hosts "$image_config")"
+    cutover_check "cutover check docker/cutover.yaml (the image's)" "$image_config" "${hosts[@]}"
   else
     skip "cutover check docker/cutover.yaml: not there yet"
   fi

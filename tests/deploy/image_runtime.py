@@ -21,8 +21,8 @@ are laid out as the kubelet does (files behind a `..data` symlink, 0440 root:100
 swaps `..data` as the kubelet does, and `watch: true` must reload it.
 --layout image: the config is docker/cutover.yaml, the secrets single files as compose mounts them.
 
-Needs root (mount and network namespaces, chroot, a uid change), `unshare`, `chroot`, `setpriv`
-and `ip`; without them it exits 77 (skipped). Everything it starts lives in its own namespaces
+Needs root (mount and network namespaces, chroot, a uid change), `unshare`, `mount` and `ip`;
+without them it exits 77 (skipped). Everything it starts lives in its own namespaces
 and ends with it; nothing outside a temporary directory is written.
 """
 import argparse
@@ -167,6 +167,12 @@ def atomic_writer_dir(directory, files, group=None, mode=0o644):
         shutil.rmtree(os.path.join(directory, old))
 
 
+def die_with_parent():
+    """preexec_fn: the child is killed when this script dies (a ctest timeout, say)."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def mount(*args):
     subprocess.run(["mount", *args], check=True)
 
@@ -177,17 +183,28 @@ class Gateway:
     def __init__(self, root, work):
         self.root, self.work, self.proc, self.runs = root, work, None, 0
 
-    def command(self, *args):
-        # setpriv: no_new_privs; chroot: the image's root, then uid/gid 10001 (no capabilities).
-        return ["setpriv", "--no-new-privs", "chroot", f"--userspec={UID}:{GID}", f"--groups={GID}",
-                self.root, "/usr/local/bin/cutover", *args]
+    def enter_image(self):
+        """preexec_fn: into the image's root as uid/gid 10001 (which drops every capability),
+        no_new_privs (allowPrivilegeEscalation: false), and killed if this script dies. The
+        parent-death signal is set last: a change of uid clears it."""
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        os.chroot(self.root)
+        os.chdir("/")
+        os.setgroups([GID])
+        os.setgid(GID)
+        os.setuid(UID)
+        libc.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def popen(self, *args, **kwargs):
+        return subprocess.Popen(["/usr/local/bin/cutover", *args], preexec_fn=self.enter_image, **kwargs)
 
     def start(self):
         self.runs += 1
         self.out = open(f"{self.work}/stdout.{self.runs}", "w+")
         self.err = open(f"{self.work}/stderr.{self.runs}", "w+")
-        self.proc = subprocess.Popen(self.command("--config", "/etc/cutover/cutover.yaml"),
-                                     stdout=self.out, stderr=self.err)
+        self.proc = self.popen("--config", "/etc/cutover/cutover.yaml", stdout=self.out, stderr=self.err)
         wait_for(lambda: self.proc.poll() is not None or "listening on" in self.stderr(), 10)
         return self.proc.poll() is None and "listening on" in self.stderr()
 
@@ -278,13 +295,15 @@ def run(args):
     try:
         for script, backend_port in (("legacy_app.py", 8000), ("notes_service.py", 9000)):
             p = subprocess.Popen([sys.executable, os.path.join(SOURCE, "demo", script), "--host", "127.0.0.1",
-                                  "--port", str(backend_port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                  "--port", str(backend_port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                 preexec_fn=die_with_parent)
             backends.append(p)
             if "listening on" not in p.stdout.readline():
                 return check(False, f"demo {script} started")
         gateway = Gateway(root, work)
-        checked = subprocess.run(gateway.command("check", "/etc/cutover/cutover.yaml"), capture_output=True, text=True)
-        check(checked.returncode == 0, "cutover check /etc/cutover/cutover.yaml as uid 10001", checked.stdout + checked.stderr)
+        checker = gateway.popen("check", "/etc/cutover/cutover.yaml", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        output = checker.communicate(timeout=30)[0]
+        check(checker.returncode == 0, "cutover check /etc/cutover/cutover.yaml as uid 10001", output)
         try:
             scenario(gateway, layout, port, admin_port, token, secret, volumes, state_file, drain, config_text)
         finally:
@@ -395,7 +414,7 @@ def main():
     if not args.inside:
         if os.geteuid() != 0:
             skip("needs root (namespaces, chroot, uid 10001)")
-        for tool in ("unshare", "chroot", "setpriv", "ip", "mount", "ldd"):
+        for tool in ("unshare", "ip", "mount", "ldd"):
             if shutil.which(tool) is None:
                 skip(f"needs {tool}")
         if subprocess.run(["unshare", "--mount", "--net", "true"], capture_output=True).returncode != 0:
@@ -404,7 +423,8 @@ def main():
         work = tempfile.mkdtemp(prefix="cutover-image-")
         try:
             r = subprocess.run(["unshare", "--mount", "--net", "--propagation", "private", sys.executable,
-                                os.path.abspath(__file__), "--inside", "--work", work, *sys.argv[1:]])
+                                os.path.abspath(__file__), "--inside", "--work", work, *sys.argv[1:]],
+                               preexec_fn=die_with_parent)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         sys.exit(r.returncode)
