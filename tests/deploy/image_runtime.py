@@ -18,7 +18,8 @@ the state volume; the override survives a restart; SIGTERM turns /readyz to 503 
 the request in flight finish and exits 0 within drain_timeout; the access log goes to stdout.
 --layout kubernetes: the config is deploy/kubernetes/cutover.yaml, and the ConfigMap and Secret
 are laid out as the kubelet does (files behind a `..data` symlink, 0440 root:10001); an update
-swaps `..data` as the kubelet does, and `watch: true` must reload it.
+swaps `..data` as the kubelet does, and `watch: true` must reload it; a rotated Secret must
+replace the admin token.
 --layout image: the config is docker/cutover.yaml, the secrets single files as compose mounts them.
 
 Needs root (mount and network namespaces, chroot, a uid change), `unshare`, `mount` and `ip`;
@@ -305,7 +306,8 @@ def run(args):
         output = checker.communicate(timeout=30)[0]
         check(checker.returncode == 0, "cutover check /etc/cutover/cutover.yaml as uid 10001", output)
         try:
-            scenario(gateway, layout, port, admin_port, token, secret, volumes, state_file, drain, config_text)
+            scenario(gateway, layout, port, admin_port, token, secret, volumes, state_file, drain, config_text,
+                     token_file, contents)
         finally:
             gateway.stop()
             if not all(results):
@@ -316,7 +318,8 @@ def run(args):
             p.wait()
 
 
-def scenario(gateway, layout, port, admin_port, token, secret, volumes, state_file, drain, config_text):
+def scenario(gateway, layout, port, admin_port, token, secret, volumes, state_file, drain, config_text,
+             token_file, contents):
     if not check(gateway.start(), "the gateway starts as uid 10001 on a read-only root", gateway.stderr()[-2000:]):
         return
     with open(f"/proc/{gateway.proc.pid}/status") as f:
@@ -366,6 +369,19 @@ def scenario(gateway, layout, port, admin_port, token, secret, volumes, state_fi
           str(os.listdir(volumes["state"])))
     check(sorted(os.listdir(volumes["state"])) == [os.path.basename(state_file)], "and nothing else is left there",
           str(os.listdir(volumes["state"])))
+
+    if layout == "kubernetes":
+        # The Secret rotated, as the kubelet writes it: the new token works, the old one no longer.
+        new_token = hashlib.sha256(os.urandom(32)).hexdigest()
+        directory = os.path.dirname(token_file)
+        rotated = {os.path.basename(p): (new_token if p == token_file else c)
+                   for p, c in contents.items() if os.path.dirname(p) == directory}
+        atomic_writer_dir(volumes[directory], rotated, group=GID, mode=0o440)
+        reload_with = lambda t: request(admin_port, "POST", "/admin/reload?dry_run=1",
+                                        headers={"Authorization": f"Bearer {t}"})[0]
+        check(wait_for(lambda: reload_with(new_token) == 200, 5) and reload_with(token) == 401,
+              "a kubelet-style Secret rotation: the new admin token is taken, the old one refused",
+              f"new {reload_with(new_token)}, old {reload_with(token)}")
 
     code = gateway.stop()
     check(code == 0, "SIGTERM with nothing in flight: exit 0", str(code))
