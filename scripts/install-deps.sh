@@ -4,8 +4,10 @@
 #   scripts/install-deps.sh           what the build and the demo need
 #   scripts/install-deps.sh --tests   that, plus what only the tests need: clang's libFuzzer for the
 #                                     fuzz runs, nginx and HAProxy, which the adversarial suite
-#                                     runs beside cutover as a comparison, and systemd-analyze,
-#                                     which checks the installed unit
+#                                     runs beside cutover as a comparison, systemd-analyze,
+#                                     which checks the installed unit, and the offline checkers of
+#                                     the deployment files (kubectl, the Kubernetes API types,
+#                                     docker-compose; deploy/check.sh)
 #   ... [--tests] PACKAGE...          and these Debian packages too (the benchmark's tools)
 set -euo pipefail
 
@@ -17,7 +19,9 @@ packages=(
   curl wrk python3 python3-jwt openssl procps
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(clang-14 libclang-rt-14-dev nginx haproxy systemd)
+  packages+=(clang-14 libclang-rt-14-dev nginx haproxy systemd python3-kubernetes python3-yaml docker-compose)
+  # Any kubectl will do (some images bring Google's): Debian's would conflict with it.
+  command -v kubectl >/dev/null || packages+=(kubernetes-client)
   shift
 fi
 packages+=("$@")
