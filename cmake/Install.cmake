@@ -16,7 +16,8 @@ configure_file(deploy/systemd/cutover.yaml ${staged}/cutover.yaml @ONLY)
 install(TARGETS cutover RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${staged}/cutover.service DESTINATION lib/systemd/system)
 install(FILES deploy/systemd/cutover.sysusers DESTINATION lib/sysusers.d RENAME cutover.conf)
-install(FILES README.md docs/runbook.md docs/security.md ${staged}/cutover.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md docs/runbook.md docs/security.md docs/deployment.md ${staged}/cutover.yaml
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES deploy/systemd/cutover.logrotate DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME logrotate)
 # The config is the operator's once it exists: an upgrade installs the sample only where there is
 # none (the sample is always in the docs directory).
