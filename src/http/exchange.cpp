@@ -271,9 +271,7 @@ bool Exchange::early(Counters::Counter& counter, LocalReply local) {
 }
 
 asio::awaitable<bool> Exchange::send_reply() {
-  // An unread request body would be parsed as the next request: close instead.
-  bool keep_alive = client_keep_alive_ && parser_.is_done() && !worker_.draining() && reply_->status != 400 &&
-                    reply_->status != 408 && reply_->status != 413;
+  const bool keep_alive = keeps_connection(*reply_, client_keep_alive_, parser_.is_done(), worker_.draining());
   auto response = make_local_reply(*reply_, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
   const bool header_only = parser_.get().method() == bhttp::verb::head;
   bool written =

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "cutover/runtime/snapshot.hpp"
+#include "cutover/upstream/failure.hpp"
 #include "cutover/upstream/pool.hpp"
 
 namespace cutover::http {
@@ -21,6 +22,12 @@ struct Acquired {
   bool timed_out = false;
   bool queue_timed_out = false;
 };
+
+// Why no connection came: the failure the client is answered for.
+inline upstream::Failure connect_failure(const Acquired& acquired) {
+  if (acquired.queue_timed_out) return upstream::Failure::queue_timeout;
+  return acquired.timed_out ? upstream::Failure::connect_timeout : upstream::Failure::connect_refused;
+}
 
 // Every connection `endpoint` may have is in use: waits in its queue until the backend's
 // queue_timeout (docs/design.md, "Connection limits and the queue").

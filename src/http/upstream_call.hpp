@@ -98,7 +98,7 @@ class UpstreamCall {
   // The client's side failed while its body was read: a local reply, or a client abort.
   void fail_body(const boost::system::error_code& ec);
   void finish_delivery(const RelayResult& delivered);
-  void fail(Counters::Counter& counter, unsigned status, std::string_view error, std::string message);
+  void fail(Counters::Counter& counter, LocalReply reply);
   // The client's side failed before any answer: a local reply for `reason`.
   void fail_early(metrics::LocalReason reason, std::string message);
   // What the client is told when its body could not be read: false when it simply went away.

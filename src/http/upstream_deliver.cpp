@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "cutover/http/headers.hpp"
+#include "cutover/http/response_plan.hpp"
 #include "cutover/http/worker.hpp"
 #include "http/relay.hpp"
 #include "http/relay_buffers.hpp"
@@ -26,38 +27,25 @@ constexpr std::size_t kBodyAfterHeadBytes = 4096;
 }  // namespace
 
 asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
-  using Chunking = ClientResponseHead::Chunking;
   answered_at_ = Clock::now();
   outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
-  // Not only when the request came: a drain that began since closes the connection too, and
-  // says so (Connection: close) rather than hanging up after a keep-alive answer.
-  outcome_.keep_alive = request_.client_keep_alive && !request_.worker.draining();
-  unsigned status = outcome_.status;
-  const bool header_only = request_.parser.get().method() == bhttp::verb::head || status == 204 || status == 304;
-  const bool has_body = !header_only && !response_->is_done();
-  ClientResponseHead rewrite;
-  rewrite.set_cookie = request_.set_cookie;
-  bool chunked_out = response_->chunked();
-  if (request_.client_version < 11) {
-    // HTTP/1.0 has no chunked coding: such a body ends when the connection does.
-    rewrite.version = 10;
-    if (chunked_out) rewrite.chunking = Chunking::remove;
-    chunked_out = false;
-    if (has_body && !response_->content_length()) outcome_.keep_alive = false;
-  } else if (has_body && !chunked_out && !response_->content_length()) {
-    // A close-delimited upstream body is re-framed as chunked so the client connection lives on.
-    rewrite.chunking = Chunking::add;
-    chunked_out = true;
-  }
-  rewrite.keep_alive = outcome_.keep_alive;
+  const auto length = response_->content_length();
+  AnswerFacts answer{outcome_.status, request_.parser.get().method() == bhttp::verb::head, response_->chunked(),
+                     std::nullopt, response_->is_done()};
+  if (length) answer.content_length = *length;
+  // The drain is asked now, not when the request came: one that began since closes too.
+  auto plan = plan_response({request_.client_version, request_.client_keep_alive, request_.worker.draining()}, answer);
+  outcome_.keep_alive = plan.head.keep_alive;
+  plan.head.set_cookie = request_.set_cookie;
+  const bool header_only = plan.header_only;
+  const bool chunked_out = plan.chunked;
   auto& head = request_.client.head;
   request_.worker.head_strings().lend(head);
   head.clear();
-  append_client_response_head(head, message, rewrite);
-  const auto length = response_->content_length();
+  append_client_response_head(head, message, plan.head);
   if (!header_only && !chunked_out && length && !response_->is_done() && *length <= kRelayBufferSize) {
     // An answer a little larger than the first read (heads are read in 1 KiB, parse_io.hpp) has
     // usually arrived whole by now: reading the rest at once lets it take the one-write path

@@ -112,5 +112,42 @@ TEST(LocalReply, InvalidUtf8StillGivesValidJson) {
   EXPECT_EQ(body["message"], "path /\xc3\xbf\xc3\xbe/\xc3\x83(");
 }
 
+// The table of early exits: every reason's status, and which leave the connection open.
+TEST(LocalReply, EveryReasonHasItsStatusAndConnectionRule) {
+  using metrics::LocalReason;
+  struct Row {
+    LocalReason reason;
+    unsigned status;
+    bool closes;
+  };
+  const Row rows[] = {
+      {LocalReason::bad_request, 400, true},      {LocalReason::invalid_path, 400, true},
+      {LocalReason::bad_host, 400, true},         {LocalReason::bad_header, 400, true},
+      {LocalReason::header_too_large, 431, true}, {LocalReason::body_too_large, 413, true},
+      {LocalReason::client_timeout, 408, true},   {LocalReason::body_too_slow, 408, true},
+      {LocalReason::no_route, 404, false},        {LocalReason::unauthorized, 401, false},
+      {LocalReason::auth_unavailable, 502, false}, {LocalReason::route_return, 403, false},
+  };
+  ASSERT_EQ(std::size(rows), metrics::kLocalReasonCount);
+  for (const auto& row : rows) {
+    const auto local = local_reply(row.reason, "why");
+    EXPECT_EQ(local.status, row.status) << metrics::name_of(row.reason);
+    EXPECT_EQ(local.error, metrics::name_of(row.reason));
+    EXPECT_EQ(local.closes_connection, row.closes) << metrics::name_of(row.reason);
+  }
+}
+
+TEST(LocalReply, TheConnectionCarriesOnOnlyWhenEverythingAllowsIt) {
+  const auto no_route = local_reply(metrics::LocalReason::no_route, "");
+  const auto too_large = local_reply(metrics::LocalReason::body_too_large, "");
+  EXPECT_TRUE(keeps_connection(no_route, true, true, false));
+  EXPECT_FALSE(keeps_connection(no_route, false, true, false)) << "the client asked to close";
+  EXPECT_FALSE(keeps_connection(no_route, true, false, false)) << "an unread body would be read as a request";
+  EXPECT_FALSE(keeps_connection(no_route, true, true, true)) << "draining";
+  EXPECT_FALSE(keeps_connection(too_large, true, true, false)) << "the rule closes";
+  // A backend's failure (502/503/504) is not the client's: its connection carries on.
+  EXPECT_TRUE(keeps_connection(LocalReply{502, "upstream_unavailable", ""}, true, true, false));
+}
+
 }  // namespace
 }  // namespace cutover::http
