@@ -137,6 +137,13 @@ def targets(results, st):
               f"{fmt(mib(small), 1)} / {fmt(mib(mid), 1)} / {fmt(mib(big), 1)} MiB (1 KiB / 1 MiB / 10 MiB)")
     else:
         check("peak RSS independent of body size (needs the 10 MiB point: not in --quick)", None, None, NA)
+
+    fresh = [(peer, ratio(get(results, "new_connections", "cutover", "req_per_cpu_s"),
+                          get(results, "new_connections", peer, "req_per_cpu_s"))) for peer in PEERS]
+    if any(r is not None for _, r in fresh):
+        # Scenario 5 has no target yet: its ratios are reported, not judged.
+        out.append(("(information) a new connection per request: cutover's req/CPU-s ÷ each peer's",
+                    "; ".join(f"{peer} {fmt(r, 2)} ×" for peer, r in fresh if r is not None), "-"))
     return out
 
 
@@ -169,5 +176,8 @@ def render(results, st, meta):
         parts += ["## 4c. Response body size (64 connections)", "", simple_table(m, "body proxy", [
             ("MiB/s", lambda r: fmt(r["mib_per_s"], 0)), ("MiB/CPU-s", lambda r: fmt(r["mib_per_cpu_s"], 0)),
             ("peak RSS MiB", lambda r: fmt(mib(r["peak_rss_kib"]), 1))]), ""]
+    if "new_connections" in results:
+        parts += ["## 5. A new client connection per request (Connection: close, 64 at a time; no target)", "",
+                  headline_table(results["new_connections"]["medians"]), ""]
     parts += ["## Targets", "", table(["target", "measured", "verdict"], targets(results, st)), ""]
     return "\n".join(parts)
