@@ -16,7 +16,7 @@ CONNECTION_RAMP = 4  # seconds of load on all connections before the window (sce
 IDLE_PERIOD = 2.0  # seconds between two requests of one "idle" keep-alive connection (scenario 4b)
 # cutover's "limited" rows in 4b: the backend's max_connections_per_endpoint, as an operator would
 # set it for a backend like the bench's (one process on one core). Requests beyond it wait in the
-# gateway instead of each holding an upstream connection (docs/performance.md, step 28).
+# gateway instead of each holding an upstream connection (thousands at 5,000, all of them cold).
 LIMITED_CONNECTIONS = 32
 CLOSE = ("Connection: close",)  # scenario 5's request header: one connection per request
 JWT_USERS = 1000
