@@ -143,7 +143,8 @@ def targets(results, st):
     if any(r is not None for _, r in fresh):
         # Scenario 5 has no target yet: its ratios are reported, not judged.
         out.append(("(information) a new connection per request: cutover's req/CPU-s ÷ each peer's",
-                    "; ".join(f"{peer} {fmt(r, 2)} ×" for peer, r in fresh if r is not None), "-"))
+                    "; ".join(f"{peer} {fmt(r, 2)} ×{per_repetition(results, 'new_connections', 'cutover', peer)}"
+                              for peer, r in fresh if r is not None), "-"))
     return out
 
 
