@@ -166,7 +166,7 @@ def scale_connections(env, st, log):
     lowest and the top count."""
     port = env.proxy_port
     lo, top = st.connection_points[0], st.connection_points[-1]
-    # Peers at the lowest count too, so target 9's ratio can be read against each peer's own.
+    # Peers at the top count for target 9, and at the lowest too, so each proxy's own loss shows.
     variants = [("cutover", n) for n in st.connection_points] + [(p, n) for p in PEERS for n in (lo, top)]
     variants += [(p, top, "idle") for p in ["cutover"] + PEERS]
     variants += [("cutover", n, "limited") for n in (lo, top)]
