@@ -26,7 +26,7 @@ def parse_args():
     ap.add_argument("--scenario", action="append", type=int, choices=sorted(SCENARIOS),
                     help="run only this scenario (repeatable; default: all)")
     ap.add_argument("--duration", type=int, help="seconds per measured run (default 5, --quick 2)")
-    ap.add_argument("--reps", type=int, help="repetitions of every variant (default: 5 for 1; 3 for 2, 3, 4a; 2 for 4b, 4c)")
+    ap.add_argument("--reps", type=int, help="repetitions of every variant (default: 5 for 1; 3 for 2, 3, 4a, 5; 2 for 4b, 4c)")
     ap.add_argument("--backend", choices=["nginx", "test_upstream"], default="nginx",
                     help="the fast backend (default nginx: cheaper per request than test_upstream, see docs)")
     ap.add_argument("--build-dir", required=True, help="cutover Release build (cutover, tests/test_upstream, loadgen/)")

@@ -10,12 +10,17 @@ class LoadError(RuntimeError):
     pass
 
 
-def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s=10, window=None):
+def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s=10, window=None, headers=()):
     """wrk -t1 for `seconds` (whole seconds); returns requests, rps, bytes, errors and latency in ms.
-    window (measure.Window) is opened just before wrk starts and closed when it exits."""
+    window (measure.Window) is opened just before wrk starts and closed when it exits. headers: extra
+    request headers ("Name: value"; not with pool_file, whose requests carry their own). With
+    "Connection: close", wrk opens a new connection for each request once the answer is in."""
     script = os.path.join(env.bench_dir, "wrk", "pool.lua" if pool_file else "report.lua")
     cmd = ["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-           f"--timeout={timeout_s}s", "-s", script, f"http://127.0.0.1:{port}{path}"]
+           f"--timeout={timeout_s}s", "-s", script]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
     if pool_file:
         cmd += ["--", pool_file]
     if window:

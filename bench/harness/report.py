@@ -107,24 +107,26 @@ def targets(results, st):
     check(f"{hi:,} routes within 5% of {lo} route (req/CPU-s)", r, lambda v: v >= 0.95,
           f"{fmt(r, 3)} ×{per_repetition(results, 'routes', str(hi), str(lo))}")
 
+    # Target 9 is judged against a peer at the same load, not against cutover at 64 connections:
+    # the kernel's cost per request grows with cold sockets for every proxy that makes two hops.
     lo, hi = st.connection_points[0], st.connection_points[-1]
-    r = ratio(get(results, "connections", f"cutover {hi}", "req_per_cpu_s"),
-              get(results, "connections", f"cutover {lo}", "req_per_cpu_s"))
-    peers = []
-    for peer in PEERS:
-        pr = ratio(get(results, "connections", f"{peer} {hi}", "req_per_cpu_s"),
-                   get(results, "connections", f"{peer} {lo}", "req_per_cpu_s"))
-        if pr is not None:
-            peers.append(f"{peer} {fmt(pr, 2)} ×")
-    check(f"{hi:,} connections within 10% of {lo} (req/CPU-s)", r, lambda v: v >= 0.90,
-          f"{fmt(r, 3)} ×{per_repetition(results, 'connections', f'cutover {hi}', f'cutover {lo}')}"
-          + (f"; the same ratio for {', '.join(peers)}" if peers else ""))
-    limited = ratio(get(results, "connections", f"cutover {hi} limited", "req_per_cpu_s"),
-                    get(results, "connections", f"cutover {lo} limited", "req_per_cpu_s"))
+    cpu = lambda v: get(results, "connections", v, "req_per_cpu_s")  # noqa: E731
+    r = ratio(cpu(f"cutover {hi}"), cpu(f"nginx {hi}"))
+    check(f"at {hi:,} busy connections req/CPU-s ≥ nginx's", r, lambda v: v >= 1.0,
+          f"{fmt(r, 2)} ×{per_repetition(results, 'connections', f'cutover {hi}', f'nginx {hi}')}")
+    limited = ratio(cpu(f"cutover {hi} limited"), cpu(f"nginx {hi}"))
     if limited is not None:
-        # Not a verdict: the rows above use the default configuration, which has no limit.
-        out.append((f"(information) the same with max_connections_per_endpoint: {LIMITED_CONNECTIONS}", f"{fmt(limited, 3)} ×"
-                    f"{per_repetition(results, 'connections', f'cutover {hi} limited', f'cutover {lo} limited')}", "-"))
+        # Not a verdict: the row above uses the default configuration, which has no limit.
+        out.append((f"(information) the same with max_connections_per_endpoint: {LIMITED_CONNECTIONS}",
+                    f"{fmt(limited, 2)} ×{per_repetition(results, 'connections', f'cutover {hi} limited', f'nginx {hi}')}",
+                    "-"))
+    own = []  # the old form of target 9: each proxy at the top count ÷ itself at the lowest
+    for proxy in ["cutover"] + PEERS:
+        pr = ratio(cpu(f"{proxy} {hi}"), cpu(f"{proxy} {lo}"))
+        if pr is not None:
+            own.append(f"{proxy} {fmt(pr, 2)} ×")
+    if own:
+        out.append((f"(information) req/CPU-s at {hi:,} busy connections ÷ at {lo}", "; ".join(own), "-"))
 
     sizes = st.body_sizes
     if len(sizes) >= 3:
@@ -135,6 +137,14 @@ def targets(results, st):
               f"{fmt(mib(small), 1)} / {fmt(mib(mid), 1)} / {fmt(mib(big), 1)} MiB (1 KiB / 1 MiB / 10 MiB)")
     else:
         check("peak RSS independent of body size (needs the 10 MiB point: not in --quick)", None, None, NA)
+
+    fresh = [(peer, ratio(get(results, "new_connections", "cutover", "req_per_cpu_s"),
+                          get(results, "new_connections", peer, "req_per_cpu_s"))) for peer in PEERS]
+    if any(r is not None for _, r in fresh):
+        # Scenario 5 has no target yet: its ratios are reported, not judged.
+        out.append(("(information) a new connection per request: cutover's req/CPU-s ÷ each peer's",
+                    "; ".join(f"{peer} {fmt(r, 2)} ×{per_repetition(results, 'new_connections', 'cutover', peer)}"
+                              for peer, r in fresh if r is not None), "-"))
     return out
 
 
@@ -167,5 +177,8 @@ def render(results, st, meta):
         parts += ["## 4c. Response body size (64 connections)", "", simple_table(m, "body proxy", [
             ("MiB/s", lambda r: fmt(r["mib_per_s"], 0)), ("MiB/CPU-s", lambda r: fmt(r["mib_per_cpu_s"], 0)),
             ("peak RSS MiB", lambda r: fmt(mib(r["peak_rss_kib"]), 1))]), ""]
+    if "new_connections" in results:
+        parts += ["## 5. A new client connection per request (Connection: close, 64 at a time; no target)", "",
+                  headline_table(results["new_connections"]["medians"]), ""]
     parts += ["## Targets", "", table(["target", "measured", "verdict"], targets(results, st)), ""]
     return "\n".join(parts)

@@ -1,4 +1,4 @@
-"""The four scenarios of the benchmark. Each interleaves its variants (A B C A B C ...), starts every
+"""The five scenarios of the benchmark. Each interleaves its variants (A B C A B C ...), starts every
 proxy fresh for every measurement, and returns per-variant medians plus the raw samples."""
 import base64
 import hashlib
@@ -16,8 +16,9 @@ CONNECTION_RAMP = 4  # seconds of load on all connections before the window (sce
 IDLE_PERIOD = 2.0  # seconds between two requests of one "idle" keep-alive connection (scenario 4b)
 # cutover's "limited" rows in 4b: the backend's max_connections_per_endpoint, as an operator would
 # set it for a backend like the bench's (one process on one core). Requests beyond it wait in the
-# gateway instead of each holding an upstream connection (docs/performance.md, step 28).
+# gateway instead of each holding an upstream connection (thousands at 5,000, all of them cold).
 LIMITED_CONNECTIONS = 32
+CLOSE = ("Connection: close",)  # scenario 5's request header: one connection per request
 JWT_USERS = 1000
 JWT_SECRET = hashlib.sha256(b"cutover-bench").hexdigest()
 FEATURE_VARIANTS = {  # name -> cutover features
@@ -35,7 +36,7 @@ class Settings:
         self.duration = duration or (2 if quick else 5)
         self.warmup = 1
         self.reps_headline = reps or (2 if quick else 5)
-        self.reps = reps or (1 if quick else 3)
+        self.reps = reps or (1 if quick else 3)  # 2, 3, 4a and 5
         self.reps_scale = reps or (1 if quick else 2)  # 4b and 4c: long runs, effects far above noise
         self.rates = [5000, 20000]
         self.route_points = [1, 10000] if quick else [1, 1000, 10000]
@@ -165,7 +166,7 @@ def scale_connections(env, st, log):
     lowest and the top count."""
     port = env.proxy_port
     lo, top = st.connection_points[0], st.connection_points[-1]
-    # Peers at the lowest count too, so target 9's ratio can be read against each peer's own.
+    # Peers at the top count for target 9, and at the lowest too, so each proxy's own loss shows.
     variants = [("cutover", n) for n in st.connection_points] + [(p, n) for p in PEERS for n in (lo, top)]
     variants += [(p, top, "idle") for p in ["cutover"] + PEERS]
     variants += [("cutover", n, "limited") for n in (lo, top)]
@@ -199,9 +200,23 @@ def scale_bodies(env, st, log):
     return summarize(interleave(st.reps_scale, variants, one, log))
 
 
+def new_connections(env, st, log):
+    """5: a new client connection for every request (wrk sends Connection: close, and reconnects once
+    the answer is in), 64 at a time, every proxy: what accepting and closing costs on top of a
+    request. The HTTP proxies keep their upstream connections alive as in 1; the L4 floor cannot,
+    so it connects to the backend for every request too and is no floor here. No target yet."""
+    port, c = env.proxy_port, HEADLINE_CONNECTIONS
+
+    def one(proxy):
+        return measure(env, proxy, lambda w: run_wrk(env, port, c, st.duration, window=w, headers=CLOSE),
+                       warmup=lambda: run_wrk(env, port, c, st.warmup, headers=CLOSE))
+
+    return summarize(interleave(st.reps, ["cutover"] + PEERS, one, log))
+
 SCENARIOS = {
     1: [("headline", headline)],
     2: [("features", features)],
     3: [("fixed_load", fixed_load)],
     4: [("routes", scale_routes), ("connections", scale_connections), ("bodies", scale_bodies)],
+    5: [("new_connections", new_connections)],
 }

@@ -103,7 +103,7 @@ class EventRead {
             std::chrono::milliseconds timeout, std::size_t min_room = kHeadReadSize)
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, timeout), room_(read_room(buffer, min_room)),
         readiness_(socket) {}
-  // Under a deadline the caller already computed: no clock reading here (docs/performance.md, step 21).
+  // Under a deadline the caller computed from its one clock reading for this event: none here.
   EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
             Watch::Clock::time_point due)
       : socket_(socket), buffer_(buffer), watch_(watchdog, socket, due), room_(read_room(buffer, kHeadReadSize)),

@@ -1,8 +1,9 @@
 #pragma once
 // Relay buffers reused within a worker. Allocating (and zero-filling) a fresh 64 KiB buffer per
-// request was 46% of the instructions of a small proxied GET (docs/performance.md, baseline
-// profile). A worker keeps the buffers its exchanges hand back and lends them out again, never
-// zeroed: the relay only reads what it wrote. Single-threaded like everything in a worker.
+// request was 46% of the instructions of a small proxied GET (docs/archive/performance-log.md,
+// baseline profile). A worker keeps the buffers its exchanges hand back and lends them out
+// again, never zeroed: the relay only reads what it wrote. Single-threaded like everything in a
+// worker.
 #include <cstddef>
 #include <memory>
 #include <utility>

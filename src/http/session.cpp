@@ -124,8 +124,8 @@ HeaderLimits header_limits(const ClientConnection& client, const config::LimitsC
 // GCC gives each of its locals (and each co_await's awaiter) a place of its own there, whether or
 // not it lives across a wait. What never waits is therefore done outside it (run_session below,
 // the helpers above), and nothing holds the snapshot across a wait. That keeps the frame
-// under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection
-// (docs/performance.md, step 29).
+// under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection (memory
+// only: a request costs the same either way).
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
   client.peer_address = peer_address(client.socket);
   SessionGuard guard(worker, client);
@@ -151,7 +151,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
         if (ec == beast::error::timeout && idle.buffered_until < idle.due) {
           // The rest of the idle spell without a read buffer (as nginx frees its buffer): wait
           // until the socket is readable, then read into memory taken only then. 1.3 KiB less
-          // per idle connection (docs/performance.md, step 24); in place rather than in a
+          // per idle connection (docs/archive/performance-log.md); in place rather than in a
           // coroutine of its own, whose frame would take back half of that. Not how every wait
           // goes, because Asio re-arms epoll for such a wait: a system call a request would
           // otherwise not make, which once per idle spell costs nothing that matters.
@@ -208,7 +208,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     // Head strings are lent only while a head is written and sent (the request's by the upstream
     // call, the response's when the answer is written; both come back by the top of this loop):
     // held from here, 5,000 requests waiting on a backend would each keep them, and each would be
-    // cold when written (docs/performance.md, steps 25 and 27).
+    // cold when written.
     bool keep_alive = co_await run_exchange(worker, client, parser);
     if (!keep_alive) break;
   }

@@ -123,8 +123,8 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     connection_ = std::move(acquired.connection);
     // No body: the head is the whole request, and the socket almost always takes it at once.
     // Written only now, also after a wait for a connection: a string held through the wait would
-    // leave the worker's spare strings to the waiting requests and send the others to malloc
-    // (docs/performance.md, steps 25 and 28).
+    // leave the worker's spare strings to the waiting requests and send the others to malloc,
+    // which hands out cold memory when thousands of requests are in flight.
     write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
@@ -135,7 +135,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
-    // ~0.5 KiB, and the next head would be written into a string gone cold (step 27).
+    // ~0.5 KiB, and the next head would be written into a string gone cold.
     request_.worker.head_strings().take_back(request_.client.upstream_head);
     const bool head_sent = !ec;
     if (head_sent) {

@@ -1,18 +1,18 @@
 #pragma once
 // Deadlines for the data path's socket waits, kept in user space. beast::tcp_stream arms an Asio
 // timer for every read and write, and Asio reprograms its timerfd whenever the earliest deadline
-// moves: 2-3 timerfd_settime calls per proxied request (docs/performance.md). Here a wait links a
-// Watch (a deadline and the socket it guards) into its worker's Watchdog, and one timer per
-// worker cancels the sockets whose deadline passed.
+// moves: 2-3 timerfd_settime calls per proxied request (docs/archive/performance-log.md). Here
+// a wait links a Watch (a deadline and the socket it guards) into its worker's Watchdog, and one
+// timer per worker cancels the sockets whose deadline passed.
 //
 // The Watchdog is a hashed timing wheel: a Watch goes into the slot of the 16 ms tick its
 // deadline falls in (4,096 slots, a 65 s turn), so linking and unlinking cost O(1), and the timer
 // looks only at the slots whose ticks have ended, where everything is due except watches a turn
 // or more later, which stay. A scan of every watch on each expiry would cost O(connections) per
 // expiry: with 10,000 connections timing out one after another, that was 45% of a worker's CPU
-// (docs/performance.md, step 23). The timer is armed for the end of the earliest non-empty slot,
-// so it rests while deadlines are far off, and a deadline fires up to one tick (16 ms) after it
-// passed.
+// (docs/archive/performance-log.md). The timer is armed for the end of the earliest non-empty
+// slot, so it rests while deadlines are far off, and a deadline fires up to one tick (16 ms)
+// after it passed.
 //
 // A timed-out socket is cancelled, not closed: the client side can still be answered with 408.
 // Single-threaded, like everything in a worker.

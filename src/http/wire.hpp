@@ -1,10 +1,11 @@
 #pragma once
 // Bytes on the wire, without Beast's serializer. The serializer writes a head as one buffer per
 // field through nested buffer-sequence adaptors whose iterators dispatch through a variant on
-// every step: ~25% of the instructions of a small proxied GET (docs/performance.md). Here a head
-// is appended to one flat string, a chunk's framing is formatted by hand, and a write goes out
-// as one gather write that is tried at once (the socket is non-blocking) and only waits for the
-// socket, under a deadline, when the kernel cannot take everything.
+// every step: ~25% of the instructions of a small proxied GET (docs/archive/performance-log.md,
+// baseline profile). Here a head is appended to one flat string, a chunk's framing is formatted
+// by hand, and a write goes out as one gather write that is tried at once (the socket is
+// non-blocking) and only waits for the socket, under a deadline, when the kernel cannot take
+// everything.
 #include <array>
 #include <chrono>
 #include <cstddef>

@@ -1,4 +1,4 @@
-// What a client connection costs the gateway (docs/performance.md, target 7 and steps 24-25;
+// What a client connection costs the gateway (docs/performance.md, target 7;
 // docs/runbook.md, "gateway's memory grows"), idle and with its request waiting on the backend,
 // and that every one of those connections is still served. The bench measures both at 5,000
 // connections; these hold the bounds in CI. Sanitizer builds check only that every connection is
@@ -23,16 +23,16 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kConnections = 800;
 // Measured 2.6 KiB per idle connection (one worker, mimalloc); 2.9 while the session's frame
-// was over 1,280 bytes (docs/performance.md, step 29), so a frame that grows back fails here;
-// 3.6 KiB when each kept its 1 KiB read buffer. Part of it is where Asio's first-fit frame cache
-// puts each connection's co_spawn entry frame (step 26).
+// was over 1,280 bytes, so a frame that grows back fails here; 3.6 KiB when each kept its 1 KiB
+// read buffer. Part of it is where Asio's first-fit frame cache puts each connection's co_spawn
+// entry frame (upstream_call.hpp, read_response_header).
 constexpr double kMaxKibPerIdleConnection = 2.8;
 // Measured 8.0 KiB per waiting request, the gateway's side only: the client connection, its
 // exchange's frames and a pooled upstream connection. It was 9.8 KiB while every waiting request
-// held a response-head string lent at its start, 9.1 with one frame more (step 26), 8.5 while the
-// request head's string was held until the answer came (step 27), 8.0 with the larger session
-// frame (step 29), 7.8 after it, and 8.0 again since the edge checks (issue 19) added to the
-// exchange's state.
+// held a response-head string lent at its start, 9.1 with one more coroutine frame per request,
+// 8.5 while the request head's string was held until the answer came, 8.0 with the larger session
+// frame, 7.8 after it, and 8.0 again since the edge checks (issue 19) added to the exchange's
+// state.
 constexpr double kMaxKibPerBusyConnection = 8.4;
 constexpr int kBackendDelayMs = 3000;
 

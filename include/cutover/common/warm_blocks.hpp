@@ -5,7 +5,7 @@
 // one is given back and the other taken in the same handler. From mimalloc, the new block would
 // be one freed long ago (its free lists are per page, and the page in use moves on): at thousands
 // of busy connections, taking it reads a cold free-list link and cold page bookkeeping. A stack
-// per thread hands back the block given back last instead (docs/performance.md, step 25).
+// per thread hands back the block given back last instead (docs/archive/performance-log.md).
 #include <cstddef>
 
 #include <boost/beast/core/flat_buffer.hpp>

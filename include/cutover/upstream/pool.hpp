@@ -236,7 +236,7 @@ class Pool {
 
   boost::asio::any_io_executor executor_;
   // The same executor unwrapped when it is an io_context's (a worker's): posting through
-  // any_io_executor's type erasure cost ~350 instructions per queued request (step 28).
+  // any_io_executor's type erasure cost ~350 instructions per queued request (callgrind).
   std::optional<boost::asio::io_context::executor_type> io_executor_;
   // Changed only by the worker; scrapes on other threads iterate it. So the worker takes
   // states_mutex_ to add or erase a state (once per new endpoint, or per endpoint retired) and
