@@ -8,17 +8,18 @@ namespace cutover::http {
 Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
     : Watch(watchdog, socket, timeout.count() <= 0 ? Clock::time_point::max() : Clock::now() + timeout) {}
 
-Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due)
-    : socket_(&socket), due_(due) {
+Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due_at) : socket_(&socket) {
+  due = due_at;
   link_unless_endless(watchdog);
 }
 
-Watch::Watch(Watchdog& watchdog, Expiry& expiry, Clock::time_point due) : expiry_(&expiry), due_(due) {
+Watch::Watch(Watchdog& watchdog, Expiry& expiry, Clock::time_point due_at) : expiry_(&expiry) {
+  due = due_at;
   link_unless_endless(watchdog);
 }
 
 void Watch::link_unless_endless(Watchdog& watchdog) {
-  if (due_ == Clock::time_point::max()) return;  // no deadline
+  if (due == Clock::time_point::max()) return;  // no deadline
   watchdog_ = &watchdog;
   watchdog.link(*this);
 }
@@ -44,39 +45,20 @@ void Watchdog::shutdown() {
   armed_for_ = INT64_MIN;  // never arm again
 }
 
-std::int64_t Watchdog::tick_of(Clock::time_point time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() / kTick.count();
-}
-
 void Watchdog::link(Watch& watch) {
-  // A deadline already passed goes into the next slot the timer looks at.
-  const std::int64_t tick = std::max(tick_of(watch.due_), done_through_ + 1);
-  WatchLink& head = slots_[static_cast<std::size_t>(tick) % kSlots];
-  WatchLink& node = watch;
-  node.prev = head.prev;
-  node.next = &head;
-  head.prev->next = &node;
-  head.prev = &node;
-  ++count_;
+  const std::int64_t tick = wheel_.add(watch);
   if (tick < armed_for_) arm(tick);
 }
 
-void Watchdog::unlink(WatchLink& node) {
-  node.prev->next = node.next;
-  node.next->prev = node.prev;
-  node.prev = node.next = &node;
-}
-
 void Watchdog::forget(Watch& watch) {
-  unlink(watch);
+  wheel_.remove(watch);
   watch.watchdog_ = nullptr;
-  --count_;
 }
 
 void Watchdog::arm(std::int64_t tick) {
   if (!timer_) return;
   armed_for_ = tick;
-  timer_->expires_at(Clock::time_point(kTick * (tick + 1)));  // cancels a wait for later: it sees aborted
+  timer_->expires_at(DeadlineWheel::end_of(tick));  // cancels a wait for later: it sees aborted
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted) return;
     on_timer();
@@ -85,33 +67,19 @@ void Watchdog::arm(std::int64_t tick) {
 
 void Watchdog::on_timer() {
   armed_for_ = kNotArmed;
-  const auto now = Clock::now();
-  // The slots of ticks that have ended. After a long rest each slot is looked at once.
-  const std::int64_t through = tick_of(now) - 1;
-  const std::int64_t first = std::max(done_through_ + 1, through - static_cast<std::int64_t>(kSlots) + 1);
-  for (std::int64_t t = first; t <= through; ++t) {
-    WatchLink& head = slots_[static_cast<std::size_t>(t) % kSlots];
-    for (WatchLink* node = head.next; node != &head;) {
-      auto& watch = static_cast<Watch&>(*node);
-      node = node->next;
-      if (watch.due_ > now) continue;  // due a turn or more later
-      // The wait completes with operation_aborted (posted, never inline), and its Watch says why.
-      forget(watch);
-      watch.expired_ = true;
-      if (watch.expiry_) {
-        watch.expiry_->expired();
-        continue;
-      }
-      boost::system::error_code ignored;
-      watch.socket_->cancel(ignored);
+  wheel_.expire(Clock::now(), [](DeadlineWheel::Entry& entry) {
+    // The wait completes with operation_aborted (posted, never inline), and its Watch says why.
+    auto& watch = static_cast<Watch&>(entry);
+    watch.watchdog_ = nullptr;
+    watch.expired_ = true;
+    if (watch.expiry_) {
+      watch.expiry_->expired();
+      return;
     }
-  }
-  done_through_ = std::max(done_through_, through);
-  if (count_ == 0) return;  // rests until the next link
-  for (std::int64_t t = done_through_ + 1;; ++t) {
-    const WatchLink& head = slots_[static_cast<std::size_t>(t) % kSlots];
-    if (head.next != &head) return arm(t);
-  }
+    boost::system::error_code ignored;
+    watch.socket_->cancel(ignored);
+  });
+  if (const auto tick = wheel_.next_tick()) arm(*tick);  // else rests until the next link
 }
 
 }  // namespace cutover::http

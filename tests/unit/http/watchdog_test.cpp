@@ -161,58 +161,8 @@ TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
-// The wheel's slots repeat every turn (kSlots ticks): a deadline exactly one turn after another
-// shares its slot, and must stay when that slot's tick ends.
-TEST(Watchdog, ADeadlineATurnLaterSharesASlotButDoesNotFire) {
-  asio::io_context io;
-  Watchdog watchdog(io);
-  PendingRead soon(io);
-  PendingRead turn_later(io);
-  const auto due = Clock::now() + 30ms;
-  const auto turn = Watchdog::kTick * static_cast<std::int64_t>(Watchdog::kSlots);
-  start_read_until(io, watchdog, soon.pair.near, soon.buffer, due, soon.wait);
-  start_read_until(io, watchdog, turn_later.pair.near, turn_later.buffer, due + turn, turn_later.wait);
-  run_until(io, [&] { return soon.wait.result.has_value(); });
-  io.run_for(100ms);  // a few more ticks
-  ASSERT_TRUE(soon.wait.result.has_value());
-  EXPECT_EQ(*soon.wait.result, boost::beast::error::timeout);
-  EXPECT_FALSE(turn_later.wait.result.has_value()) << "fired a turn early";
-  EXPECT_EQ(watchdog.watching(), 1u);
-  turn_later.pair.near.cancel();
-  run_until(io, [&] { return turn_later.wait.result.has_value(); });
-  ASSERT_TRUE(turn_later.wait.result.has_value());
-  EXPECT_EQ(*turn_later.wait.result, asio::error::operation_aborted) << "a cancel, not a timeout";
-  EXPECT_EQ(watchdog.watching(), 0u);
-}
-
-// Deadlines that pass one after another (connections timing out in turn) each fire on time:
-// never before the deadline, and within a few ticks of it.
-TEST(Watchdog, DeadlinesPassingOneAfterAnotherFireOnTime) {
-  constexpr int kWaits = 100;
-  asio::io_context io;
-  Watchdog watchdog(io);
-  std::vector<std::unique_ptr<SocketPair>> pairs;
-  std::vector<ReadBuffer> buffers(kWaits);
-  std::vector<Waiting> waits(kWaits);
-  std::vector<Clock::time_point> dues(kWaits);
-  const auto start = Clock::now();
-  for (int i = 0; i < kWaits; ++i) {
-    const auto index = static_cast<std::size_t>(i);
-    pairs.push_back(std::make_unique<SocketPair>(io));
-    dues[index] = start + std::chrono::milliseconds(20 + 5 * i);
-    start_read_until(io, watchdog, pairs[index]->near, buffers[index], dues[index], waits[index]);
-  }
-  run_until(io, [&] { return std::all_of(waits.begin(), waits.end(), [](const Waiting& w) { return w.result.has_value(); }); });
-  for (std::size_t i = 0; i < waits.size(); ++i) {
-    ASSERT_TRUE(waits[i].result.has_value()) << i;
-    EXPECT_EQ(*waits[i].result, boost::beast::error::timeout) << i;
-    EXPECT_GE(waits[i].finished, dues[i]) << "wait " << i << " fired before its deadline";
-    // One tick of lateness by design; the rest is this machine's scheduling.
-    EXPECT_LT(waits[i].finished - dues[i], 500ms) << "wait " << i << " fired long after its deadline";
-  }
-  EXPECT_EQ(watchdog.watching(), 0u);
-}
-
+// Which deadline fires when (the wheel's slots, turns, lateness) is deadline_wheel_test.cpp's,
+// on a synthetic clock; these tests are about what a deadline does to a wait on a socket.
 TEST(Watchdog, AZeroTimeoutMeansNoDeadline) {
   asio::io_context io;
   SocketPair pair(io);
