@@ -16,7 +16,7 @@
 #include "probe_command.hpp"
 #include "cutover/common/heap.hpp"
 #include "cutover/common/open_files.hpp"
-#include "cutover/http/server.hpp"
+#include "cutover/process/server.hpp"
 #include "cutover/runtime/state_file.hpp"
 
 int main(int argc, char** argv) {
@@ -84,9 +84,9 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", e.what());
     return 1;
   }
-  std::unique_ptr<cutover::http::Server> server;
+  std::unique_ptr<cutover::process::Server> server;
   try {
-    server = std::make_unique<cutover::http::Server>(cutover::http::ServerOptions{config_path}, std::move(snapshot));
+    server = std::make_unique<cutover::process::Server>(cutover::process::ServerOptions{config_path}, std::move(snapshot));
   } catch (const std::system_error& e) {
     // The access log file cannot be opened: say which, and why, and exit 1.
     spdlog::error("cannot start: {}", e.what());

@@ -1,5 +1,5 @@
 #pragma once
-// The running gateway: workers, signals (SIGHUP reload, SIGUSR1 access-log reopen, SIGTERM/SIGINT
+// The process: the workers, signals (SIGHUP reload, SIGUSR1 access-log reopen, SIGTERM/SIGINT
 // graceful drain).
 #include <chrono>
 #include <filesystem>
@@ -16,8 +16,10 @@
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
-
 class Worker;
+}  // namespace cutover::http
+
+namespace cutover::process {
 
 struct ServerOptions {
   std::string config_path;
@@ -45,7 +47,7 @@ class Server : public admin::ControlPlane {
   ServerOptions options_;
   runtime::SnapshotStore store_;
   std::unique_ptr<log::AccessLog> access_log_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<http::Worker>> workers_;
   // `watch: true`: follows the config and the key files it names; re-synced after each reload.
   void sync_watch();
   // SIGUSR1, after logrotate has renamed the file.
@@ -64,4 +66,4 @@ class Server : public admin::ControlPlane {
   bool draining_ = false;
 };
 
-}  // namespace cutover::http
+}  // namespace cutover::process

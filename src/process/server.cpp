@@ -1,4 +1,4 @@
-#include "cutover/http/server.hpp"
+#include "cutover/process/server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,9 +21,10 @@
 #include "cutover/runtime/overrides_describe.hpp"
 #include "cutover/runtime/state_file.hpp"
 
-namespace cutover::http {
+namespace cutover::process {
 
 namespace asio = boost::asio;
+using http::Worker;
 using asio::ip::tcp;
 
 Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial) : options_(std::move(options)) {
@@ -355,4 +356,4 @@ int Server::run() {
   return exit_code;
 }
 
-}  // namespace cutover::http
+}  // namespace cutover::process
