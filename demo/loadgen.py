@@ -295,8 +295,8 @@ def print_table(r):
     if r["sticky_mode"] == "admin":
         admin = r["admin"]
         changes = admin["split_changes"]
-        print(f"split:       {len(changes)} change(s) seen by polling {admin['url']}"
-              + (f" ({admin['failed_polls']} of {admin['polls']} polls got no answer)" if admin["failed_polls"] else ""))
+        failed = f" ({admin['failed_polls']} of {admin['polls']} polls got no answer)" if admin["failed_polls"] else ""
+        print(f"split:       {len(changes)} change(s) seen by polling {admin['url']}{failed}")
         for c in changes[:10]:
             print(f"  {c['at_s']:7.2f} s  route {c['route']}: {split_watch.fmt_split(c['from'])} → "
                   f"{split_watch.fmt_split(c['to'])}")
