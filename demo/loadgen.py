@@ -8,12 +8,17 @@ GET /api/notes, GET /api/notes/{one of the user's ids} and GET /api/account. An 
 when its status is 200 and its body equals what notes_data computes for that user (both backends
 must answer identically). X-Served-By says which backend answered.
 
-Stickiness: per (user, endpoint) we track the backend. Moves away from legacy are what a ramp does;
-a move back to legacy (or between two new backends) is never expected. Without --ramp/--watch the
-split must not change during the run, so any move is a violation.
+Stickiness: per (user, endpoint) we track the backend. With --admin URL (the gateway's admin API)
+the split each endpoint's route runs is polled during the run, and a move is fine when it goes along
+a split change an operator made at that time (a ramp moves users legacy→new, a rollback new→legacy,
+clearing an override may move them forward again); any other move is a violation (see
+split_watch.py). Without --admin: moves away from legacy are what a ramp does, a move back to legacy
+(or between two new backends) is never expected; without --ramp/--watch the split must not change
+during the run, so any move is a violation.
 
 Exit status: 0 when there were no errors and no sticky violations, 1 otherwise, 130 when a non-watch
-run was interrupted with Ctrl-C (the summary is still printed), 2 for bad usage.
+run was interrupted with Ctrl-C (the summary is still printed), 2 for bad usage (or an --admin API
+that does not answer at the start).
 """
 import argparse
 import base64
@@ -26,10 +31,11 @@ import signal
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from urllib.parse import urlsplit
 
 import notes_data
+import split_watch
 
 try:
     import jwt  # Debian's python3-jwt: the intended way
@@ -124,16 +130,23 @@ class Worker(threading.Thread):
     threads, two in-flight requests around a split change could be observed in the wrong order and
     look like a move back)."""
 
-    def __init__(self, index, users, args, auth, stats, stop):
+    def __init__(self, index, users, args, auth, stats, stop, watch=None, origin=0.0):
         super().__init__(name=f"worker-{index}", daemon=True)
         self.users, self.args, self.auth = users, args, auth
         self.stats, self.stop = stats, stop
+        self.watch, self.origin = watch, origin  # --admin: the split watch; origin: the run's start
         self.rng = random.Random(None if args.seed is None else args.seed * 1000 + index)
-        self.last = {}                  # (user, kind) -> backend of the previous answer
+        self.last = {}                  # (user, kind) -> (backend, send time) of the previous answer
         self.changed = set()            # (user, kind) that saw more than one backend
         self.bad = set()                # (user, kind) that moved back or sideways
         self.forward = defaultdict(set)  # new backend -> users that moved legacy -> it
         self.back, self.seen = set(), set()
+        # --admin: moves waiting for the split watch to catch up, then judged.
+        self.pending = deque()          # (user, kind, from, to, after, before) in time order
+        self.along = defaultdict(set)   # (from, to) -> users that moved along a split change
+        self.along_moves = Counter()    # (from, to) -> such moves
+        self.unexplained = set()        # (user, kind) with a move no split change explains
+        self.violations = []            # the first few, for the operator
 
     def run(self):
         url = urlsplit(self.args.gateway)
@@ -150,6 +163,7 @@ class Worker(threading.Thread):
                 path, expected = "/api/account", notes_data.account_json(user)
             headers = {"Accept": "application/json", "User-Agent": "cutover-loadgen"}
             headers.update(self.auth.headers(user))
+            sent = time.monotonic()
             try:
                 if conn is None:  # http.client also reopens by itself after "Connection: close"
                     conn = http.client.HTTPConnection(url.hostname, url.port or 80,
@@ -176,14 +190,16 @@ class Worker(threading.Thread):
                 self.stats.record(kind, backend or "(none)")
                 self.seen.add(user)
             if backend:
-                self.observe(user, kind, backend)
+                self.observe(user, kind, backend, sent, time.monotonic())
+            if self.watch:
+                self.settle()
         if conn is not None:
             conn.close()
 
-    def observe(self, user, kind, backend):
+    def observe(self, user, kind, backend, sent, received):
         key = (user, kind)
-        prev = self.last.get(key)
-        self.last[key] = backend
+        prev, prev_sent = self.last.get(key, (None, None))
+        self.last[key] = (backend, sent)
         if prev is None or prev == backend:
             return
         self.changed.add(key)
@@ -193,6 +209,26 @@ class Worker(threading.Thread):
             self.bad.add(key)                    # back to legacy, or between two new backends
             if backend == LEGACY:
                 self.back.add(user)
+        if self.watch:
+            # The gateway chose `prev` after we sent that request, and `backend` before its answer.
+            self.pending.append((user, kind, prev, backend, prev_sent, received))
+
+    def settle(self, final=False):
+        """Judges the moves that no split change still to be seen could explain (all when final)."""
+        if not self.pending:
+            return
+        until = None if final else self.watch.settled_until()
+        while self.pending and (final or self.pending[0][5] <= until):
+            user, kind, old, new, after, before = self.pending.popleft()
+            why = self.watch.judge(kind, old, new, after, before)
+            if why is None:
+                self.along[(old, new)].add(user)
+                self.along_moves[(old, new)] += 1
+                continue
+            self.unexplained.add((user, kind))
+            if len(self.violations) < 5:
+                self.violations.append(f"{user} {KINDS[kind]}: {old}→{new} between "
+                                       f"{after - self.origin:.2f} s and {before - self.origin:.2f} s, {why}")
 
 
 def shares(counter):
@@ -206,17 +242,30 @@ def fmt_shares(share):
     return "  ".join(f"{b} {p:.1f}%" for b, p in share.items()) or "-"
 
 
-def summarize(args, stats, workers, elapsed, interrupted):
+def summarize(args, stats, workers, elapsed, interrupted, watch=None, origin=0.0):
     ramp = args.ramp or args.watch
     changed = set().union(*(w.changed for w in workers))
     bad = set().union(*(w.bad for w in workers))
     forward = defaultdict(set)
+    along, along_moves = defaultdict(set), Counter()
     for w in workers:
         for backend, users in w.forward.items():
             forward[backend] |= users
+        for pair, users in w.along.items():
+            along[pair] |= users
+        along_moves.update(w.along_moves)
     back = set().union(*(w.back for w in workers))
-    violations = len(bad) if ramp else len(changed)
+    if watch:
+        mode, violations = "admin", len(set().union(*(w.unexplained for w in workers)))
+    else:
+        mode, violations = ("ramp" if ramp else "strict"), (len(bad) if ramp else len(changed))
     errors = sum(stats.errors.values())
+    admin = {} if not watch else {
+        "moved_along_changes": [{"from": a, "to": b, "users": len(u), "moves": along_moves[(a, b)]}
+                                for (a, b), u in sorted(along.items())],
+        "violation_samples": [v for w in workers for v in w.violations][:5],
+        "admin": watch.report(origin),
+    }
     return {
         "gateway": args.gateway, "duration_s": round(elapsed, 3), "requests": stats.requests,
         "rps": round(stats.requests / elapsed, 1) if elapsed > 0 else 0.0,
@@ -226,7 +275,7 @@ def summarize(args, stats, workers, elapsed, interrupted):
                           "share": shares(stats.served[k])} for k in KINDS},
         "users": args.users, "users_seen": len(set().union(*(w.seen for w in workers))),
         "moved_forward": {b: len(u) for b, u in sorted(forward.items())},
-        "moved_back": len(back), "sticky_mode": "ramp" if ramp else "strict",
+        "moved_back": len(back), "sticky_mode": mode, **admin,
         "sticky_violations": violations, "interrupted": interrupted,
         "pass": errors == 0 and violations == 0,
     }
@@ -243,10 +292,24 @@ def print_table(r):
     print(f"{'endpoint':<22}{'requests':>9}  share by X-Served-By")
     for ep in r["endpoints"].values():
         print(f"{ep['endpoint']:<22}{ep['requests']:>9}  {fmt_shares(ep['share'])}")
-    fwd = ", ".join(f"moved {LEGACY}→{b}: {n} users" for b, n in r["moved_forward"].items())
-    print(f"stickiness:  {fwd or f'moved {LEGACY}→new: 0 users'}, moved back: {r['moved_back']} users; "
-          f"violations: {r['sticky_violations']} ({r['sticky_mode']}: "
-          + ("only moves back or sideways count)" if r["sticky_mode"] == "ramp" else "any change counts)"))
+    if r["sticky_mode"] == "admin":
+        admin = r["admin"]
+        changes = admin["split_changes"]
+        failed = f" ({admin['failed_polls']} of {admin['polls']} polls got no answer)" if admin["failed_polls"] else ""
+        print(f"split:       {len(changes)} change(s) seen by polling {admin['url']}{failed}")
+        for c in changes[:10]:
+            print(f"  {c['at_s']:7.2f} s  route {c['route']}: {split_watch.fmt_split(c['from'])} → "
+                  f"{split_watch.fmt_split(c['to'])}")
+        if len(changes) > 10:
+            print(f"  ... and {len(changes) - 10} more")
+        along = ", ".join(f"{m['from']}→{m['to']}: {m['users']} users" for m in r["moved_along_changes"])
+        print(f"stickiness:  moved along split changes: {along or '0 users'}; "
+              f"violations: {r['sticky_violations']} (admin: moves against a split change, or with none, count)")
+    else:
+        fwd = ", ".join(f"moved {LEGACY}→{b}: {n} users" for b, n in r["moved_forward"].items())
+        print(f"stickiness:  {fwd or f'moved {LEGACY}→new: 0 users'}, moved back: {r['moved_back']} users; "
+              f"violations: {r['sticky_violations']} ({r['sticky_mode']}: "
+              + ("only moves back or sideways count)" if r["sticky_mode"] == "ramp" else "any change counts)"))
     print("result:      " + ("PASS" if r["pass"] else "FAIL"))
 
 
@@ -264,9 +327,12 @@ def parse_args():
     p.add_argument("--secret-file", help="file holding the gateway's HS256 secret")
     p.add_argument("--issuer", help="iss claim to put in tokens")
     p.add_argument("--audience", help="aud claim to put in tokens")
+    p.add_argument("--admin", metavar="URL",
+                   help="the gateway's admin API (e.g. http://127.0.0.1:9901): moves along the split "
+                        "changes it shows during the run are reported apart from violations")
     p.add_argument("--ramp", action="store_true",
-                   help="the split is raised during the run: only moves back count as violations "
-                        "(implied by --watch)")
+                   help="without --admin: the split is raised during the run, only moves back count as "
+                        "violations (implied by --watch)")
     p.add_argument("--legacy", default="legacy", help="X-Served-By of the legacy backend")
     p.add_argument("--timeout", type=float, default=10.0, help="per-request timeout, seconds")
     p.add_argument("--seed", type=int, help="seed for the random choices (reproducible runs)")
@@ -282,9 +348,34 @@ def parse_args():
     url = urlsplit(args.gateway)
     if url.scheme != "http" or not url.hostname or url.path not in ("", "/"):
         p.error("--gateway must look like http://HOST:PORT")
+    admin = urlsplit(args.admin) if args.admin else None
+    if admin and (admin.scheme != "http" or not admin.hostname or admin.path not in ("", "/")):
+        p.error("--admin must look like http://HOST:PORT")
     if args.users < 1 or args.concurrency < 1 or (args.requests is not None and args.requests < 0):
         p.error("--users and --concurrency must be at least 1, --requests at least 0")
     return args
+
+
+def start_watch(args, progress):
+    """The split watch for --admin, polled once before any traffic (exit 2 when that fails)."""
+    # One representative id: note ids are plain segments, and routes match all of them alike.
+    kinds = {"notes_list": ("GET", "/api/notes"),
+             "notes_item": ("GET", f"/api/notes/{notes_data.note_ids('user-1')[0]}"),
+             "account": ("GET", "/api/account")}
+    log = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    watch = split_watch.SplitWatch(args.admin, kinds, urlsplit(args.gateway).hostname, log)
+    try:
+        watch.poll()
+    except split_watch.AdminError as e:
+        print(f"loadgen: cannot read the routes from the admin API at {args.admin}: {e}\n"
+              "  --admin takes the gateway's admin.listen address, e.g. http://127.0.0.1:9901",
+              file=sys.stderr)
+        sys.exit(2)
+    if progress:
+        served = "; ".join(f"{KINDS[k]} → route {d}" for k, d in watch.describe().items())
+        print(f"loadgen: split watch on {args.admin}: {served}", file=progress, flush=True)
+    watch.start()
+    return watch
 
 
 def main():
@@ -299,11 +390,13 @@ def main():
     if args.print_token:
         print(auth.headers(args.print_token)["Authorization"].removeprefix("Bearer "))
         return
+    progress = None if args.quiet else (sys.stdout if args.watch else sys.stderr)
+    watch = start_watch(args, progress) if args.admin else None
     stats, stop = Stats(None if args.watch else args.requests), threading.Event()
     users = [f"user-{i}" for i in range(1, args.users + 1)]
     n = min(args.concurrency, len(users))
-    workers = [Worker(i, users[i::n], args, auth, stats, stop) for i in range(n)]
-    progress = None if args.quiet else (sys.stdout if args.watch else sys.stderr)
+    start = time.monotonic()
+    workers = [Worker(i, users[i::n], args, auth, stats, stop, watch, start) for i in range(n)]
     timed = not args.watch and args.requests is None
 
     def stop_signal(signum, frame):
@@ -312,16 +405,22 @@ def main():
     # starts background jobs with SIGINT ignored and tests stop `--watch` runs that way.
     signal.signal(signal.SIGINT, stop_signal)
     signal.signal(signal.SIGTERM, stop_signal)
-    start = time.monotonic()
     for w in workers:
         w.start()
-    interrupted, tick, prev = False, start + INTERVAL, stats.snapshot()
+    interrupted, tick, prev, seen = False, start + INTERVAL, stats.snapshot(), 0
     try:
         while any(w.is_alive() for w in workers):
             time.sleep(0.05)
             now = time.monotonic()
             if timed and now - start >= args.duration:
                 break
+            if watch:
+                for at, route, old, new in watch.route_changes_since(seen):
+                    seen += 1
+                    if progress:
+                        print(f"[{at - start:6.1f}s] split change on route {route}: "
+                              f"{split_watch.fmt_split(old)} → {split_watch.fmt_split(new)}",
+                              file=progress, flush=True)
             if now >= tick:
                 cur = stats.snapshot()
                 if progress:
@@ -338,10 +437,20 @@ def main():
     except KeyboardInterrupt:
         sys.exit(130)
     elapsed = time.monotonic() - start
+    if watch:
+        watch.stop()
+        try:
+            watch.poll()  # a change made just before the end explains the last moves
+        except split_watch.AdminError:
+            pass          # counted in failed_polls; moves it would explain stay violations
+        for w in workers:
+            w.settle(final=True)
 
-    report = summarize(args, stats, workers, elapsed, interrupted)
+    report = summarize(args, stats, workers, elapsed, interrupted, watch, start)
     if not args.quiet and stats.samples:
         print("first errors:\n  " + "\n  ".join(stats.samples), file=sys.stderr)
+    if not args.quiet and report.get("violation_samples"):
+        print("first violations:\n  " + "\n  ".join(report["violation_samples"]), file=sys.stderr)
     if args.json:
         print(json.dumps(report, separators=(",", ":"), ensure_ascii=False), flush=True)
     else:

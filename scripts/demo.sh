@@ -67,8 +67,14 @@ cat <<TXT
 
   Shift traffic: edit 'split: { notes-svc: 25 }' in config/cutover.yaml (say 50), save, then
             kill -HUP \$(cat var/cutover.pid)      (or: curl -X POST localhost:9901/admin/reload)
-  and watch the notes-svc share below rise, with no user ever moving back to legacy.
+  or through the admin API (README "Admin API"):
+            curl -X PUT localhost:9901/admin/routes/notes/split -d '{"notes-svc": 50}'
+            curl -X POST localhost:9901/admin/routes/notes/rollback -d '{"reason": "demo"}'
+            curl -X DELETE localhost:9901/admin/routes/notes/override
+  and watch the notes-svc share below move. The load generator follows the split in the admin
+  API: at Ctrl-C it reports the users each change moved, and fails on any user who moved
+  against a change or while nothing changed.
 
 TXT
 "$python" demo/loadgen.py --gateway http://127.0.0.1:8080 --users 200 --concurrency 8 \
-  --secret-file config/demo-jwt-secret.txt --watch
+  --secret-file config/demo-jwt-secret.txt --watch --admin http://127.0.0.1:9901
