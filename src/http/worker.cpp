@@ -199,18 +199,13 @@ const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
                                                               identity.auth_request.cache_ttl,
                                                               identity.auth_request.stale_if_error);
       }
-      round_robin_.assign(snapshot_->backends.size(), 0);
+      round_robin_.reset(snapshot_->backends.size());
       // Endpoints may have changed: the pool stops keeping connections to those that went.
       pool_.configure(pool_policies(*snapshot_));
     }
     if (&metrics_.layout() != snapshot_->metrics_layout.get()) metrics_.reset(snapshot_->metrics_layout);
   }
   return snapshot_;
-}
-
-std::size_t Worker::next_endpoint(std::size_t backend, std::size_t endpoint_count) {
-  if (endpoint_count <= 1 || backend >= round_robin_.size()) return 0;
-  return round_robin_[backend]++ % endpoint_count;
 }
 
 }  // namespace cutover::http

@@ -23,6 +23,7 @@
 #include "cutover/log/throttle.hpp"
 #include "cutover/metrics/registry.hpp"
 #include "cutover/runtime/snapshot.hpp"
+#include "cutover/upstream/endpoint_choice.hpp"
 #include "cutover/upstream/pool.hpp"
 
 namespace cutover::http {
@@ -77,7 +78,9 @@ class Worker {
   metrics::WorkerMetrics& metrics() { return metrics_; }
   const metrics::WorkerMetrics& metrics() const { return metrics_; }
   log::AccessLog& access_log() { return access_log_; }
-  std::size_t next_endpoint(std::size_t backend, std::size_t endpoint_count);  // round robin
+  std::size_t next_endpoint(std::size_t backend, std::size_t endpoint_count) {
+    return round_robin_.next(backend, endpoint_count);
+  }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   std::size_t active_sessions() const { return active_sessions_.load(std::memory_order_relaxed); }
   // Keep-alive connections waiting for their next request (a gauge for /metrics).
@@ -124,7 +127,7 @@ class Worker {
   ArenaBlocks arena_blocks_;                        // likewise: their arenas give blocks back
   HeadStrings head_strings_;                        // likewise: sessions give their heads back
   metrics::WorkerMetrics metrics_;
-  std::vector<std::size_t> round_robin_;
+  upstream::RoundRobin round_robin_;
   std::atomic<bool> draining_{false};
   std::atomic<std::size_t> active_sessions_{0};
   std::atomic<std::size_t> idle_sessions_{0};
