@@ -140,7 +140,7 @@ void UpstreamCall::finish_delivery(const RelayResult& delivered) {
     outcome_.keep_alive = false;
     return;
   }
-  Counters::bump(counters_.proxied);
+  Counters::bump(counters_.requests_proxied);
   if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
     request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
   }

@@ -128,6 +128,12 @@ Sample gauge(std::string name, std::string help, std::uint64_t value,
                 static_cast<double>(value)};
 }
 
+// A GAUGE line's label: none, or its (label, label_value) pair.
+std::vector<Label> optional_label() { return {}; }
+std::vector<Label> optional_label(std::string name, std::string value) {
+  return {{std::move(name), std::move(value)}};
+}
+
 }  // namespace
 
 void append_label_value(std::string& out, std::string_view value) {
@@ -178,62 +184,17 @@ std::string render_prometheus(const Scrape& scrape, std::span<const Sample> extr
 
 std::vector<Sample> gateway_samples(const GatewayCounters& g) {
   std::vector<Sample> out;
-  out.push_back(counter("cutover_connections_accepted_total", "Client connections accepted.",
-                        g.connections_accepted));
-  out.push_back(counter("cutover_connections_refused_total",
-                        "Client connections closed at once because open files were near the limit.",
-                        g.connections_refused));
-  constexpr std::string_view kConnections =
-      "Open client connections: active (a request in flight) or idle (keep-alive, waiting).";
-  out.push_back(gauge("cutover_connections", std::string(kConnections), g.connections_active,
-                      {{"state", "active"}}));
-  out.push_back(gauge("cutover_connections", std::string(kConnections), g.connections_idle,
-                      {{"state", "idle"}}));
-  out.push_back(counter("cutover_requests_received_total",
-                        "Requests read from clients, including those answered by the gateway.",
-                        g.requests));
-  out.push_back(counter("cutover_requests_proxied_total", "Requests answered by a backend.",
-                        g.requests_proxied));
-  for (std::size_t i = 0; i < kLocalReasonCount; ++i) {
-    out.push_back(counter("cutover_local_replies_total",
-                          "Requests answered by the gateway itself, by reason.", g.local_replies[i],
-                          {{"reason", std::string(kLocalReasonNames[i])}}));
-  }
-  for (std::size_t i = 0; i < kRemovedHeaderCount; ++i) {
-    out.push_back(counter("cutover_client_headers_removed_total",
-                          "Client request headers removed before forwarding, by reason.", g.headers_removed[i],
-                          {{"reason", std::string(kRemovedHeaderNames[i])}}));
-  }
-  out.push_back(counter("cutover_client_aborts_total",
-                        "Exchanges ended because the client went away.", g.client_aborts));
-  out.push_back(counter("cutover_upstream_connect_failures_total",
-                        "Failed connection attempts to backend endpoints.",
-                        g.upstream_connect_failures));
-  out.push_back(counter("cutover_upstream_timeouts_total",
-                        "Backend responses that did not start within the timeout (504).",
-                        g.upstream_timeouts));
-  out.push_back(counter("cutover_upstream_errors_total",
-                        "Backend connections that broke mid-exchange.", g.upstream_errors));
-  out.push_back(counter("cutover_upstream_retries_total",
-                        "Requests retried on a new connection after a reused one failed.",
-                        g.upstream_retries));
-  out.push_back(counter("cutover_upstream_queued_total",
-                        "Requests that waited for a backend connection (max_connections_per_endpoint reached).",
-                        g.upstream_queued));
-  out.push_back(counter("cutover_upstream_queue_timeouts_total",
-                        "Queued requests answered 503 because queue_timeout passed first.",
-                        g.upstream_queue_timeouts));
-  out.push_back(gauge("cutover_upstream_queue_waiting",
-                      "Requests waiting for a backend connection right now.", g.upstream_queue_waiting));
-  for (std::size_t i = 0; i < kLookupFailureCount; ++i) {
-    out.push_back(counter("cutover_auth_request_failures_total",
-                          "Auth subrequests (identity.auth_request) that gave no usable answer, by cause.",
-                          g.auth_request_failures[i], {{"cause", std::string(kLookupFailureNames[i])}}));
-  }
-  out.push_back(counter("cutover_auth_request_stale_total",
-                        "Identities served from a cached answer older than cache_ttl because asking again "
-                        "failed (within stale_if_error).",
-                        g.auth_request_stale));
+#define CUTOVER_COUNTER(member, metric, help) out.push_back(counter(metric, help, g.member));
+#define CUTOVER_COUNTER_BY(member, metric, help, label, names) \
+  for (std::size_t i = 0; i < names.size(); ++i) \
+    out.push_back(counter(metric, help, g.member[i], {{label, std::string(names[i])}}));
+#define CUTOVER_GAUGE(member, metric, help, ...) \
+  out.push_back(gauge(metric, std::string(help), g.member, optional_label(__VA_ARGS__)));
+  CUTOVER_GATEWAY_COUNTERS(CUTOVER_COUNTER, CUTOVER_COUNTER_BY, CUTOVER_GAUGE)
+#undef CUTOVER_COUNTER
+#undef CUTOVER_COUNTER_BY
+#undef CUTOVER_GAUGE
+  // Process-wide.
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reloads,
                         {{"result", "success"}}));
   out.push_back(counter("cutover_reloads_total", "Config reloads, by result.", g.reload_failures,

@@ -25,6 +25,12 @@ Scrape remap(const Scrape& scrape, std::shared_ptr<const MetricsLayout> to) {
   }
   return out;
 }
+
+void add(std::uint64_t& to, std::uint64_t from) noexcept { to += from; }
+template <std::size_t N>
+void add(std::array<std::uint64_t, N>& to, const std::array<std::uint64_t, N>& from) noexcept {
+  for (std::size_t i = 0; i < N; ++i) to[i] += from[i];
+}
 }  // namespace
 
 int code_class(int status) noexcept {
@@ -57,24 +63,9 @@ Scrape& Scrape::merge(const Scrape& other) {
 }
 
 GatewayCounters& GatewayCounters::merge(const GatewayCounters& o) noexcept {
-  connections_accepted += o.connections_accepted;
-  connections_refused += o.connections_refused;
-  connections_active += o.connections_active;
-  connections_idle += o.connections_idle;
-  requests += o.requests;
-  requests_proxied += o.requests_proxied;
-  for (std::size_t i = 0; i < kLocalReasonCount; ++i) local_replies[i] += o.local_replies[i];
-  for (std::size_t i = 0; i < kRemovedHeaderCount; ++i) headers_removed[i] += o.headers_removed[i];
-  client_aborts += o.client_aborts;
-  upstream_connect_failures += o.upstream_connect_failures;
-  upstream_timeouts += o.upstream_timeouts;
-  upstream_errors += o.upstream_errors;
-  upstream_retries += o.upstream_retries;
-  upstream_queued += o.upstream_queued;
-  upstream_queue_timeouts += o.upstream_queue_timeouts;
-  upstream_queue_waiting += o.upstream_queue_waiting;
-  for (std::size_t i = 0; i < kLookupFailureCount; ++i) auth_request_failures[i] += o.auth_request_failures[i];
-  auth_request_stale += o.auth_request_stale;
+#define CUTOVER_ADD(member, ...) add(member, o.member);
+  CUTOVER_GATEWAY_COUNTERS(CUTOVER_ADD, CUTOVER_ADD, CUTOVER_ADD)
+#undef CUTOVER_ADD
   return *this;
 }
 

@@ -40,9 +40,10 @@ struct Sample {
 // without a layout (no workers) renders only `extra`.
 std::string render_prometheus(const Scrape& scrape, std::span<const Sample> extra = {});
 
-// GatewayCounters as samples: cutover_connections_accepted_total, cutover_connections{state},
-// cutover_local_replies_total{reason}, cutover_upstream_*_total, cutover_reloads_total{result},
-// cutover_active_overrides, ...
+// GatewayCounters as samples: those of CUTOVER_GATEWAY_COUNTERS (registry.hpp) in its order
+// (cutover_connections_accepted_total, cutover_connections{state}, cutover_local_replies_total
+// {reason}, ...), then cutover_reloads_total{result}, cutover_last_reload_successful and
+// cutover_active_overrides.
 std::vector<Sample> gateway_samples(const GatewayCounters& counters);
 
 // Escaping per the format: label values escape backslash, double quote and newline; HELP text

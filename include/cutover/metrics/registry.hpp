@@ -116,37 +116,65 @@ inline constexpr std::string_view name_of(LookupFailure cause) {
   return kLookupFailureNames[static_cast<std::size_t>(cause)];
 }
 
-// Gateway-wide counters kept outside this module (http::Counters, the reload and override
-// code), summed by the caller and handed over as plain values at scrape time. Rendered by
-// gateway_samples() in prometheus.hpp.
+// Gateway-wide numbers, declared once, in /metrics order. Each line becomes a field of
+// GatewayCounters, a term of its merge() and the samples of gateway_samples() (prometheus.hpp);
+// a COUNTER line also becomes a relaxed atomic of every worker's http::Counters and a line of its
+// snapshot(). So a new counter takes one line here and a Counters::bump where it happens.
+//   COUNTER(member, metric, help)                      one number
+//   COUNTER_BY(member, metric, help, label, names)     one per name of an enum: an array indexed by it
+//   GAUGE(member, metric, help[, label, label_value])  read from each worker at scrape time, not counted
+// (No // comments inside: a trailing backslash would splice the next line into them.)
+inline constexpr std::string_view kConnectionsHelp =
+    "Open client connections: active (a request in flight) or idle (keep-alive, waiting).";
+#define CUTOVER_GATEWAY_COUNTERS(COUNTER, COUNTER_BY, GAUGE) \
+  COUNTER(connections_accepted, "cutover_connections_accepted_total", "Client connections accepted.") \
+  COUNTER(connections_refused, "cutover_connections_refused_total", \
+          "Client connections closed at once because open files were near the limit.") \
+  GAUGE(connections_active, "cutover_connections", metrics::kConnectionsHelp, "state", "active") \
+  GAUGE(connections_idle, "cutover_connections", metrics::kConnectionsHelp, "state", "idle") \
+  COUNTER(requests, "cutover_requests_received_total", \
+          "Requests read from clients, including those answered by the gateway.") \
+  COUNTER(requests_proxied, "cutover_requests_proxied_total", "Requests answered by a backend.") \
+  COUNTER_BY(local_replies, "cutover_local_replies_total", "Requests answered by the gateway itself, by reason.", \
+             "reason", metrics::kLocalReasonNames) \
+  COUNTER_BY(headers_removed, "cutover_client_headers_removed_total", \
+             "Client request headers removed before forwarding, by reason.", "reason", metrics::kRemovedHeaderNames) \
+  COUNTER(client_aborts, "cutover_client_aborts_total", "Exchanges ended because the client went away.") \
+  COUNTER(upstream_connect_failures, "cutover_upstream_connect_failures_total", \
+          "Failed connection attempts to backend endpoints.") \
+  COUNTER(upstream_timeouts, "cutover_upstream_timeouts_total", \
+          "Backend responses that did not start within the timeout (504).") \
+  COUNTER(upstream_errors, "cutover_upstream_errors_total", "Backend connections that broke mid-exchange.") \
+  COUNTER(upstream_retries, "cutover_upstream_retries_total", \
+          "Requests retried on a new connection after a reused one failed.") \
+  COUNTER(upstream_queued, "cutover_upstream_queued_total", \
+          "Requests that waited for a backend connection (max_connections_per_endpoint reached).") \
+  COUNTER(upstream_queue_timeouts, "cutover_upstream_queue_timeouts_total", \
+          "Queued requests answered 503 because queue_timeout passed first.") \
+  GAUGE(upstream_queue_waiting, "cutover_upstream_queue_waiting", \
+        "Requests waiting for a backend connection right now.") \
+  COUNTER_BY(auth_request_failures, "cutover_auth_request_failures_total", \
+             "Auth subrequests (identity.auth_request) that gave no usable answer, by cause.", "cause", \
+             metrics::kLookupFailureNames) \
+  COUNTER(auth_request_stale, "cutover_auth_request_stale_total", \
+          "Identities served from a cached answer older than cache_ttl because asking again " \
+          "failed (within stale_if_error).")
+
+// The numbers above as plain values, summed over workers by the caller at scrape time, plus the
+// process-wide ones the control thread sets (rendered after them by gateway_samples()).
 struct GatewayCounters {
-  std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;
-  std::uint64_t connections_active = 0;  // gauge
-  std::uint64_t connections_idle = 0;    // gauge: keep-alive connections waiting for a request
-  std::uint64_t requests = 0;
-  std::uint64_t requests_proxied = 0;  // answered by a backend
-  std::array<std::uint64_t, kLocalReasonCount> local_replies{};  // by LocalReason
-  std::array<std::uint64_t, kRemovedHeaderCount> headers_removed{};  // by RemovedHeader
-  std::uint64_t client_aborts = 0;
-  // Upstream.
-  std::uint64_t upstream_connect_failures = 0;
-  std::uint64_t upstream_timeouts = 0;
-  std::uint64_t upstream_errors = 0;
-  std::uint64_t upstream_retries = 0;
-  std::uint64_t upstream_queued = 0;          // requests that waited for a connection (a limit reached)
-  std::uint64_t upstream_queue_timeouts = 0;  // of those, answered 503 when queue_timeout passed
-  std::uint64_t upstream_queue_waiting = 0;   // gauge: waiting right now
-  // The auth subrequest.
-  std::array<std::uint64_t, kLookupFailureCount> auth_request_failures{};  // by LookupFailure
-  std::uint64_t auth_request_stale = 0;  // identities served past cache_ttl because asking failed
+#define CUTOVER_FIELD(member, ...) std::uint64_t member = 0;
+#define CUTOVER_FIELDS(member, metric, help, label, names) std::array<std::uint64_t, names.size()> member{};
+  CUTOVER_GATEWAY_COUNTERS(CUTOVER_FIELD, CUTOVER_FIELDS, CUTOVER_FIELD)
+#undef CUTOVER_FIELD
+#undef CUTOVER_FIELDS
   // Process-wide, set once by the control thread (not per worker, so merge() leaves them).
   std::uint64_t reloads = 0;           // successful ones
   std::uint64_t reload_failures = 0;
   std::uint64_t last_reload_ok = 1;    // gauge, 0 or 1: what an alert watches
   std::uint64_t active_overrides = 0;  // gauge
 
-  // Adds `other`'s per-worker fields (everything above the process-wide ones).
+  // Adds `other`'s per-worker fields (every one of CUTOVER_GATEWAY_COUNTERS).
   GatewayCounters& merge(const GatewayCounters& other) noexcept;
 };
 
