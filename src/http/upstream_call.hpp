@@ -1,6 +1,9 @@
 #pragma once
 // Sends one request to a backend and streams the answer back to the client: endpoint choice
-// (round robin, pooled connection or a new one), one safe retry, timeouts mapped to 502/504.
+// (round robin, pooled connection or a new one), then the decisions of upstream/failure.hpp (what
+// a failure answers, whether it is retried) and response_plan.hpp (how the answer is framed).
+// upstream_call.cpp: failures, the response header, a request without a body; upstream_body.cpp:
+// a request body's way up; upstream_deliver.cpp: the answer's way back.
 #include <chrono>
 #include <cstdint>
 #include <memory>
