@@ -43,7 +43,7 @@ Connection::~Connection() {
 Waiter::~Waiter() {
   if (!pool_) return;
   if (result_ == Result::waiting) {
-    Pool::unlink(*this);
+    queue_hook_.unlink();
     pool_->waiting_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (reserved_) pool_->closed(*home_);
@@ -105,8 +105,8 @@ bool Pool::has_room(const tcp::endpoint& endpoint, std::size_t limit) {
   auto& home = state_of(endpoint);
   home.limit = limit;
   // A raised limit lets queued requests connect before anyone new.
-  if (home.queue.next != &home.queue) admit_while_room(home);
-  return home.queue.next == &home.queue && (limit == 0 || home.open < limit);
+  if (!home.queue.empty()) admit_while_room(home);
+  return home.queue.empty() && (limit == 0 || home.open < limit);
 }
 
 void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
@@ -114,23 +114,13 @@ void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
   waiter.pool_ = this;
   waiter.home_ = &home;
   waiter.result_ = Waiter::Result::waiting;
-  WaiterLink& node = waiter;
-  node.prev = home.queue.prev;
-  node.next = &home.queue;
-  home.queue.prev->next = &node;
-  home.queue.prev = &node;
+  home.queue.push_back(waiter);
   waiting_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Pool::expire(Waiter& waiter) {
   if (waiter.pool_ != this || waiter.result_ != Waiter::Result::waiting) return;
   settle(waiter, Waiter::Result::timed_out);
-}
-
-void Pool::unlink(WaiterLink& node) {
-  node.prev->next = node.next;
-  node.next->prev = node.prev;
-  node.prev = node.next = &node;
 }
 
 namespace {
@@ -158,7 +148,7 @@ void Pool::resume(Waiter& waiter) { waiter.resume(); }
 void Pool::abandon(Waiter& waiter) { waiter.abandon(); }
 
 void Pool::leave_queue(Waiter& waiter, Waiter::Result result) {
-  unlink(waiter);
+  waiter.queue_hook_.unlink();
   waiting_.fetch_sub(1, std::memory_order_relaxed);
   waiter.result_ = result;
 }
@@ -174,8 +164,8 @@ void Pool::settle(Waiter& waiter, Waiter::Result result) {
 
 void Pool::abandon_waiters() {
   for (auto& [endpoint, home] : endpoints_) {
-    while (home.queue.next != &home.queue) {
-      auto& waiter = static_cast<Waiter&>(*home.queue.next);
+    while (!home.queue.empty()) {
+      auto& waiter = home.queue.front();
       leave_queue(waiter, Waiter::Result::timed_out);
       abandon(waiter);  // destroys the waiter
     }
@@ -183,8 +173,8 @@ void Pool::abandon_waiters() {
 }
 
 void Pool::admit_while_room(EndpointState& home) {
-  while (home.queue.next != &home.queue && (home.limit == 0 || home.open < home.limit)) {
-    auto& waiter = static_cast<Waiter&>(*home.queue.next);
+  while (!home.queue.empty() && (home.limit == 0 || home.open < home.limit)) {
+    auto& waiter = home.queue.front();
     ++home.open;  // its place is kept until it connects or gives the leave back
     waiter.reserved_ = true;
     settle(waiter, Waiter::Result::may_connect);
@@ -238,9 +228,9 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   // closed rather than kept or handed on, so the endpoint's connections shrink back to the limit.
   // While requests queue nothing goes idle, so otherwise nothing would ever close them.
   if (home.limit != 0 && home.open > home.limit) return;
-  if (home.queue.next != &home.queue) {
+  if (!home.queue.empty()) {
     // Straight to the oldest waiter: the connection, its socket and its buffers are still warm.
-    auto& waiter = static_cast<Waiter&>(*home.queue.next);
+    auto& waiter = home.queue.front();
     connection->reused = true;
     waiter.connection_ = std::move(connection);
     ++stats_.handed_over;

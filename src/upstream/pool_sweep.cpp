@@ -75,7 +75,7 @@ void Pool::forget_unused_retired() {
     const auto& home = it->second;
     // Connections, leaves to connect and queued requests all point at the state: all are counted
     // in `open` or sit in `queue`.
-    const bool unused = home.retired && home.open == 0 && home.idle.empty() && home.queue.next == &home.queue;
+    const bool unused = home.retired && home.open == 0 && home.idle.empty() && home.queue.empty();
     if (!unused) {
       ++it;
       continue;

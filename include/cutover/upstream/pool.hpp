@@ -31,6 +31,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include "cutover/common/warm_blocks.hpp"
 #include "cutover/upstream/idle_policy.hpp"
@@ -57,17 +58,12 @@ struct Connection {
   EndpointState* home_ = nullptr;
 };
 
-struct WaiterLink {
-  WaiterLink* prev = this;
-  WaiterLink* next = this;
-};
-
 // A request queued for a connection to one endpoint. It lives in the waiting coroutine's frame;
 // the pool settles it (a connection handed over, leave to connect, or timed out) and then calls
 // resume() from a posted handler, never inline. A suspended coroutine is owned by whatever will
 // resume it, here the waiter in its own frame: abandon() lets that go when it will never be
 // resumed (the worker shuts down), which destroys the frame and the waiter with it.
-class Waiter : private WaiterLink {
+class Waiter {
  public:
   enum class Result { waiting, handed, may_connect, timed_out };
   Waiter() = default;
@@ -86,6 +82,9 @@ class Waiter : private WaiterLink {
 
  private:
   friend class Pool;
+  friend struct EndpointState;  // names queue_hook_ for its queue
+  // In its endpoint's queue while waiting. auto_unlink: a waiter destroyed in the queue leaves it.
+  boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> queue_hook_;
   Pool* pool_ = nullptr;
   EndpointState* home_ = nullptr;
   Result result_ = Result::waiting;
@@ -100,7 +99,11 @@ struct EndpointState {
   std::vector<std::unique_ptr<Connection>> idle;
   std::size_t open = 0;   // connections open or opening, idle ones included, plus leaves to connect given
   std::size_t limit = 0;  // the latest max_connections_per_endpoint asked with; 0: none
-  WaiterLink queue;       // sentinel: oldest waiter first
+  // Oldest waiter first.
+  boost::intrusive::list<Waiter,
+                         boost::intrusive::member_hook<Waiter, decltype(Waiter::queue_hook_), &Waiter::queue_hook_>,
+                         boost::intrusive::constant_time_size<false>>
+      queue;
   std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;  // from configure()
   bool retired = false;   // the config no longer sends here: nothing is kept idle
   // Gauges for /metrics: written by the worker only, read by scrapes on other threads.
@@ -226,7 +229,6 @@ class Pool {
   void admit_while_room(EndpointState& home);
   void leave_queue(Waiter& waiter, Waiter::Result result);
   void settle(Waiter& waiter, Waiter::Result result);  // leaves the queue, then resumes (posted)
-  static void unlink(WaiterLink& node);
 
  public:  // for the posted handler that resumes a settled waiter
   static void resume(Waiter& waiter);
