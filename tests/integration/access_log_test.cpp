@@ -192,8 +192,13 @@ TEST(AccessLog, SigusrOneReopensTheFileAfterARotation) {
   ASSERT_TRUE(wait_until([&] { return log_lines(gw.access_log()).size() >= 20; }, 5s));
   const auto rotated = gw.access_log_path().string() + ".1";
   std::filesystem::rename(gw.access_log_path(), rotated);
-  // Still written to the renamed file until the signal: the process holds it open.
+  // Still written to the renamed file until the signal: the process holds it open. The line is
+  // written after the reply, so wait for it rather than racing the signal against the writer.
   ASSERT_EQ(c.get("/x", {{"X-Request-Id", "between"}}).status, 200);
+  ASSERT_TRUE(wait_until([&] {
+    std::ifstream old_file(rotated);
+    return line_with_id(log_lines(std::string(std::istreambuf_iterator<char>(old_file), {})), "between") != nullptr;
+  }, 5s)) << "the renamed file stopped receiving lines before the signal";
 
   ASSERT_EQ(::kill(gw.process().pid(), SIGUSR1), 0);
   ASSERT_TRUE(wait_until([&] { return gw.process().output(Process::Stream::kStderr).find("reopened") != std::string::npos; }, 5s))
