@@ -15,6 +15,7 @@
 
 #include "cutover/http/worker.hpp"
 #include "http/auth_verdict.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 namespace {
@@ -42,9 +43,9 @@ asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, con
   Attempt attempt;
   const auto& settings = *sub.backend->config;
   std::unique_ptr<upstream::Connection> connection;
-  if (!fresh_only) connection = worker.pool().take_idle(endpoint, Clock::now(), settings.idle_timeout, true);
+  if (!fresh_only) connection = worker.pool().take_idle(endpoint, worker.watchdog().now(), settings.idle_timeout, true);
   if (!connection) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - worker.watchdog().now());
     if (left.count() <= 0) {
       attempt.ec = asio::error::timed_out;
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
@@ -79,7 +80,7 @@ asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, con
   attempt.verdict = judge_answer(attempt.status, response[sub.auth->user_header]);
   if (response.keep_alive()) {
     connection->stream.expires_never();  // the next user of the connection sets its own
-    worker.pool().give_back(std::move(connection), settings.max_idle_per_endpoint, Clock::now());
+    worker.pool().give_back(std::move(connection), settings.max_idle_per_endpoint, worker.watchdog().now());
   }
   co_return attempt;
 }
@@ -87,7 +88,7 @@ asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, con
 void report_failure(Worker& worker, const AuthSubrequest& sub, const asio::ip::tcp::endpoint* endpoint,
                     LookupFailure cause, const error_code& ec, unsigned status) {
   Counters::bump(worker.counters().lookup_failure(cause));
-  const auto held_back = worker.auth_request_log().admit(static_cast<std::size_t>(cause), Clock::now());
+  const auto held_back = worker.auth_request_log().admit(static_cast<std::size_t>(cause), worker.watchdog().now());
   if (!held_back) return;
   const std::string where = endpoint ? endpoint->address().to_string() + ":" + std::to_string(endpoint->port())
                                      : std::string("no endpoint");
@@ -101,7 +102,7 @@ void report_failure(Worker& worker, const AuthSubrequest& sub, const asio::ip::t
 }  // namespace
 
 asio::awaitable<Answer> ask_auth_backend(Worker& worker, AuthSubrequest sub) {
-  const auto deadline = Clock::now() + sub.auth->timeout;
+  const auto deadline = worker.watchdog().now() + sub.auth->timeout;
   const auto& endpoints = sub.backend->endpoints;
   if (endpoints.empty()) {
     report_failure(worker, sub, nullptr, LookupFailure::refused, asio::error::host_not_found, 0);

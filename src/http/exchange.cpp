@@ -15,6 +15,7 @@
 #include "http/request_checks.hpp"
 #include "http/upstream_call.hpp"
 #include "http/wire.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 namespace {
@@ -309,7 +310,7 @@ asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, Req
   Counters::bump(worker.counters().requests);
   bool keep_alive = co_await exchange.phases();
   if (exchange.has_reply()) keep_alive = co_await exchange.send_reply();
-  client.answered_at = Clock::now();  // the idle timeout runs from here too (session.cpp)
+  client.answered_at = worker.watchdog().now();  // the idle timeout runs from here too (session.cpp)
   exchange.finish(client.answered_at);
   // After the duration is taken: the client got its answer when it was written.
   if (exchange.lingers()) co_await linger_before_close(worker, client);
@@ -326,7 +327,7 @@ constexpr std::size_t kLingerBytes = 256 * 1024;
 asio::awaitable<void> linger_before_close(Worker& worker, ClientConnection& client) {
   boost::system::error_code ec;
   client.socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  const auto due = Watch::Clock::now() + kLingerTime;
+  const auto due = worker.watchdog().now() + kLingerTime;
   std::size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
     discarded += client.buffer.size();
@@ -356,7 +357,7 @@ void log_without_exchange(Worker& worker, const ClientConnection& client, std::s
   record.client = client.peer_address;
   record.status = status;
   record.error = error;
-  record.duration_ms = ms_between(client.request_started, Clock::now());
+  record.duration_ms = ms_between(client.request_started, worker.watchdog().now());
   worker.access_log().write(record);
 }
 

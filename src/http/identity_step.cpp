@@ -7,6 +7,7 @@
 #include "cutover/identity/credentials.hpp"
 #include "cutover/identity/jwt.hpp"
 #include "http/auth_subrequest.hpp"
+#include "http/watchdog.hpp"
 
 namespace cutover::http {
 
@@ -68,7 +69,8 @@ asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapsho
   const identity::SessionLookup::Fetch fetch = [&worker, &subrequest](std::string) {
     return ask_auth_backend(worker, subrequest);
   };
-  auto answer = co_await lookup->lookup(key, std::chrono::steady_clock::now(), fetch);
+  const auto now = worker.watchdog().now();
+  auto answer = co_await lookup->lookup(key, now, fetch);
   using Kind = identity::SessionAnswer::Kind;
   if (answer.stale) Counters::bump(worker.counters().auth_request_stale);
   if (answer.kind == Kind::user) result.user = std::move(answer.user);

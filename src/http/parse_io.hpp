@@ -138,8 +138,8 @@ inline void shrink_if_grown(ReadBuffer& buffer) {
 }
 
 // The time left until `due`, at least 1 ms: a deadline shared by several reads.
-inline std::chrono::milliseconds time_left(std::chrono::steady_clock::time_point due) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - std::chrono::steady_clock::now());
+inline std::chrono::milliseconds time_left(const Watchdog& watchdog, std::chrono::steady_clock::time_point due) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(due - watchdog.now());
   return std::max(left, std::chrono::milliseconds(1));
 }
 

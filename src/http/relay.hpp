@@ -84,11 +84,11 @@ boost::asio::awaitable<RelayResult> relay_message(
       boost::system::error_code ec;
       while (!parse_buffered(parser, input_buffer, ParseGoal::progress, ec)) {
         const std::size_t before = input_buffer.size();
-        const auto wait = timeouts.pace ? time_left(timeouts.pace->read_due(timeouts.read)) : timeouts.read;
+        const auto wait = timeouts.pace ? time_left(watchdog, timeouts.pace->read_due(timeouts.read)) : timeouts.read;
         ec = co_await fill(watchdog, input, input_buffer, wait, kBodyReadSize);
         input_read += input_buffer.size() - before;
         if (timeouts.pace && (!ec || ec == boost::beast::error::timeout)) {
-          ec = timeouts.pace->after_read(input_buffer.size() - before, BodyPace::Clock::now(),
+          ec = timeouts.pace->after_read(input_buffer.size() - before, watchdog.now(),
                                          ec == boost::beast::error::timeout, timeouts.read);
         }
         if (ec == boost::asio::error::eof) ec = parse_eof(parser);
@@ -105,7 +105,7 @@ boost::asio::awaitable<RelayResult> relay_message(
           if (read_arrived(input, input_buffer, kBodyReadSize)) break;
           judged += input_buffer.size() - before;
           input_read += input_buffer.size() - before;
-          if (timeouts.pace) ec = timeouts.pace->after_read(input_buffer.size() - before, BodyPace::Clock::now(), false, timeouts.read);
+          if (timeouts.pace) ec = timeouts.pace->after_read(input_buffer.size() - before, watchdog.now(), false, timeouts.read);
           if (!ec) parse_buffered(parser, input_buffer, ParseGoal::progress, ec);
         }
       }

@@ -100,9 +100,10 @@ struct IdleDeadlines {
   Watch::Clock::time_point buffered_until;  // when the read buffer goes back
 };
 
-IdleDeadlines idle_deadlines(const ClientConnection& client, const config::LimitsConfig& limits) {
+IdleDeadlines idle_deadlines(const ClientConnection& client, const config::LimitsConfig& limits,
+                             Watch::Clock::time_point now) {
   // The idle timeout runs from the last response (its clock reading, not another one).
-  const auto idle_since = client.requests == 0 ? Watch::Clock::now() : client.answered_at;
+  const auto idle_since = client.requests == 0 ? now : client.answered_at;
   const auto due = idle_since + (client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
   return {due, std::min(due, idle_since + kReadBufferKeptWhileIdle)};
 }
@@ -142,7 +143,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
         // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
         client.idle = true;
         worker.idle_changed(true);
-        const IdleDeadlines idle = idle_deadlines(client, worker.snapshot()->config.limits);
+        const IdleDeadlines idle = idle_deadlines(client, worker.snapshot()->config.limits, worker.watchdog().now());
         {
           EventRead read(worker.watchdog(), client.socket, client.buffer, idle.buffered_until);
           auto [read_ec, n] = co_await read.start();
@@ -178,7 +179,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     }
     // The whole header must arrive within header_timeout of its first bytes; the exchange's
     // duration counts from them too.
-    client.request_started = std::chrono::steady_clock::now();
+    client.request_started = worker.watchdog().now();
     const HeaderLimits header = header_limits(client, worker.snapshot()->config.limits);
     std::optional<RequestParser> parsing;
     RequestParser& parser = parsing.emplace(client.arena);  // its fields live in the connection's arena
@@ -188,7 +189,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     parser.body_limit(boost::none);
     boost::system::error_code ec;
     while (!parse_buffered(parser, client.buffer, ParseGoal::header, ec)) {
-      ec = co_await fill(worker.watchdog(), client.socket, client.buffer, time_left(header.due));
+      ec = co_await fill(worker.watchdog(), client.socket, client.buffer, time_left(worker.watchdog(), header.due));
       if (ec == asio::error::eof) ec = parse_eof(parser);
       if (ec) break;
     }

@@ -28,7 +28,7 @@ asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Ba
                                                const asio::ip::tcp::endpoint& endpoint) {
   Counters::bump(worker.counters().upstream_queued);
   QueuedRequest queued(worker.pool());
-  Watch deadline(worker.watchdog(), queued, Clock::now() + backend.config->queue_timeout);
+  Watch deadline(worker.watchdog(), queued, worker.watchdog().now() + backend.config->queue_timeout);
   co_await queued.wait(endpoint);
   Acquired acquired;
   switch (queued.result()) {
@@ -62,7 +62,7 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
   for (std::size_t i = 0; i < count; ++i) {
     const auto& endpoint = backend.endpoints[(start + i) % count];
     if (!fresh_only) {
-      acquired.connection = worker.pool().take_idle(endpoint, Clock::now(), backend.config->idle_timeout, probe);
+      acquired.connection = worker.pool().take_idle(endpoint, worker.watchdog().now(), backend.config->idle_timeout, probe);
       if (acquired.connection) co_return acquired;
     }
     if (!worker.pool().has_room(endpoint, limit)) {

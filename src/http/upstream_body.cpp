@@ -64,9 +64,9 @@ asio::awaitable<error_code> UpstreamCall::read_body_ahead(BodyPace& pace, std::s
   while (client.buffer.size() < bytes) {
     const std::size_t before = client.buffer.size();
     error_code ec = co_await fill(watchdog_, client.socket, client.buffer,
-                                  time_left(pace.read_due(limits_.body_timeout)), kBodyReadSize);
+                                  time_left(watchdog_, pace.read_due(limits_.body_timeout)), kBodyReadSize);
     if (!ec || ec == boost::beast::error::timeout) {
-      ec = pace.after_read(client.buffer.size() - before, Clock::now(), ec == boost::beast::error::timeout,
+      ec = pace.after_read(client.buffer.size() - before, watchdog_.now(), ec == boost::beast::error::timeout,
                            limits_.body_timeout);
     }
     if (ec == asio::error::eof) ec = parse_eof(request_.parser);
@@ -102,7 +102,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   // client sends nothing until told to: for a buffered body it is told at once; for a streamed
   // one once a connection is there, so that a backend that cannot be reached is answered
   // instead of 100.
-  BodyPace pace(limits_.min_body_rate, Clock::now());
+  BodyPace pace(limits_.min_body_rate, watchdog_.now());
   const auto length = request_.parser.content_length();
   const bool buffered = length && *length <= request_.request_buffer;
   bool continue_sent = false;
@@ -121,14 +121,14 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
   Acquired acquired;
-  acquired.connection = take_pooled(request_.worker, target_, start, true, Clock::now());
+  acquired.connection = take_pooled(request_.worker, target_, start, true, watchdog_.now());
   if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!acquired.connection) {
     fail(connect_failure(acquired));
     co_return;
   }
   connection_ = std::move(acquired.connection);
-  sent_at_ = Clock::now();
+  sent_at_ = watchdog_.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends
   if (request_.expect_continue && !continue_sent) {
     // Sent before the response can be read, so the two never interleave on the client stream.
@@ -137,7 +137,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   }
   // The pace counts anew from here: the time the gateway spent getting a connection (a queue
   // behind max_connections_per_endpoint, a slow connect) is not the client's.
-  pace = BodyPace(limits_.min_body_rate, Clock::now());
+  pace = BodyPace(limits_.min_body_rate, watchdog_.now());
 
   RelayResult sent;
   error_code header_ec;
@@ -167,7 +167,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       co_return;
     }
     // No deadline while the body is still going up: start_header_clock() gives it one.
-    const auto due = sending ? Clock::time_point::max() : Clock::now() + settings_.timeout;
+    const auto due = sending ? Clock::time_point::max() : watchdog_.now() + settings_.timeout;
     header_ec = co_await read_response_header(due);
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;

@@ -76,7 +76,7 @@ asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point
         ec = read.finish(read_ec, n);
         if (ec == asio::error::operation_aborted && std::exchange(rearm_header_read_, false)) {
           ec = {};
-          due = Clock::now() + settings_.timeout;
+          due = watchdog_.now() + settings_.timeout;
         }
       }
       if (ec == asio::error::eof) ec = parse_eof(*response_);
@@ -101,7 +101,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     Acquired acquired;
     // One reading for the pool's idle check, the send time and the response deadline: microseconds
     // apart when a pooled connection takes the request at once.
-    sent_at_ = Clock::now();
+    sent_at_ = watchdog_.now();
     if (attempt == 0) acquired.connection = take_pooled(request_.worker, target_, start, false, sent_at_);
     if (!acquired.connection) {
       // A lone endpoint at its limit queues at once, without acquire()'s frame in between.
@@ -114,7 +114,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       } else {
         acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
       }
-      sent_at_ = Clock::now();
+      sent_at_ = watchdog_.now();
     }
     if (!acquired.connection) {
       fail(connect_failure(acquired));
@@ -132,7 +132,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     auto due = sent_at_ + settings_.timeout;
     if (!ec && !out.empty()) {
       ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
-      due = Clock::now() + settings_.timeout;  // the answer's time starts once the backend took it all
+      due = watchdog_.now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold.

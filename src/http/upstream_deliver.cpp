@@ -27,7 +27,7 @@ constexpr std::size_t kBodyAfterHeadBytes = 4096;
 }  // namespace
 
 asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
-  answered_at_ = Clock::now();
+  answered_at_ = watchdog_.now();
   outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
@@ -99,7 +99,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     delivered_at_ = answered_at_;
     if (!ec && !out.empty()) {
       ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
-      delivered_at_ = Clock::now();
+      delivered_at_ = watchdog_.now();
     }
     response_buffer_ = {};
     result.body_bytes = got;
@@ -118,7 +118,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
                                                         *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only);
-  delivered_at_ = Clock::now();
+  delivered_at_ = watchdog_.now();
   response_buffer_ = {};
   co_return delivered;
 }

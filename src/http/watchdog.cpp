@@ -6,7 +6,7 @@
 namespace cutover::http {
 
 Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, std::chrono::milliseconds timeout)
-    : Watch(watchdog, socket, timeout.count() <= 0 ? Clock::time_point::max() : Clock::now() + timeout) {}
+    : Watch(watchdog, socket, timeout.count() <= 0 ? Clock::time_point::max() : watchdog.now() + timeout) {}
 
 Watch::Watch(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, Clock::time_point due_at) : socket_(&socket) {
   due = due_at;
@@ -36,7 +36,8 @@ boost::system::error_code Watch::result(const boost::system::error_code& ec) con
   return ec;
 }
 
-Watchdog::Watchdog(boost::asio::io_context& io) : timer_(std::in_place, io) {}
+Watchdog::Watchdog(boost::asio::io_context& io, const Clock::time_point* manual_now)
+    : timer_(std::in_place, io), manual_now_(manual_now) {}
 
 Watchdog::~Watchdog() = default;
 
@@ -67,7 +68,11 @@ void Watchdog::arm(std::int64_t tick) {
 
 void Watchdog::on_timer() {
   armed_for_ = kNotArmed;
-  wheel_.expire(Clock::now(), [](DeadlineWheel::Entry& entry) {
+  expire_due();
+}
+
+void Watchdog::expire_due() {
+  wheel_.expire(now(), [](DeadlineWheel::Entry& entry) {
     // The wait completes with operation_aborted (posted, never inline), and its Watch says why.
     auto& watch = static_cast<Watch&>(entry);
     watch.watchdog_ = nullptr;
@@ -79,7 +84,8 @@ void Watchdog::on_timer() {
     boost::system::error_code ignored;
     watch.socket_->cancel(ignored);
   });
-  if (const auto tick = wheel_.next_tick()) arm(*tick);  // else rests until the next link
+  // Else it rests until the next link. Called by hand, the timer may already be armed earlier.
+  if (const auto tick = wheel_.next_tick(); tick && *tick < armed_for_) arm(*tick);
 }
 
 }  // namespace cutover::http

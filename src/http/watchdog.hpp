@@ -67,7 +67,8 @@ class Watchdog {
  public:
   using Clock = Watch::Clock;
 
-  explicit Watchdog(boost::asio::io_context& io);
+  // `manual_now`: a clock the session test tier sets by hand (null: the steady clock).
+  explicit Watchdog(boost::asio::io_context& io, const Clock::time_point* manual_now = nullptr);
   ~Watchdog();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
@@ -76,6 +77,13 @@ class Watchdog {
   // unlink afterwards; none may be added.
   void shutdown();
   std::size_t watching() const { return wheel_.size(); }
+
+  // The data path's monotonic time. Every deadline and duration of a session is read here, so a
+  // worker on a manual clock runs each of them without sleeping.
+  Clock::time_point now() const { return manual_now_ ? *manual_now_ : Clock::now(); }
+  // Ends the waits whose deadline has passed: the timer's work, and what the session test tier
+  // calls after it moves its clock.
+  void expire_due();
 
  private:
   friend class Watch;
@@ -88,6 +96,7 @@ class Watchdog {
   std::optional<boost::asio::steady_timer> timer_;
   DeadlineWheel wheel_;
   std::int64_t armed_for_ = kNotArmed;  // the timer fires when this tick ends
+  const Clock::time_point* manual_now_;
 };
 
 }  // namespace cutover::http

@@ -62,7 +62,7 @@ std::uint64_t seed_for(unsigned index) {
 }
 }  // namespace
 
-Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log)
+Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log, const WorkerSeams& seams)
     : index_(index),
       // One thread runs this io_context and every socket and timer in it is used from that thread
       // only; other threads only post to it (drain, stop). So the reactor's per-socket locks are
@@ -73,9 +73,9 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       access_log_(access_log),
       pool_(io_->get_executor()),
       tokens_(10000),
-      random_(seed_for(index)),
+      random_(seams.seed ? *seams.seed : seed_for(index)),
       relay_buffers_(std::make_unique<RelayBufferPool>()),
-      watchdog_(std::make_unique<Watchdog>(*io_)),
+      watchdog_(std::make_unique<Watchdog>(*io_, seams.manual_now)),
       metrics_(store.current()->metrics_layout) {
   snapshot();
   // Each sweep first picks up a config published since the last request: with no traffic after

@@ -44,9 +44,15 @@ class Random {
   std::uint64_t state_;
 };
 
+// What the session test tier replaces to run a worker in its own thread, deterministically.
+struct WorkerSeams {
+  std::optional<std::uint64_t> seed;  // request ids and `sticky: none` rolls; none: from the device
+  const std::chrono::steady_clock::time_point* manual_now = nullptr;  // none: the steady clock
+};
+
 class Worker {
  public:
-  Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log);
+  Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& access_log, const WorkerSeams& seams = {});
   ~Worker();
 
   // Binds the acceptor. Port 0 picks one; other workers then bind the same port (SO_REUSEPORT).
