@@ -132,7 +132,7 @@ std::string chunked_response(std::string_view body);
 
 // The status of the first response in `bytes`, 0 if there is none yet.
 unsigned status_of(std::string_view bytes);
-// How many complete-looking response heads `bytes` holds ("HTTP/1.1 " at a line start).
+// How many response heads `bytes` holds.
 std::size_t responses_in(std::string_view bytes);
 // Requests a backend received: request heads in `bytes`.
 std::size_t requests_in(std::string_view bytes);
