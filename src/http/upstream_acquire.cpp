@@ -31,6 +31,7 @@ asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Ba
   Watch deadline(worker.watchdog(), queued, worker.watchdog().now() + backend.config->queue_timeout);
   co_await queued.wait(endpoint);
   Acquired acquired;
+  acquired.waited = true;
   switch (queued.result()) {
     case upstream::Waiter::Result::handed:
       // Fresh from a complete response on this worker: alive, so no probe is needed for a body.

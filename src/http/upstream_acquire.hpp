@@ -21,6 +21,7 @@ struct Acquired {
   std::unique_ptr<upstream::Connection> connection;
   bool timed_out = false;
   bool queue_timed_out = false;
+  bool waited = false;  // came through the endpoint's queue: the client may have left meanwhile
 };
 
 // Why no connection came: the failure the client is answered for.

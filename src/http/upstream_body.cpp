@@ -93,6 +93,11 @@ void UpstreamCall::fail_body(const error_code& ec) {
   outcome_.error = "client_aborted";
 }
 
+void UpstreamCall::pass_on(std::unique_ptr<upstream::Connection> unused) {
+  request_.worker.pool().give_back(std::move(unused), settings_.max_idle_per_endpoint, watchdog_.now());
+  fail_body(boost::asio::error::connection_reset);
+}
+
 asio::awaitable<void> UpstreamCall::run_with_body() {
   // A body up to request_buffer with a known length is read whole before a backend connection is
   // taken: a slow client then holds no connection, which a backend limited to a few
@@ -125,6 +130,13 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!acquired.connection) {
     fail(connect_failure(acquired));
+    co_return;
+  }
+  // A client that left while its request waited for a connection: sent anyway, the request
+  // would cost a backend with few connections a whole exchange that nobody reads. The
+  // connection goes to the next in the queue instead.
+  if (acquired.waited && peer_left(request_.client.socket)) {
+    pass_on(std::move(acquired.connection));
     co_return;
   }
   connection_ = std::move(acquired.connection);

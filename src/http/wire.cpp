@@ -1,10 +1,14 @@
 #include "http/wire.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/status.hpp>
+
+#include <cerrno>
 #include <charconv>
 
 namespace cutover::http {
@@ -88,6 +92,13 @@ void Outgoing::consume(std::size_t bytes) {
     }
   }
   if (first_ == count_) first_ = count_ = 0;
+}
+
+bool peer_left(asio::ip::tcp::socket& socket) {
+  char byte;
+  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return true;
+  return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 boost::system::error_code write_now(asio::ip::tcp::socket& socket, Outgoing& out) {

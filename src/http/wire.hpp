@@ -62,6 +62,10 @@ class Outgoing {
 // can put a small message in one buffer should.
 boost::system::error_code write_now(boost::asio::ip::tcp::socket& socket, Outgoing& out);
 
+// Whether the peer closed or reset the connection, asked without waiting (a peek). Bytes it sent
+// that nobody read yet (a pipelined request) do not count as leaving.
+bool peer_left(boost::asio::ip::tcp::socket& socket);
+
 // Everything in `out`: first without waiting, then, only if the kernel's buffer is full, waiting
 // for the socket with `timeout` as the deadline (beast::error::timeout when it passes).
 // Callers on the hot path call write_now themselves first and come here only when something is
