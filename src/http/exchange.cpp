@@ -80,7 +80,7 @@ class Exchange {
   UpstreamRequest upstream_request();    // the backend picked, the request head rewritten for it
   // Early exits record their reply here and return; run_exchange sends it. (Building replies
   // outside co_await expressions also keeps clear of GCC 12 destroying such temporaries twice.)
-  bool early(Counters::Counter& counter, LocalReply local);
+  bool early(Counters::Counter* counter, LocalReply local);
   bool early(LocalReason reason, std::string message);
   std::uint32_t choose_bucket(std::string& new_cookie);
   void log(double duration_ms);
@@ -130,7 +130,7 @@ asio::awaitable<bool> Exchange::phases() {
   }
   status_ = outcome_.status;
   error_ = outcome_.error;
-  if (outcome_.local_reply) co_return early(*outcome_.counter, std::move(*outcome_.local_reply));
+  if (outcome_.local_reply) co_return early(outcome_.counter, std::move(*outcome_.local_reply));
   co_return outcome_.keep_alive;
 }
 
@@ -172,7 +172,7 @@ bool Exchange::admit() {
     reply.status = answer.status;
     reply.body = answer.body;
     reply.content_type = answer.content_type;
-    return early(worker_.counters().local(LocalReason::route_return), std::move(reply));
+    return early(&worker_.counters().local(LocalReason::route_return), std::move(reply));
   }
   return true;
 }
@@ -260,10 +260,10 @@ void Exchange::record_metrics(double duration_ms, Clock::time_point ended) {
 }
 
 bool Exchange::early(LocalReason reason, std::string message) {
-  return early(worker_.counters().local(reason), local_reply(reason, std::move(message)));
+  return early(&worker_.counters().local(reason), local_reply(reason, std::move(message)));
 }
 
-bool Exchange::early(Counters::Counter& counter, LocalReply local) {
+bool Exchange::early(Counters::Counter* counter, LocalReply local) {
   Counters::bump(counter);
   status_ = local.status;
   error_ = local.error;

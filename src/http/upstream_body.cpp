@@ -36,7 +36,7 @@ bool is_malformed_body(const error_code& ec) {
 }  // namespace
 
 void UpstreamCall::fail_early(metrics::LocalReason reason, std::string message) {
-  fail(counters_.local(reason), local_reply(reason, std::move(message)));
+  fail(&counters_.local(reason), local_reply(reason, std::move(message)));
 }
 
 bool UpstreamCall::fail_for_client(const error_code& ec) {

@@ -39,10 +39,10 @@ UpstreamCall::UpstreamCall(UpstreamRequest request, UpstreamOutcome& outcome)
   outcome_.backend = target_.name;
 }
 
-void UpstreamCall::fail(Counters::Counter& counter, LocalReply reply) {
+void UpstreamCall::fail(Counters::Counter* counter, LocalReply reply) {
   outcome_.status = reply.status;
   outcome_.error = reply.error;
-  outcome_.counter = &counter;
+  outcome_.counter = counter;
   outcome_.local_reply = std::move(reply);
   outcome_.keep_alive = false;
 }

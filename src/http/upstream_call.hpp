@@ -38,7 +38,7 @@ struct UpstreamOutcome {
   std::uint64_t bytes_in = 0;   // request body bytes relayed
   std::uint64_t bytes_out = 0;  // response body bytes relayed
   bool keep_alive = false;
-  // Set when nothing reached the client yet: the caller sends it and bumps `counter`.
+  // Set when nothing reached the client yet: the caller sends it and bumps `counter` (if any).
   std::optional<LocalReply> local_reply;
   Counters::Counter* counter = nullptr;
 };
@@ -103,7 +103,7 @@ class UpstreamCall {
   // The client left while waiting for `unused`: it goes to the next waiter, the call ends as an abort.
   void pass_on(std::unique_ptr<upstream::Connection> unused);
   void finish_delivery(const RelayResult& delivered);
-  void fail(Counters::Counter& counter, LocalReply reply);
+  void fail(Counters::Counter* counter, LocalReply reply);
   // The client's side failed before any answer: a local reply for `reason`.
   void fail_early(metrics::LocalReason reason, std::string message);
   // What the client is told when its body could not be read: false when it simply went away.

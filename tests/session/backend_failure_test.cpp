@@ -226,5 +226,26 @@ TEST_P(BackendFails, BySendingABrokenChunkWithItsHeader) {
 
 INSTANTIATE_TEST_SUITE_P(EveryShape, BackendFails, testing::ValuesIn(every_case()), case_name);
 
+// Refused connects are counted once per attempt: one endpoint, one attempt, one count (the reply
+// adds none; it once did, and the metric read double).
+TEST(BackendRefuses, EachRequestIsAnswered502AndEachAttemptCountedOnce) {
+  for (Shape shape : kEveryShape) {
+    SCOPED_TRACE(name_of(shape));
+    SessionTier tier(options_for(shape));
+    tier.stop_backend_listener();
+    Peer client = tier.connect_client();
+    ASSERT_TRUE(client.send(request_of(shape)));
+    tier.settle();
+    EXPECT_EQ(status_of(client.received()), 502u) << client.received();
+    EXPECT_NE(client.received().find("\"upstream_unavailable\""), std::string::npos);
+    EXPECT_EQ(tier.counters().upstream_connect_failures.load(), 1u);
+    EXPECT_EQ(tier.counters().upstream_errors.load(), 0u);
+    // A failed request with a body ends its connection (its body may not have been read to the end).
+    EXPECT_EQ(client.hung_up(), has_body(shape));
+    client.close();
+    tier.expect_nothing_leaked();
+  }
+}
+
 }  // namespace
 }  // namespace cutover::session_test

@@ -221,6 +221,7 @@ Peer SessionTier::accept_backend() {
 void SessionTier::stop_backend_listener() {
   ::close(backend_listener_);
   backend_listener_ = -1;
+  --descriptors_at_start_;
 }
 
 void SessionTier::settle() {

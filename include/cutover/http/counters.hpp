@@ -25,14 +25,18 @@ struct Counters {
   static void bump(Counter& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
   // Early exits: each bumps exactly one of these and sends one local reply (or closes).
   Counter& local(metrics::LocalReason reason) { return local_replies[static_cast<std::size_t>(reason)]; }
-  Counter& upstream(upstream::FailureCounter counter) {
+  // Null when the failure was counted where it happened (a refused connect, per attempt).
+  Counter* upstream(upstream::FailureCounter counter) {
     switch (counter) {
-      case upstream::FailureCounter::connect_failures: return upstream_connect_failures;
-      case upstream::FailureCounter::timeouts: return upstream_timeouts;
-      case upstream::FailureCounter::queue_timeouts: return upstream_queue_timeouts;
+      case upstream::FailureCounter::counted_per_attempt: return nullptr;
+      case upstream::FailureCounter::timeouts: return &upstream_timeouts;
+      case upstream::FailureCounter::queue_timeouts: return &upstream_queue_timeouts;
       case upstream::FailureCounter::errors: break;
     }
-    return upstream_errors;
+    return &upstream_errors;
+  }
+  static void bump(Counter* counter) {
+    if (counter) bump(*counter);
   }
   // One per auth subrequest that gave no usable answer, not per request waiting on it.
   Counter& lookup_failure(metrics::LookupFailure cause) { return auth_request_failures[static_cast<std::size_t>(cause)]; }

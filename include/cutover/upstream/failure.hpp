@@ -25,8 +25,10 @@ enum class Failure : std::uint8_t {
 };
 inline constexpr std::size_t kFailureCount = 9;
 
-// The per-worker counter a failure is counted in (cutover_upstream_*_total).
-enum class FailureCounter : std::uint8_t { connect_failures, timeouts, errors, queue_timeouts };
+// The per-worker counter a failure is counted in (cutover_upstream_*_total). Refused connects
+// are counted where they happen, once per attempt (each endpoint tried may refuse): the reply
+// counts nothing more.
+enum class FailureCounter : std::uint8_t { counted_per_attempt, timeouts, errors, queue_timeouts };
 
 struct FailureReply {
   unsigned status;         // what the client gets when nothing reached it yet
@@ -36,7 +38,7 @@ struct FailureReply {
 
 constexpr FailureReply reply_for(Failure failure) {
   switch (failure) {
-    case Failure::connect_refused: return {502, "upstream_unavailable", FailureCounter::connect_failures};
+    case Failure::connect_refused: return {502, "upstream_unavailable", FailureCounter::counted_per_attempt};
     case Failure::connect_timeout: return {504, "upstream_timeout", FailureCounter::timeouts};
     case Failure::queue_timeout: return {503, "upstream_busy", FailureCounter::queue_timeouts};
     case Failure::send_failed: return {502, "upstream_unavailable", FailureCounter::errors};

@@ -31,7 +31,7 @@ TEST(UpstreamFailure, EachAnswersWithItsStatusErrorAndCounter) {
     FailureCounter counter;
   };
   const Row rows[] = {
-      {Failure::connect_refused, 502, "upstream_unavailable", FailureCounter::connect_failures},
+      {Failure::connect_refused, 502, "upstream_unavailable", FailureCounter::counted_per_attempt},
       {Failure::connect_timeout, 504, "upstream_timeout", FailureCounter::timeouts},
       {Failure::queue_timeout, 503, "upstream_busy", FailureCounter::queue_timeouts},
       {Failure::send_failed, 502, "upstream_unavailable", FailureCounter::errors},
