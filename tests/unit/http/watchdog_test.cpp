@@ -1,5 +1,6 @@
 // Deadlines kept in user space: a wait that outlives its deadline is cancelled and reads as a
-// timeout, the socket stays usable, and a shorter deadline added later is still honoured.
+// timeout, the socket stays usable, and a shorter deadline added later is still honoured. The
+// first tests run the watchdog's own timer on the real clock; the rest run on a manual clock.
 #include "http/watchdog.hpp"
 
 #include <gtest/gtest.h>
@@ -103,62 +104,82 @@ TEST(Watchdog, AReadThatCompletesInTimeKeepsItsBytes) {
   EXPECT_EQ(watchdog.watching(), 0u);
 }
 
+// On a manual clock: time moves only when the test says, and expire_due() does the timer's work.
+struct ManualWatchdog {
+  explicit ManualWatchdog(asio::io_context& io) : watchdog(io, &now) {}
+  void advance(asio::io_context& io, std::chrono::milliseconds by) {
+    now += by;
+    watchdog.expire_due();
+    io.poll();
+    io.restart();
+  }
+  Clock::time_point now = Clock::now();
+  Watchdog watchdog;
+};
+
 TEST(Watchdog, AShorterDeadlineAddedLaterIsNotHeldBackByALongerOne) {
   asio::io_context io;
-  Watchdog watchdog(io);
+  ManualWatchdog manual(io);
   PendingRead slow(io);
   PendingRead quick(io);
-  const auto started = Clock::now();
-  start_fill(io, watchdog, slow.pair.near, slow.buffer, 60s, slow.wait);
-  io.poll();  // the 60 s deadline is armed first
-  start_fill(io, watchdog, quick.pair.near, quick.buffer, 50ms, quick.wait);
-  run_until(io, [&] { return quick.wait.result.has_value(); }, 5s);
+  start_fill(io, manual.watchdog, slow.pair.near, slow.buffer, 60s, slow.wait);
   io.poll();
+  start_fill(io, manual.watchdog, quick.pair.near, quick.buffer, 50ms, quick.wait);
+  io.poll();
+  manual.advance(io, 49ms);
+  EXPECT_FALSE(quick.wait.result.has_value()) << "fired before its deadline";
+  manual.advance(io, 20ms);  // within a tick (16 ms) after it
   ASSERT_TRUE(quick.wait.result.has_value()) << "the 50 ms deadline waited for the 60 s one";
   EXPECT_EQ(*quick.wait.result, boost::beast::error::timeout);
-  EXPECT_LT(quick.wait.finished - started, 5s);
   EXPECT_FALSE(slow.wait.result.has_value()) << "only the expired wait is cancelled";
-  EXPECT_EQ(watchdog.watching(), 1u);
+  EXPECT_EQ(manual.watchdog.watching(), 1u);
   slow.pair.near.cancel();
   run_until(io, [&] { return slow.wait.result.has_value(); });
-  EXPECT_EQ(watchdog.watching(), 0u);
+  EXPECT_EQ(manual.watchdog.watching(), 0u);
 }
 
-TEST(Watchdog, ManyDeadlinesAllFire) {
+TEST(Watchdog, ManyDeadlinesAllFireEachInItsTurn) {
   asio::io_context io;
-  Watchdog watchdog(io);
+  ManualWatchdog manual(io);
   std::vector<std::unique_ptr<SocketPair>> pairs;
   std::vector<ReadBuffer> buffers(20);
   std::vector<Waiting> waits(20);
-  for (int i = 0; i < 20; ++i) {
+  for (std::size_t i = 0; i < 20; ++i) {
     pairs.push_back(std::make_unique<SocketPair>(io));
-    start_fill(io, watchdog, pairs.back()->near, buffers[static_cast<std::size_t>(i)], std::chrono::milliseconds(10 + 10 * (i % 5)),
-               waits[static_cast<std::size_t>(i)]);
+    start_fill(io, manual.watchdog, pairs.back()->near, buffers[i], std::chrono::milliseconds(100 * (1 + i % 5)), waits[i]);
   }
-  run_until(io, [&] { return std::all_of(waits.begin(), waits.end(), [](const Waiting& w) { return w.result.has_value(); }); });
+  io.poll();
+  manual.advance(io, 20ms);  // a deadline fires within a tick (16 ms) after it passed
+  for (std::size_t turn = 0; turn < 5; ++turn) {
+    manual.advance(io, 100ms);
+    for (std::size_t i = 0; i < 20; ++i) {
+      EXPECT_EQ(waits[i].result.has_value(), i % 5 <= turn) << "wait " << i << " after " << (turn + 1) * 100 + 20 << " ms";
+    }
+  }
   for (const auto& wait : waits) {
     ASSERT_TRUE(wait.result.has_value());
     EXPECT_EQ(*wait.result, boost::beast::error::timeout);
   }
-  EXPECT_EQ(watchdog.watching(), 0u);
+  EXPECT_EQ(manual.watchdog.watching(), 0u);
 }
 
 // The hot paths pass a deadline they computed from a clock reading they already had.
 TEST(Watchdog, AReadUnderAGivenDeadlineEndsThereEvenIfItHasPassed) {
   asio::io_context io;
-  Watchdog watchdog(io);
+  ManualWatchdog manual(io);
   PendingRead on_time(io);
   PendingRead late(io);
-  const auto started = Clock::now();
-  start_read_until(io, watchdog, on_time.pair.near, on_time.buffer, started + 100ms, on_time.wait);
-  start_read_until(io, watchdog, late.pair.near, late.buffer, started - 1s, late.wait);
-  run_until(io, [&] { return on_time.wait.result && late.wait.result; });
-  ASSERT_TRUE(on_time.wait.result && late.wait.result);
+  start_read_until(io, manual.watchdog, on_time.pair.near, on_time.buffer, manual.now + 100ms, on_time.wait);
+  start_read_until(io, manual.watchdog, late.pair.near, late.buffer, manual.now - 1s, late.wait);
+  io.poll();
+  manual.advance(io, 0ms);
+  ASSERT_TRUE(late.wait.result.has_value()) << "a passed deadline waited";
   EXPECT_EQ(*late.wait.result, boost::beast::error::timeout);
+  EXPECT_FALSE(on_time.wait.result.has_value()) << "fired before its deadline";
+  manual.advance(io, 120ms);
+  ASSERT_TRUE(on_time.wait.result.has_value());
   EXPECT_EQ(*on_time.wait.result, boost::beast::error::timeout);
-  EXPECT_GE(on_time.wait.finished - started, 100ms) << "fired before its deadline";
-  EXPECT_LT(late.wait.finished - started, 100ms) << "a passed deadline waited";
-  EXPECT_EQ(watchdog.watching(), 0u);
+  EXPECT_EQ(manual.watchdog.watching(), 0u);
 }
 
 // Which deadline fires when (the wheel's slots, turns, lateness) is deadline_wheel_test.cpp's,
