@@ -44,6 +44,7 @@ Waiter::~Waiter() {
   if (!pool_) return;
   if (result_ == Result::waiting) {
     queue_hook_.unlink();
+    --home_->waiting;
     pool_->waiting_.fetch_sub(1, std::memory_order_relaxed);
   }
   if (reserved_) pool_->closed(*home_);
@@ -104,9 +105,12 @@ EndpointState& Pool::state_of(const tcp::endpoint& endpoint) {
 bool Pool::has_room(const tcp::endpoint& endpoint, std::size_t limit) {
   auto& home = state_of(endpoint);
   home.limit = limit;
-  // A raised limit lets queued requests connect before anyone new.
   if (!home.queue.empty()) admit_while_room(home);
-  return home.queue.empty() && (limit == 0 || home.open < limit);
+  return newcomer_may_connect(counts_of(home));
+}
+
+EndpointCounts Pool::counts_of(const EndpointState& home) const {
+  return {home.open, home.limit, home.waiting};
 }
 
 void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
@@ -115,6 +119,7 @@ void Pool::enqueue(const tcp::endpoint& endpoint, Waiter& waiter) {
   waiter.home_ = &home;
   waiter.result_ = Waiter::Result::waiting;
   home.queue.push_back(waiter);
+  ++home.waiting;
   waiting_.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -149,6 +154,7 @@ void Pool::abandon(Waiter& waiter) { waiter.abandon(); }
 
 void Pool::leave_queue(Waiter& waiter, Waiter::Result result) {
   waiter.queue_hook_.unlink();
+  --waiter.home_->waiting;
   waiting_.fetch_sub(1, std::memory_order_relaxed);
   waiter.result_ = result;
 }
@@ -173,7 +179,7 @@ void Pool::abandon_waiters() {
 }
 
 void Pool::admit_while_room(EndpointState& home) {
-  while (!home.queue.empty() && (home.limit == 0 || home.open < home.limit)) {
+  for (std::size_t n = waiters_to_admit(counts_of(home)); n > 0; --n) {
     auto& waiter = home.queue.front();
     ++home.open;  // its place is kept until it connects or gives the leave back
     waiter.reserved_ = true;
@@ -224,25 +230,22 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   // Leftover bytes after a complete response mean the upstream broke framing: never reuse.
   if (connection->buffer.size() != 0) return;
   auto& home = *connection->home_;
-  // Over the limit (a reload lowered it, or an auth subrequest opened this one without waiting):
-  // closed rather than kept or handed on, so the endpoint's connections shrink back to the limit.
-  // While requests queue nothing goes idle, so otherwise nothing would ever close them.
-  if (home.limit != 0 && home.open > home.limit) return;
-  if (!home.queue.empty()) {
-    // Straight to the oldest waiter: the connection, its socket and its buffers are still warm.
-    auto& waiter = home.queue.front();
-    connection->reused = true;
-    waiter.connection_ = std::move(connection);
-    ++stats_.handed_over;
-    ++stats_.reuses;
-    settle(waiter, Waiter::Result::handed);
-    return;
-  }
-  // Its exchange is over, and the config no longer sends here.
-  if (home.retired) return count_close(PoolClose::endpoint_removed);
-  if (max_idle_per_endpoint == 0) return;
   auto& stack = home.idle;
-  if (stack.size() >= max_idle_per_endpoint) return;
+  switch (on_return({counts_of(home), home.retired, stack.size(), max_idle_per_endpoint})) {
+    case ReturnedConnection::close_over_limit:
+    case ReturnedConnection::close_no_idle_room: return;
+    case ReturnedConnection::close_retired: return count_close(PoolClose::endpoint_removed);
+    case ReturnedConnection::hand_to_oldest: {
+      auto& waiter = home.queue.front();
+      connection->reused = true;
+      waiter.connection_ = std::move(connection);
+      ++stats_.handed_over;
+      ++stats_.reuses;
+      settle(waiter, Waiter::Result::handed);
+      return;
+    }
+    case ReturnedConnection::keep_idle: break;
+  }
   // An idle connection keeps no read buffer (a download may have grown it to 64 KiB); the next
   // response's read takes 1 KiB again, from the thread's warm blocks (common/warm_blocks.hpp).
   connection->buffer.shrink_to_fit();

@@ -34,6 +34,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include "cutover/common/warm_blocks.hpp"
+#include "cutover/upstream/admission.hpp"
 #include "cutover/upstream/idle_policy.hpp"
 
 namespace cutover::upstream {
@@ -104,6 +105,7 @@ struct EndpointState {
                          boost::intrusive::member_hook<Waiter, decltype(Waiter::queue_hook_), &Waiter::queue_hook_>,
                          boost::intrusive::constant_time_size<false>>
       queue;
+  std::size_t waiting = 0;  // in `queue` (whose size() would walk it)
   std::chrono::milliseconds idle_timeout = kDefaultIdleTimeout;  // from configure()
   bool retired = false;   // the config no longer sends here: nothing is kept idle
   // Gauges for /metrics: written by the worker only, read by scrapes on other threads.
@@ -227,6 +229,7 @@ class Pool {
   void forget_unused_retired();  // drops the state of retired endpoints nothing refers to
   void arm_sweep();
   void admit_while_room(EndpointState& home);
+  EndpointCounts counts_of(const EndpointState& home) const;
   void leave_queue(Waiter& waiter, Waiter::Result result);
   void settle(Waiter& waiter, Waiter::Result result);  // leaves the queue, then resumes (posted)
 
