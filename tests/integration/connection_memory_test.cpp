@@ -3,6 +3,8 @@
 // and that every one of those connections is still served. The bench measures both at 5,000
 // connections; these hold the bounds in CI. Sanitizer builds check only that every connection is
 // served: their allocators keep freed memory (docs/design.md, pitfalls; kMemoryBudgetsApply).
+// The exact sizes, block by block and without RSS's page noise, are checked by the session tier
+// (tests/session/connection_memory_test.cpp); these bounds hold the whole process to them.
 #include "support/gateway.hpp"
 #include "support/http_client.hpp"
 #include "support/integration_helpers.hpp"

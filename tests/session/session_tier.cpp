@@ -158,7 +158,8 @@ std::string temporary_log_path() {
 
 SessionTier::SessionTier(const TierOptions& options)
     : log_path_(temporary_log_path()),
-      access_log_(std::make_unique<log::AccessLog>(log_path_, log::AccessLogOptions{.flush_period = std::chrono::milliseconds(5)})),
+      access_log_(std::make_unique<log::AccessLog>(options.access_log ? log_path_ : "off",
+                                                   log::AccessLogOptions{.flush_period = std::chrono::milliseconds(5)})),
       now_(std::chrono::steady_clock::now()),
       client_acceptor_(client_io_) {
   backend_listener_ = listen_on_loopback(backend_port_);

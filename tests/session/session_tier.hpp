@@ -70,6 +70,7 @@ struct TierOptions {
   std::string backend_settings;       // inside app's flow map, e.g. "timeout: 5s, retries: ..."
   std::string extra_yaml;             // appended after routes (limits:, identity:, ...)
   std::string route = "{ id: api, match: { prefix: / }, backend: app }";
+  bool access_log = true;  // off where its batch buffer would count against a connection's memory
 };
 
 class SessionTier {
