@@ -24,6 +24,7 @@
 #include "http/client_connection.hpp"
 #include "http/relay.hpp"
 #include "http/relay_buffers.hpp"
+#include "http/upstream_acquire.hpp"
 
 namespace cutover::http {
 
@@ -115,8 +116,7 @@ class UpstreamCall {
   const runtime::Backend& target_;
   const config::BackendConfig& settings_;
   const config::LimitsConfig& limits_;
-  Counters& counters_;
-  Watchdog& watchdog_;
+  ConnectionSupply supply_;  // the worker's pool, deadlines and counters
   UpstreamOutcome& outcome_;  // the caller's
   RelayBufferPool::Lease request_buffer_;
   RelayBufferPool::Lease response_buffer_;
