@@ -65,58 +65,8 @@ TEST(RequestBuffering, FiftySlowBodiesDoNotShutOutABackendWithFourConnections) {
   }
 }
 
-TEST(RequestBuffering, ABodySlowerThanTheMinimumRateIs408BufferedOrStreamed) {
-  auto app = Upstream::start("app");
-  auto gateway = Gateway::launch(yaml_prologue() +
-                                 "limits: { min_body_rate: 8KiB/s, request_buffer: 16KiB }\n"
-                                 "backends:\n"
-                                 "  app: { endpoints: [" + app->address() + "] }\n"
-                                 "routes:\n"
-                                 "  - { id: all, match: { prefix: / }, backend: app }\n");
-  // 1 KiB/s, never silent for long: body_timeout alone would let both go on for minutes.
-  auto trickle = [&](std::size_t length) {
-    HttpConnection c(gateway->port(), 30s);
-    EXPECT_FALSE(c.send_raw(post_head("/sink", length)));
-    const auto start = Clock::now();
-    for (std::size_t sent = 0; sent < length && Clock::now() - start < 20s; sent += 256) {
-      if (c.send_raw(std::string(256, 'a'))) break;  // refused: the answer is waiting
-      std::this_thread::sleep_for(250ms);
-    }
-    return std::pair{c.read_response(), Clock::now() - start};
-  };
-  auto buffered = std::async(std::launch::async, trickle, 15 * 1024);
-  auto streamed = std::async(std::launch::async, trickle, 1024 * 1024);
-  for (auto* result : {&buffered, &streamed}) {
-    const auto [r, elapsed] = result->get();
-    EXPECT_EQ(r.status, 408) << r.body;
-    EXPECT_EQ(parse_json(r.body).value_or(nullptr)["error"], "body_too_slow") << r.body;
-    EXPECT_LT(elapsed, 15s) << "judged at the end of the first 10 s window";
-  }
-  const auto metrics = http_get(gateway->admin_port(), "/metrics").body;
-  EXPECT_EQ(metric_value(metrics, "cutover_local_replies_total", {{"reason", "body_too_slow"}}), 2) << metrics;
-  // A body that keeps up is not refused.
-  const auto fine = http_request(gateway->port(), {.method = "POST", .target = "/sink", .body = std::string(200000, 'b')});
-  EXPECT_EQ(fine.status, 200) << fine.body;
-}
-
-TEST(RequestBuffering, TimeSpentWaitingForABackendConnectionIsNotCountedAgainstTheBodysPace) {
-  auto app = Upstream::start("app");
-  auto gateway = Gateway::launch(yaml_prologue(1) +
-                                 "limits: { min_body_rate: 1KiB/s, request_buffer: 0 }\n"
-                                 "backends:\n"
-                                 "  app: { endpoints: [" + app->address() + "], max_connections_per_endpoint: 1, "
-                                 "queue_timeout: 30s }\n"
-                                 "routes:\n"
-                                 "  - { id: all, match: { prefix: / }, backend: app }\n");
-  // The only connection is busy for longer than a pace window (10 s)...
-  auto busy = std::async(std::launch::async, [&] { return http_get(gateway->port(), "/delay?ms=10500", {}, 30s); });
-  ASSERT_TRUE(wait_until([&] { return app->hits("/delay") == 1; }, 5s));
-  // ... while a 5 KiB body, all sent at once, waits in the queue for it.
-  const auto r = http_request(gateway->port(), {.method = "POST", .target = "/sink", .body = std::string(5000, 'b')}, 30s);
-  EXPECT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(parse_json(r.body).value_or(nullptr)["bytes"], 5000) << r.body;
-  EXPECT_EQ(busy.get().status, 200);
-}
+// The minimum body rate, and the queue's wait not counting against it, are tested to the
+// millisecond on a manual clock in tests/session/body_pace_test.cpp.
 
 }  // namespace
 }  // namespace cutover::test
