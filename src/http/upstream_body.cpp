@@ -93,9 +93,21 @@ void UpstreamCall::fail_body(const error_code& ec) {
   outcome_.error = "client_aborted";
 }
 
-void UpstreamCall::pass_on(std::unique_ptr<upstream::Connection> unused) {
-  supply_.pool.give_back(std::move(unused), settings_.max_idle_per_endpoint, supply_.watchdog.now());
-  fail_body(boost::asio::error::connection_reset);
+bool UpstreamCall::use(Acquired& acquired) {
+  if (!acquired.connection) {
+    fail(connect_failure(acquired));
+    return false;
+  }
+  // A client that left while its request waited for a connection: sent anyway, the request
+  // would cost a backend with few connections a whole exchange that nobody reads. The
+  // connection goes to the next in the queue instead.
+  if (acquired.waited && peer_left(request_.client.socket)) {
+    supply_.pool.give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, supply_.watchdog.now());
+    fail_body(boost::asio::error::connection_reset);
+    return false;
+  }
+  connection_ = std::move(acquired.connection);
+  return true;
 }
 
 asio::awaitable<void> UpstreamCall::run_with_body() {
@@ -128,18 +140,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   Acquired acquired;
   acquired.connection = take_pooled(supply_.pool, target_, start, true, supply_.watchdog.now());
   if (!acquired.connection) acquired = co_await acquire(supply_, target_, start, true, false);
-  if (!acquired.connection) {
-    fail(connect_failure(acquired));
-    co_return;
-  }
-  // A client that left while its request waited for a connection: sent anyway, the request
-  // would cost a backend with few connections a whole exchange that nobody reads. The
-  // connection goes to the next in the queue instead.
-  if (acquired.waited && peer_left(request_.client.socket)) {
-    pass_on(std::move(acquired.connection));
-    co_return;
-  }
-  connection_ = std::move(acquired.connection);
+  if (!use(acquired)) co_return;
   sent_at_ = supply_.watchdog.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends
   if (request_.expect_continue && !continue_sent) {

@@ -116,18 +116,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       }
       sent_at_ = supply_.watchdog.now();
     }
-    if (!acquired.connection) {
-      fail(connect_failure(acquired));
-      co_return;
-    }
-    // A client that left while its request waited for a connection: sent anyway, the request
-    // would cost a backend with few connections a whole exchange that nobody reads. The
-    // connection goes to the next in the queue instead.
-    if (acquired.waited && peer_left(request_.client.socket)) {
-      pass_on(std::move(acquired.connection));
-      co_return;
-    }
-    connection_ = std::move(acquired.connection);
+    if (!use(acquired)) co_return;
     // No body: the head is the whole request, and the socket almost always takes it at once.
     // Written only now, also after a wait for a connection: a string held through the wait would
     // leave the worker's spare strings to the waiting requests and send the others to malloc,

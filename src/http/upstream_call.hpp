@@ -101,8 +101,9 @@ class UpstreamCall {
   boost::asio::awaitable<bool> send_continue();
   // The client's side failed while its body was read: a local reply, or a client abort.
   void fail_body(const boost::system::error_code& ec);
-  // The client left while waiting for `unused`: it goes to the next waiter, the call ends as an abort.
-  void pass_on(std::unique_ptr<upstream::Connection> unused);
+  // Takes the acquired connection for this call; false (the call has failed) when there is none,
+  // or when the client left while the request waited for it (it goes to the next waiter).
+  bool use(Acquired& acquired);
   void finish_delivery(const RelayResult& delivered);
   void fail(Counters::Counter* counter, LocalReply reply);
   // The client's side failed before any answer: a local reply for `reason`.
