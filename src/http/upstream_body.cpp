@@ -36,7 +36,7 @@ bool is_malformed_body(const error_code& ec) {
 }  // namespace
 
 void UpstreamCall::fail_early(metrics::LocalReason reason, std::string message) {
-  fail(&supply_.counters.local(reason), local_reply(reason, std::move(message)));
+  fail(&counters_.local(reason), local_reply(reason, std::move(message)));
 }
 
 bool UpstreamCall::fail_for_client(const error_code& ec) {
@@ -63,10 +63,10 @@ asio::awaitable<error_code> UpstreamCall::read_body_ahead(BodyPace& pace, std::s
   auto& client = request_.client;
   while (client.buffer.size() < bytes) {
     const std::size_t before = client.buffer.size();
-    error_code ec = co_await fill(supply_.watchdog, client.socket, client.buffer,
-                                  time_left(supply_.watchdog, pace.read_due(limits_.body_timeout)), kBodyReadSize);
+    error_code ec = co_await fill(watchdog_, client.socket, client.buffer,
+                                  time_left(watchdog_, pace.read_due(limits_.body_timeout)), kBodyReadSize);
     if (!ec || ec == boost::beast::error::timeout) {
-      ec = pace.after_read(client.buffer.size() - before, supply_.watchdog.now(), ec == boost::beast::error::timeout,
+      ec = pace.after_read(client.buffer.size() - before, watchdog_.now(), ec == boost::beast::error::timeout,
                            limits_.body_timeout);
     }
     if (ec == asio::error::eof) ec = parse_eof(request_.parser);
@@ -79,9 +79,9 @@ asio::awaitable<bool> UpstreamCall::send_continue() {
   Outgoing out;
   out.add("HTTP/1.1 100 Continue\r\n\r\n");
   error_code ec = write_now(request_.client.socket, out);
-  if (!ec && !out.empty()) ec = co_await write_rest(supply_.watchdog, request_.client.socket, out, limits_.body_timeout);
+  if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
   if (ec) {
-    Counters::bump(supply_.counters.client_aborts);
+    Counters::bump(counters_.client_aborts);
     outcome_.error = "client_aborted";
   }
   co_return !ec;
@@ -89,7 +89,7 @@ asio::awaitable<bool> UpstreamCall::send_continue() {
 
 void UpstreamCall::fail_body(const error_code& ec) {
   if (fail_for_client(ec)) return;
-  Counters::bump(supply_.counters.client_aborts);
+  Counters::bump(counters_.client_aborts);
   outcome_.error = "client_aborted";
 }
 
@@ -102,7 +102,7 @@ bool UpstreamCall::use(Acquired& acquired) {
   // would cost a backend with few connections a whole exchange that nobody reads. The
   // connection goes to the next in the queue instead.
   if (acquired.waited && peer_left(request_.client.socket)) {
-    supply_.pool.give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, supply_.watchdog.now());
+    request_.worker.pool().give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, watchdog_.now());
     fail_body(boost::asio::error::connection_reset);
     return false;
   }
@@ -119,7 +119,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   // client sends nothing until told to: for a buffered body it is told at once; for a streamed
   // one once a connection is there, so that a backend that cannot be reached is answered
   // instead of 100.
-  BodyPace pace(limits_.min_body_rate, supply_.watchdog.now());
+  BodyPace pace(limits_.min_body_rate, watchdog_.now());
   const auto length = request_.parser.content_length();
   const bool buffered = length && *length <= request_.request_buffer;
   bool continue_sent = false;
@@ -138,10 +138,10 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
   Acquired acquired;
-  acquired.connection = take_pooled(supply_.pool, target_, start, true, supply_.watchdog.now());
-  if (!acquired.connection) acquired = co_await acquire(supply_, target_, start, true, false);
+  acquired.connection = take_pooled(request_.worker, target_, start, true, watchdog_.now());
+  if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
   if (!use(acquired)) co_return;
-  sent_at_ = supply_.watchdog.now();
+  sent_at_ = watchdog_.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends
   if (request_.expect_continue && !continue_sent) {
     // Sent before the response can be read, so the two never interleave on the client stream.
@@ -150,7 +150,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   }
   // The pace counts anew from here: the time the gateway spent getting a connection (a queue
   // behind max_connections_per_endpoint, a slow connect) is not the client's.
-  pace = BodyPace(limits_.min_body_rate, supply_.watchdog.now());
+  pace = BodyPace(limits_.min_body_rate, watchdog_.now());
 
   RelayResult sent;
   error_code header_ec;
@@ -158,7 +158,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   bool sending = true;
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
-    sent = co_await relay_message<true>(supply_.watchdog, request_.client.socket, request_.client.buffer, request_.parser,
+    sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
                                         connection_->stream.socket(), {limits_.body_timeout, settings_.timeout, &pace},
                                         request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked(),
                                         false, request_.head.policy);
@@ -180,7 +180,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       co_return;
     }
     // No deadline while the body is still going up: start_header_clock() gives it one.
-    const auto due = sending ? Clock::time_point::max() : supply_.watchdog.now() + settings_.timeout;
+    const auto due = sending ? Clock::time_point::max() : watchdog_.now() + settings_.timeout;
     header_ec = co_await read_response_header(due);
     if (!header_ec) delivered = co_await deliver_response();
     receiving = false;

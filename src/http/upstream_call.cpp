@@ -32,8 +32,8 @@ UpstreamCall::UpstreamCall(UpstreamRequest request, UpstreamOutcome& outcome)
       target_(request_.snapshot.backends[request_.backend]),
       settings_(*target_.config),
       limits_(request_.snapshot.config.limits),
-      supply_{request_.worker.pool(), request_.worker.watchdog(), request_.worker.counters(),
-              request_.worker.descriptor_ceiling()},
+      counters_(request_.worker.counters()),
+      watchdog_(request_.worker.watchdog()),
       outcome_(outcome) {
   outcome_ = UpstreamOutcome{};
   outcome_.backend = target_.name;
@@ -52,7 +52,7 @@ void UpstreamCall::fail(Failure failure, const error_code& ec) {
   const std::string detail = failure == Failure::malformed_response ? ec.message() : std::string();
   const upstream::FailureContext context{target_.name, settings_.timeout, settings_.queue_timeout,
                                          settings_.max_connections_per_endpoint, detail};
-  fail(supply_.counters.upstream(reply.counter), LocalReply{reply.status, reply.error, upstream::failure_message(failure, context)});
+  fail(counters_.upstream(reply.counter), LocalReply{reply.status, reply.error, upstream::failure_message(failure, context)});
 }
 
 // The whole header, interim answers included, by `due`: the backend's timeout after the request
@@ -70,13 +70,13 @@ asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point
       ec = read_arrived(socket, connection_->buffer);
       if (ec == asio::error::would_block) {
         awaiting_header_ = true;
-        EventRead read(supply_.watchdog, socket, connection_->buffer, due);
+        EventRead read(watchdog_, socket, connection_->buffer, due);
         auto [read_ec, n] = co_await read.start();
         awaiting_header_ = false;
         ec = read.finish(read_ec, n);
         if (ec == asio::error::operation_aborted && std::exchange(rearm_header_read_, false)) {
           ec = {};
-          due = supply_.watchdog.now() + settings_.timeout;
+          due = watchdog_.now() + settings_.timeout;
         }
       }
       if (ec == asio::error::eof) ec = parse_eof(*response_);
@@ -101,20 +101,20 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     Acquired acquired;
     // One reading for the pool's idle check, the send time and the response deadline: microseconds
     // apart when a pooled connection takes the request at once.
-    sent_at_ = supply_.watchdog.now();
-    if (attempt == 0) acquired.connection = take_pooled(supply_.pool, target_, start, false, sent_at_);
+    sent_at_ = watchdog_.now();
+    if (attempt == 0) acquired.connection = take_pooled(request_.worker, target_, start, false, sent_at_);
     if (!acquired.connection) {
       // A lone endpoint at its limit queues at once, without acquire()'s frame in between.
       const bool queue_now = attempt == 0 && target_.endpoints.size() == 1 &&
-                             !supply_.pool.has_room(target_.endpoints[0], settings_.max_connections_per_endpoint);
+                             !request_.worker.pool().has_room(target_.endpoints[0], settings_.max_connections_per_endpoint);
       // Two statements: GCC 12 miscompiled one co_await of a conditional expression choosing
       // between the two coroutines (the chosen frame ran without its awaitable thread).
       if (queue_now) {
-        acquired = co_await queue_for_connection(supply_, target_, target_.endpoints[0]);
+        acquired = co_await queue_for_connection(request_.worker, target_, target_.endpoints[0]);
       } else {
-        acquired = co_await acquire(supply_, target_, start, false, attempt > 0);
+        acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
       }
-      sent_at_ = supply_.watchdog.now();
+      sent_at_ = watchdog_.now();
     }
     if (!use(acquired)) co_return;
     // No body: the head is the whole request, and the socket almost always takes it at once.
@@ -127,8 +127,8 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     error_code ec = write_now(connection_->stream.socket(), out);
     auto due = sent_at_ + settings_.timeout;
     if (!ec && !out.empty()) {
-      ec = co_await write_rest(supply_.watchdog, connection_->stream.socket(), out, settings_.timeout);
-      due = supply_.watchdog.now() + settings_.timeout;  // the answer's time starts once the backend took it all
+      ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+      due = watchdog_.now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold.
@@ -140,7 +140,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     }
     const Failure failure = head_sent ? upstream::classify_response_header(ec) : upstream::classify_send(ec);
     if (upstream::decide_retry(failure, {attempt, connection_->reused, false})) {
-      Counters::bump(supply_.counters.upstream_retries);
+      Counters::bump(counters_.upstream_retries);
       connection_.reset();  // closed before the retry asks for another: under a limit, it counts
       continue;
     }
@@ -174,7 +174,7 @@ void UpstreamCall::write_request_head() {
   // A retry writes the head again: what was removed is counted once per request.
   if (removed.any() && !removed_counted_) {
     for (std::size_t i = 0; i < removed.count.size(); ++i) {
-      supply_.counters.headers_removed[i].fetch_add(removed.count[i], std::memory_order_relaxed);
+      counters_.headers_removed[i].fetch_add(removed.count[i], std::memory_order_relaxed);
     }
   }
   removed_counted_ = true;

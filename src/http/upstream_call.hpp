@@ -117,7 +117,8 @@ class UpstreamCall {
   const runtime::Backend& target_;
   const config::BackendConfig& settings_;
   const config::LimitsConfig& limits_;
-  ConnectionSupply supply_;  // the worker's pool, deadlines and counters
+  Counters& counters_;
+  Watchdog& watchdog_;
   UpstreamOutcome& outcome_;  // the caller's
   RelayBufferPool::Lease request_buffer_;
   RelayBufferPool::Lease response_buffer_;

@@ -27,7 +27,7 @@ constexpr std::size_t kBodyAfterHeadBytes = 4096;
 }  // namespace
 
 asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
-  answered_at_ = supply_.watchdog.now();
+  answered_at_ = watchdog_.now();
   outcome_.upstream_ms = std::chrono::duration<double, std::milli>(answered_at_ - sent_at_).count();
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
@@ -98,8 +98,8 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     // Written at once: microseconds after the answer arrived, so that reading stands for this one.
     delivered_at_ = answered_at_;
     if (!ec && !out.empty()) {
-      ec = co_await write_rest(supply_.watchdog, request_.client.socket, out, limits_.body_timeout);
-      delivered_at_ = supply_.watchdog.now();
+      ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+      delivered_at_ = watchdog_.now();
     }
     response_buffer_ = {};
     result.body_bytes = got;
@@ -114,11 +114,11 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
   response_buffer_ = request_.worker.relay_buffers().take();
-  RelayResult delivered = co_await relay_message<false>(supply_.watchdog, connection_->stream.socket(), connection_->buffer,
+  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
                                                         *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only);
-  delivered_at_ = supply_.watchdog.now();
+  delivered_at_ = watchdog_.now();
   response_buffer_ = {};
   co_return delivered;
 }
@@ -131,16 +131,16 @@ void UpstreamCall::finish_delivery(const RelayResult& delivered) {
       if (!delivered.header_written) return fail(failure);
       // Part of the response is already with the client: cutting the connection is the only
       // honest way left to say it is incomplete.
-      Counters::bump(supply_.counters.upstream(upstream::reply_for(failure).counter));
+      Counters::bump(counters_.upstream(upstream::reply_for(failure).counter));
       outcome_.error = "upstream_aborted";
     } else {
-      Counters::bump(supply_.counters.client_aborts);
+      Counters::bump(counters_.client_aborts);
       outcome_.error = "client_aborted";
     }
     outcome_.keep_alive = false;
     return;
   }
-  Counters::bump(supply_.counters.requests_proxied);
+  Counters::bump(counters_.requests_proxied);
   if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
     request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
   }

@@ -105,7 +105,6 @@ class Worker {
   bool within_descriptor_budget(boost::asio::ip::tcp::socket& socket) const {
     return static_cast<std::uint64_t>(socket.native_handle()) < descriptor_ceiling_;
   }
-  std::uint64_t descriptor_ceiling() const { return descriptor_ceiling_; }
 
  private:
   boost::asio::awaitable<void> accept_loop();
