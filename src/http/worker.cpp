@@ -6,6 +6,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/detail/call_stack.hpp>
+#include <boost/asio/detail/thread_context.hpp>
+#include <boost/asio/detail/thread_info_base.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -111,6 +114,32 @@ void Worker::start() {
   name_thread(thread_, "worker-" + std::to_string(index_));
 }
 
+namespace {
+
+// Asio keeps a few freed coroutine frames per thread and hands out the first one large enough,
+// whatever its size. A session's co_spawn entry frame (~128 bytes) lives as long as its
+// connection, and spawned right after a request ended it would take one of that request's
+// ~1 KiB frames: how much an idle connection costs would depend on what ran before its accept.
+// An empty cache on top of the thread's call stack makes the frames allocated while the session
+// is spawned (and runs to its first wait) come from the heap at their own size class. Blocks
+// freed into it meanwhile go back to the heap with it. Boost 1.81's thread_info_base (pinned in
+// cmake/Dependencies.cmake); ConnectionMemory.* in the session tier checks the result.
+class FreshFrames {
+ public:
+  FreshFrames() : scope_(nullptr, empty_) {}
+
+ private:
+  asio::detail::thread_info_base empty_;
+  asio::detail::call_stack<asio::detail::thread_context, asio::detail::thread_info_base>::context scope_;
+};
+
+}  // namespace
+
+void Worker::start_session(tcp::socket socket) {
+  const FreshFrames fresh;
+  asio::co_spawn(*io_, run_session(*this, std::move(socket)), asio::detached);
+}
+
 asio::awaitable<void> Worker::accept_loop() {
   while (acceptor_->is_open()) {
     auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::use_awaitable));
@@ -132,7 +161,7 @@ asio::awaitable<void> Worker::accept_loop() {
       continue;
     }
     Counters::bump(counters_.connections_accepted);
-    asio::co_spawn(*io_, run_session(*this, std::move(socket)), asio::detached);
+    start_session(std::move(socket));
   }
 }
 

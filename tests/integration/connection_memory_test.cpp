@@ -26,8 +26,7 @@ using namespace std::chrono_literals;
 constexpr std::size_t kConnections = 800;
 // Measured 2.6 KiB per idle connection (one worker, mimalloc); 2.9 while the session's frame
 // was over 1,280 bytes, so a frame that grows back fails here; 3.6 KiB when each kept its 1 KiB
-// read buffer. Part of it is where Asio's first-fit frame cache puts each connection's co_spawn
-// entry frame (upstream_call.hpp, read_response_header).
+// read buffer. The session tier counts the same exactly (tests/session/connection_memory_test.cpp).
 constexpr double kMaxKibPerIdleConnection = 2.8;
 // Measured 8.0 KiB per waiting request, the gateway's side only: the client connection, its
 // exchange's frames and a pooled upstream connection. It was 9.8 KiB while every waiting request

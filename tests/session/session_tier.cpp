@@ -15,11 +15,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
-#include "cutover/http/session.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::session_test {
@@ -184,7 +182,7 @@ SessionTier::~SessionTier() {
 
 std::string SessionTier::backend_address() const { return "127.0.0.1:" + std::to_string(backend_port_); }
 
-Peer SessionTier::connect_client() {
+Peer SessionTier::connect_client(const std::function<void()>& just_before_start) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const auto endpoint = client_acceptor_.local_endpoint();
   sockaddr_in address{};
@@ -196,7 +194,10 @@ Peer SessionTier::connect_client() {
   // Accepted on the test's own io_context, then handed to the worker's: the session owns it.
   tcp::socket accepted = client_acceptor_.accept();
   tcp::socket served(worker_->io(), tcp::v4(), accepted.release());
-  asio::co_spawn(worker_->io(), http::run_session(*worker_, std::move(served)), asio::detached);
+  asio::post(worker_->io(), [this, &just_before_start, &served] {
+    if (just_before_start) just_before_start();
+    worker_->start_session(std::move(served));
+  });
   settle();
   return client;
 }

@@ -80,8 +80,9 @@ class SessionTier {
   SessionTier(const SessionTier&) = delete;
   SessionTier& operator=(const SessionTier&) = delete;
 
-  // A new client connection, its gateway side served by run_session on the worker.
-  Peer connect_client();
+  // A new client connection, its gateway side started by the worker from one of its own handlers,
+  // as its accept loop does; `just_before_start`, if given, runs in that handler first.
+  Peer connect_client(const std::function<void()>& just_before_start = {});
   // The next connection the gateway opened to the backend (drives the worker until there is one).
   Peer accept_backend();
   // Whether the gateway opened a backend connection nobody accepted yet (drives the worker first).

@@ -60,6 +60,8 @@ class Worker {
   void start();          // runs the io_context on its own thread
   void stop();           // ends the io_context (thread-safe)
   void join();
+  // Serves an accepted connection. Called on the worker's thread (its accept loop, the tests).
+  void start_session(boost::asio::ip::tcp::socket socket);
 
   // The snapshot for a new request: refreshed from the store when a reload happened. The pool's
   // sweep calls it too, so the pool follows a reload that no request follows (Pool::configure).
