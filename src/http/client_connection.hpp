@@ -5,7 +5,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include "cutover/http/field_arena.hpp"
 #include "cutover/http/message_parser.hpp"
 

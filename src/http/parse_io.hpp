@@ -14,7 +14,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include "http/read_readiness.hpp"
 #include "http/watchdog.hpp"
 
@@ -71,7 +71,6 @@ boost::system::error_code parse_eof(Parser& parser) {
 // while it waits, so this is memory per connection. Bodies are read in up to 64 KiB pieces, so a
 // download takes a quarter of the system calls.
 inline constexpr std::size_t kHeadReadSize = 1024;
-static_assert(kHeadReadSize == kWarmBlockBytes, "a read buffer's first block is the size the warm stack keeps");
 inline constexpr std::size_t kBodyReadSize = 64 * 1024;
 
 // Where the next read goes: the buffer's free capacity, at least `min_room` (the buffer grows for

@@ -13,7 +13,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/beast/core/error.hpp>
 
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/message_parser.hpp"
 #include "http/body_pace.hpp"

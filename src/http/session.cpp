@@ -204,7 +204,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     ++client.requests;
     // While a request without a body waits on its backend, its connection needs no read buffer:
     // thousands of requests in flight would each hold one for nothing (the next read takes one
-    // again, from the thread's stack of warm blocks).
+    // again).
     if (parser.is_done() && client.buffer.size() == 0) client.buffer.shrink_to_fit();
     // Head strings are lent only while a head is written and sent (the request's by the upstream
     // call, the response's when the answer is written; both come back by the top of this loop):

@@ -247,7 +247,7 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
     case ReturnedConnection::keep_idle: break;
   }
   // An idle connection keeps no read buffer (a download may have grown it to 64 KiB); the next
-  // response's read takes 1 KiB again, from the thread's warm blocks (common/warm_blocks.hpp).
+  // response's read takes 1 KiB again.
   connection->buffer.shrink_to_fit();
   connection->idle_since = now;
   connection->stream.expires_never();

@@ -24,10 +24,10 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::size_t kConnections = 800;
-// Measured 2.6 KiB per idle connection (one worker, mimalloc); 2.9 while the session's frame
+// Measured 2.3 KiB per idle connection (one worker, mimalloc); 2.9 while the session's frame
 // was over 1,280 bytes, so a frame that grows back fails here; 3.6 KiB when each kept its 1 KiB
 // read buffer. The session tier counts the same exactly (tests/session/connection_memory_test.cpp).
-constexpr double kMaxKibPerIdleConnection = 2.8;
+constexpr double kMaxKibPerIdleConnection = 2.6;
 // Measured 8.0 KiB per waiting request, the gateway's side only: the client connection, its
 // exchange's frames and a pooled upstream connection. It was 9.8 KiB while every waiting request
 // held a response-head string lent at its start, 9.1 with one more coroutine frame per request,

@@ -33,7 +33,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/intrusive/list.hpp>
 
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include "cutover/upstream/admission.hpp"
 #include "cutover/upstream/idle_policy.hpp"
 

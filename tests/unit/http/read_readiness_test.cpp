@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include <chrono>
 #include <optional>
 #include <random>

@@ -11,7 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/error.hpp>
-#include "cutover/common/warm_blocks.hpp"
+#include "cutover/common/read_buffer.hpp"
 #include <algorithm>
 #include <optional>
 
