@@ -13,7 +13,6 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
-#include "cutover/http/worker.hpp"
 #include "http/auth_verdict.hpp"
 #include "http/watchdog.hpp"
 
@@ -37,23 +36,23 @@ struct Attempt {
 };
 
 // One attempt on one connection: pooled (checked alive first) unless `fresh_only`, else new.
-asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, const asio::ip::tcp::endpoint& endpoint,
+asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& sub, const asio::ip::tcp::endpoint& endpoint,
                                   const bhttp::request<bhttp::empty_body>& request, Clock::time_point deadline,
                                   bool fresh_only) {
   Attempt attempt;
   const auto& settings = *sub.backend->config;
   std::unique_ptr<upstream::Connection> connection;
-  if (!fresh_only) connection = worker.pool().take_idle(endpoint, worker.watchdog().now(), settings.idle_timeout, true);
+  if (!fresh_only) connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), settings.idle_timeout, true);
   if (!connection) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - worker.watchdog().now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - supply.watchdog.now());
     if (left.count() <= 0) {
       attempt.ec = asio::error::timed_out;
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
       co_return attempt;
     }
-    connection = co_await worker.pool().connect(endpoint, std::min(left, settings.connect_timeout), attempt.ec);
+    connection = co_await supply.pool.connect(endpoint, std::min(left, settings.connect_timeout), attempt.ec);
     if (!connection) {
-      Counters::bump(worker.counters().upstream_connect_failures);
+      Counters::bump(supply.counters.upstream_connect_failures);
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
       co_return attempt;
     }
@@ -80,19 +79,19 @@ asio::awaitable<Attempt> ask_once(Worker& worker, const AuthSubrequest& sub, con
   attempt.verdict = judge_answer(attempt.status, response[sub.auth->user_header]);
   if (response.keep_alive()) {
     connection->stream.expires_never();  // the next user of the connection sets its own
-    worker.pool().give_back(std::move(connection), settings.max_idle_per_endpoint, worker.watchdog().now());
+    supply.pool.give_back(std::move(connection), settings.max_idle_per_endpoint, supply.watchdog.now());
   }
   co_return attempt;
 }
 
-void report_failure(Worker& worker, const AuthSubrequest& sub, const asio::ip::tcp::endpoint* endpoint,
+void report_failure(UpstreamSupply& supply, const AuthSubrequest& sub, const asio::ip::tcp::endpoint* endpoint,
                     LookupFailure cause, const error_code& ec, unsigned status) {
-  Counters::bump(worker.counters().lookup_failure(cause));
-  const auto held_back = worker.auth_request_log().admit(static_cast<std::size_t>(cause), worker.watchdog().now());
+  Counters::bump(supply.counters.lookup_failure(cause));
+  const auto held_back = supply.lookup_failure_log.admit(static_cast<std::size_t>(cause), supply.watchdog.now());
   if (!held_back) return;
   const std::string where = endpoint ? endpoint->address().to_string() + ":" + std::to_string(endpoint->port())
                                      : std::string("no endpoint");
-  const auto period = std::chrono::duration_cast<std::chrono::seconds>(worker.auth_request_log().period()).count();
+  const auto period = std::chrono::duration_cast<std::chrono::seconds>(supply.lookup_failure_log.period()).count();
   std::string more;
   if (*held_back > 0) more = "; " + std::to_string(*held_back) + " more not logged in the last " + std::to_string(period) + "s";
   spdlog::warn("session lookup failed, cause={}: backend '{}' ({}) {}{}", metrics::name_of(cause), sub.backend->name,
@@ -101,14 +100,14 @@ void report_failure(Worker& worker, const AuthSubrequest& sub, const asio::ip::t
 
 }  // namespace
 
-asio::awaitable<Answer> ask_auth_backend(Worker& worker, AuthSubrequest sub) {
-  const auto deadline = worker.watchdog().now() + sub.auth->timeout;
+asio::awaitable<Answer> ask_auth_backend(UpstreamSupply& supply, AuthSubrequest sub) {
+  const auto deadline = supply.watchdog.now() + sub.auth->timeout;
   const auto& endpoints = sub.backend->endpoints;
   if (endpoints.empty()) {
-    report_failure(worker, sub, nullptr, LookupFailure::refused, asio::error::host_not_found, 0);
+    report_failure(supply, sub, nullptr, LookupFailure::refused, asio::error::host_not_found, 0);
     co_return Answer{};
   }
-  const auto& endpoint = endpoints[worker.next_endpoint(sub.backend_index, endpoints.size())];
+  const auto& endpoint = endpoints[supply.next_endpoint(sub.backend_index, endpoints.size())];
 
   bhttp::request<bhttp::empty_body> request{bhttp::verb::get, sub.auth->path, 11};
   if (sub.host.empty()) sub.host = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
@@ -117,17 +116,17 @@ asio::awaitable<Answer> ask_auth_backend(Worker& worker, AuthSubrequest sub) {
   request.set("X-Request-Id", sub.request_id);
 
   for (bool fresh_only = false;; fresh_only = true) {
-    Attempt attempt = co_await ask_once(worker, sub, endpoint, request, deadline, fresh_only);
+    Attempt attempt = co_await ask_once(supply, sub, endpoint, request, deadline, fresh_only);
     if (attempt.verdict && !attempt.verdict->failure) co_return attempt.verdict->answer;
     if (attempt.verdict) {
-      report_failure(worker, sub, &endpoint, *attempt.verdict->failure, {}, attempt.status);
+      report_failure(supply, sub, &endpoint, *attempt.verdict->failure, {}, attempt.status);
       co_return Answer{};
     }
     if (attempt.failure.retryable && !fresh_only) {
-      Counters::bump(worker.counters().upstream_retries);
+      Counters::bump(supply.counters.upstream_retries);
       continue;
     }
-    report_failure(worker, sub, &endpoint, attempt.failure.cause, attempt.ec, 0);
+    report_failure(supply, sub, &endpoint, attempt.failure.cause, attempt.ec, 0);
     co_return Answer{};
   }
 }

@@ -11,12 +11,11 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "cutover/config/config.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "cutover/identity/session_cache.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
-
-class Worker;
 
 struct AuthSubrequest {
   std::size_t backend_index = 0;
@@ -28,6 +27,6 @@ struct AuthSubrequest {
 };
 
 // Never throws; a failure is an answer of kind failed (already counted and logged).
-boost::asio::awaitable<identity::SessionAnswer> ask_auth_backend(Worker& worker, AuthSubrequest subrequest);
+boost::asio::awaitable<identity::SessionAnswer> ask_auth_backend(UpstreamSupply& supply, AuthSubrequest subrequest);
 
 }  // namespace cutover::http

@@ -119,8 +119,10 @@ class Exchange {
 // 4-byte chunks): it would come from malloc, and go back to it, on every request.
 asio::awaitable<bool> Exchange::phases() {
   if (!admit()) co_return false;
-  std::optional<Identity> identity = identify_now(worker_, *snapshot_, parser_.get());
-  if (!identity) identity = co_await look_up_session(worker_, *snapshot_, parser_.get(), request_id_);
+  std::optional<Identity> identity = identify_now(worker_.tokens(), *snapshot_, parser_.get());
+  if (!identity) {
+    identity = co_await look_up_session(worker_.upstream(), worker_.sessions(), *snapshot_, parser_.get(), request_id_);
+  }
   if (!authorize(std::move(*identity))) co_return false;
   UpstreamCall call(upstream_request(), outcome_);
   if (call.has_body()) {
@@ -225,7 +227,7 @@ UpstreamRequest Exchange::upstream_request() {
   rewrite.policy = &header_policy_;
   rewrite.forwarded = {client_.peer_address, "http"};
 
-  return UpstreamRequest{worker_, *snapshot_, client_, parser_, rewrite, backend,
+  return UpstreamRequest{worker_.upstream(), *snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
                          client_keep_alive_ && !worker_.draining(),
                          static_cast<std::uint32_t>(config.routes[route_->index].request_buffer.value_or(config.limits.request_buffer)),

@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "cutover/common/clock.hpp"
-#include "cutover/http/worker.hpp"
 #include "cutover/identity/credentials.hpp"
 #include "cutover/identity/jwt.hpp"
 #include "http/auth_subrequest.hpp"
@@ -14,7 +13,7 @@ namespace cutover::http {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
 
-std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ParsedFields& request) {
+std::optional<Identity> identify_now(identity::TokenCache& tokens, const runtime::Snapshot& snapshot, const ParsedFields& request) {
   Identity result;
   const auto& config = snapshot.config.identity;
   if (config.jwt.enabled) {
@@ -24,13 +23,13 @@ std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& sn
     }
     if (!token.empty()) {
       std::int64_t now = unix_seconds();
-      if (const std::string* cached = worker.tokens().find(token, now)) {
+      if (const std::string* cached = tokens.find(token, now)) {
         result.user = *cached;
         return result;
       }
       auto verified = identity::verify_jwt(token, snapshot.jwt_keys, snapshot.jwt_policy, now);
       if (verified.error == identity::JwtError::none) {
-        worker.tokens().insert(token, verified.user, verified.expires_at, now);
+        tokens.insert(token, verified.user, verified.expires_at, now);
         result.user = std::move(verified.user);
       } else {
         result.problem = identity::to_string(verified.error);
@@ -45,8 +44,9 @@ std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& sn
   return result;
 }
 
-asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
-                                          const ParsedFields& request, std::string_view request_id) {
+asio::awaitable<Identity> look_up_session(UpstreamSupply& supply, const std::shared_ptr<identity::SessionLookup>& sessions,
+                                          const runtime::Snapshot& snapshot, const ParsedFields& request,
+                                          std::string_view request_id) {
   Identity result;
   const auto& auth = snapshot.config.identity.auth_request;
   std::string_view session = identity::find_cookie(request[bhttp::field::cookie], auth.cookie);
@@ -64,15 +64,15 @@ asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapsho
   std::string key = subrequest.host;
   key += '\n';  // in neither a Host nor a cookie value
   key += session;
-  auto lookup = worker.sessions_handle();  // kept alive across a reload that replaces the cache
+  std::shared_ptr<identity::SessionLookup> lookup = sessions;  // kept alive across a reload that replaces the cache
   // A named function object: GCC 12 destroys temporaries inside co_await expressions twice.
-  const identity::SessionLookup::Fetch fetch = [&worker, &subrequest](std::string) {
-    return ask_auth_backend(worker, subrequest);
+  const identity::SessionLookup::Fetch fetch = [&supply, &subrequest](std::string) {
+    return ask_auth_backend(supply, subrequest);
   };
-  const auto now = worker.watchdog().now();
+  const auto now = supply.watchdog.now();
   auto answer = co_await lookup->lookup(key, now, fetch);
   using Kind = identity::SessionAnswer::Kind;
-  if (answer.stale) Counters::bump(worker.counters().auth_request_stale);
+  if (answer.stale) Counters::bump(supply.counters.auth_request_stale);
   if (answer.kind == Kind::user) result.user = std::move(answer.user);
   else if (answer.kind == Kind::failed) result.lookup_failed = true;
   co_return result;

@@ -2,6 +2,7 @@
 // Establishes who the user is for one request: a verified JWT (cached per worker), or an auth
 // subrequest to the service that owns the session cookie (cached and coalesced per worker).
 // The request's own identity headers were already stripped; this only reads credentials.
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,11 +11,12 @@
 #include <boost/beast/http/fields.hpp>
 
 #include "cutover/http/message_parser.hpp"
+#include "cutover/http/upstream_supply.hpp"
+#include "cutover/identity/session_lookup.hpp"
+#include "cutover/identity/token_cache.hpp"
 #include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
-
-class Worker;
 
 struct Identity {
   std::string user;              // empty: anonymous
@@ -25,9 +27,13 @@ struct Identity {
 // What can be decided without waiting: a JWT (cached or verified here), or no credentials at all.
 // nullopt: the request carries a session cookie for the auth subrequest; call look_up_session.
 // Split in two so the common request costs no coroutine.
-std::optional<Identity> identify_now(Worker& worker, const runtime::Snapshot& snapshot, const ParsedFields& request);
+std::optional<Identity> identify_now(identity::TokenCache& tokens, const runtime::Snapshot& snapshot,
+                                     const ParsedFields& request);
 
-boost::asio::awaitable<Identity> look_up_session(Worker& worker, const runtime::Snapshot& snapshot,
-                                                 const ParsedFields& request, std::string_view request_id);
+// The session cookie's user, from the worker's session cache or a subrequest drawing on `supply`.
+boost::asio::awaitable<Identity> look_up_session(UpstreamSupply& supply,
+                                                 const std::shared_ptr<identity::SessionLookup>& sessions,
+                                                 const runtime::Snapshot& snapshot, const ParsedFields& request,
+                                                 std::string_view request_id);
 
 }  // namespace cutover::http

@@ -2,7 +2,6 @@
 
 #include <boost/beast/core/error.hpp>
 
-#include "cutover/http/worker.hpp"
 #include "http/queued_request.hpp"
 #include "http/watchdog.hpp"
 
@@ -16,19 +15,19 @@ namespace {
 
 // A backend connection that took a descriptor of the reserve is let go again (open_files.hpp):
 // the request fails as if the connect had, and the admin API keeps its descriptors.
-void keep_the_reserve(Worker& worker, std::unique_ptr<upstream::Connection>& connection, error_code& ec) {
-  if (!connection || worker.within_descriptor_budget(connection->stream.socket())) return;
+void keep_the_reserve(UpstreamSupply& supply, std::unique_ptr<upstream::Connection>& connection, error_code& ec) {
+  if (!connection || supply.within_descriptor_budget(connection->stream.socket())) return;
   connection.reset();
   ec = asio::error::no_descriptors;
 }
 
 }  // namespace
 
-asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
+asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const runtime::Backend& backend,
                                                const asio::ip::tcp::endpoint& endpoint) {
-  Counters::bump(worker.counters().upstream_queued);
-  QueuedRequest queued(worker.pool());
-  Watch deadline(worker.watchdog(), queued, worker.watchdog().now() + backend.config->queue_timeout);
+  Counters::bump(supply.counters.upstream_queued);
+  QueuedRequest queued(supply.pool);
+  Watch deadline(supply.watchdog, queued, supply.watchdog.now() + backend.config->queue_timeout);
   co_await queued.wait(endpoint);
   Acquired acquired;
   acquired.waited = true;
@@ -39,10 +38,10 @@ asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Ba
       break;
     case upstream::Waiter::Result::may_connect: {
       error_code ec;
-      acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec, &queued);
-      keep_the_reserve(worker, acquired.connection, ec);
+      acquired.connection = co_await supply.pool.connect(endpoint, backend.config->connect_timeout, ec, &queued);
+      keep_the_reserve(supply, acquired.connection, ec);
       if (!acquired.connection) {
-        Counters::bump(worker.counters().upstream_connect_failures);
+        Counters::bump(supply.counters.upstream_connect_failures);
         acquired.timed_out = ec == boost::beast::error::timeout;
       }
       break;
@@ -54,7 +53,7 @@ asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Ba
   co_return acquired;
 }
 
-asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start, bool probe,
+asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start, bool probe,
                                   bool fresh_only) {
   Acquired acquired;
   const std::size_t count = backend.endpoints.size();
@@ -63,28 +62,28 @@ asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backen
   for (std::size_t i = 0; i < count; ++i) {
     const auto& endpoint = backend.endpoints[(start + i) % count];
     if (!fresh_only) {
-      acquired.connection = worker.pool().take_idle(endpoint, worker.watchdog().now(), backend.config->idle_timeout, probe);
+      acquired.connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), backend.config->idle_timeout, probe);
       if (acquired.connection) co_return acquired;
     }
-    if (!worker.pool().has_room(endpoint, limit)) {
+    if (!supply.pool.has_room(endpoint, limit)) {
       if (!full) full = &endpoint;
       continue;
     }
     error_code ec;
-    acquired.connection = co_await worker.pool().connect(endpoint, backend.config->connect_timeout, ec);
-    keep_the_reserve(worker, acquired.connection, ec);
+    acquired.connection = co_await supply.pool.connect(endpoint, backend.config->connect_timeout, ec);
+    keep_the_reserve(supply, acquired.connection, ec);
     if (acquired.connection) co_return acquired;
-    Counters::bump(worker.counters().upstream_connect_failures);
+    Counters::bump(supply.counters.upstream_connect_failures);
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
   }
-  if (full) co_return co_await queue_for_connection(worker, backend, *full);
+  if (full) co_return co_await queue_for_connection(supply, backend, *full);
   co_return acquired;
 }
 
-std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
+std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,
                                                   bool probe, Clock::time_point now) {
   if (backend.endpoints.empty()) return nullptr;
-  return worker.pool().take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
+  return pool.take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
 }
 
 }  // namespace cutover::http

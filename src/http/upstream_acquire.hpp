@@ -9,13 +9,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "cutover/http/upstream_supply.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/failure.hpp"
 #include "cutover/upstream/pool.hpp"
 
 namespace cutover::http {
-
-class Worker;
 
 struct Acquired {
   std::unique_ptr<upstream::Connection> connection;
@@ -32,18 +31,18 @@ inline upstream::Failure connect_failure(const Acquired& acquired) {
 
 // Every connection `endpoint` may have is in use: waits in its queue until the backend's
 // queue_timeout (docs/design.md, "Connection limits and the queue").
-boost::asio::awaitable<Acquired> queue_for_connection(Worker& worker, const runtime::Backend& backend,
+boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const runtime::Backend& backend,
                                                       const boost::asio::ip::tcp::endpoint& endpoint);
 
 // From `start`, the endpoint the round robin picked (take_pooled already tried its pool), across
 // the backend's endpoints; `probe` checks a pooled connection alive first (a body cannot be
 // replayed), `fresh_only` takes no pooled one (a retry). When every endpoint that did not fail is
 // at its limit, the request queues at the first of them.
-boost::asio::awaitable<Acquired> acquire(Worker& worker, const runtime::Backend& backend, std::size_t start,
+boost::asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start,
                                          bool probe, bool fresh_only);
 
 // The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
-std::unique_ptr<upstream::Connection> take_pooled(Worker& worker, const runtime::Backend& backend, std::size_t start,
+std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,
                                                   bool probe, std::chrono::steady_clock::time_point now);
 
 }  // namespace cutover::http

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <utility>
 
-#include "cutover/http/worker.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "http/relay.hpp"
 #include "http/relay_buffers.hpp"
 #include "http/upstream_acquire.hpp"
@@ -102,7 +102,7 @@ bool UpstreamCall::use(Acquired& acquired) {
   // would cost a backend with few connections a whole exchange that nobody reads. The
   // connection goes to the next in the queue instead.
   if (acquired.waited && peer_left(request_.client.socket)) {
-    request_.worker.pool().give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, watchdog_.now());
+    request_.supply.pool.give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, watchdog_.now());
     fail_body(boost::asio::error::connection_reset);
     return false;
   }
@@ -134,12 +134,12 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
       co_return;
     }
   }
-  request_buffer_ = request_.worker.relay_buffers().take();
+  request_buffer_ = request_.supply.relay_buffers.take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
-  const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
+  const std::size_t start = request_.supply.next_endpoint(request_.backend, target_.endpoints.size());
   Acquired acquired;
-  acquired.connection = take_pooled(request_.worker, target_, start, true, watchdog_.now());
-  if (!acquired.connection) acquired = co_await acquire(request_.worker, target_, start, true, false);
+  acquired.connection = take_pooled(request_.supply.pool, target_, start, true, watchdog_.now());
+  if (!acquired.connection) acquired = co_await acquire(request_.supply, target_, start, true, false);
   if (!use(acquired)) co_return;
   sent_at_ = watchdog_.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends

@@ -10,7 +10,7 @@
 
 #include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
-#include "cutover/http/worker.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "cutover/identity/signature.hpp"
 #include "cutover/identity/user_id.hpp"
 #include "http/relay.hpp"
@@ -32,8 +32,8 @@ UpstreamCall::UpstreamCall(UpstreamRequest request, UpstreamOutcome& outcome)
       target_(request_.snapshot.backends[request_.backend]),
       settings_(*target_.config),
       limits_(request_.snapshot.config.limits),
-      counters_(request_.worker.counters()),
-      watchdog_(request_.worker.watchdog()),
+      counters_(request_.supply.counters),
+      watchdog_(request_.supply.watchdog),
       outcome_(outcome) {
   outcome_ = UpstreamOutcome{};
   outcome_.backend = target_.name;
@@ -97,22 +97,22 @@ void UpstreamCall::start_header_clock() {
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
   for (unsigned attempt = 0;; ++attempt) {
-    const std::size_t start = request_.worker.next_endpoint(request_.backend, target_.endpoints.size());
+    const std::size_t start = request_.supply.next_endpoint(request_.backend, target_.endpoints.size());
     Acquired acquired;
     // One reading for the pool's idle check, the send time and the response deadline: microseconds
     // apart when a pooled connection takes the request at once.
     sent_at_ = watchdog_.now();
-    if (attempt == 0) acquired.connection = take_pooled(request_.worker, target_, start, false, sent_at_);
+    if (attempt == 0) acquired.connection = take_pooled(request_.supply.pool, target_, start, false, sent_at_);
     if (!acquired.connection) {
       // A lone endpoint at its limit queues at once, without acquire()'s frame in between.
       const bool queue_now = attempt == 0 && target_.endpoints.size() == 1 &&
-                             !request_.worker.pool().has_room(target_.endpoints[0], settings_.max_connections_per_endpoint);
+                             !request_.supply.pool.has_room(target_.endpoints[0], settings_.max_connections_per_endpoint);
       // Two statements: GCC 12 miscompiled one co_await of a conditional expression choosing
       // between the two coroutines (the chosen frame ran without its awaitable thread).
       if (queue_now) {
-        acquired = co_await queue_for_connection(request_.worker, target_, target_.endpoints[0]);
+        acquired = co_await queue_for_connection(request_.supply, target_, target_.endpoints[0]);
       } else {
-        acquired = co_await acquire(request_.worker, target_, start, false, attempt > 0);
+        acquired = co_await acquire(request_.supply, target_, start, false, attempt > 0);
       }
       sent_at_ = watchdog_.now();
     }
@@ -132,7 +132,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep
     // ~0.5 KiB, and the next head would be written into a string gone cold.
-    request_.worker.head_strings().take_back(request_.client.upstream_head);
+    request_.supply.head_strings.take_back(request_.client.upstream_head);
     const bool head_sent = !ec;
     if (head_sent) {
       ec = co_await read_response_header(due);
@@ -153,7 +153,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
 
 void UpstreamCall::write_request_head() {
   auto& head = request_.client.upstream_head;
-  request_.worker.head_strings().lend(head);
+  request_.supply.head_strings.lend(head);
   head.clear();
   // The user id as the header carries it (percent-encoded with identity.allow_utf8), signed as it
   // goes upstream, not before a wait for a connection: backends judge freshness by t.

@@ -17,6 +17,7 @@
 #include "cutover/http/counters.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/local_reply.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "cutover/runtime/snapshot.hpp"
 #include "cutover/upstream/failure.hpp"
 #include "cutover/upstream/pool.hpp"
@@ -28,7 +29,6 @@
 
 namespace cutover::http {
 
-class Worker;
 class Watchdog;
 
 struct UpstreamOutcome {
@@ -45,7 +45,7 @@ struct UpstreamOutcome {
 };
 
 struct UpstreamRequest {
-  Worker& worker;
+  UpstreamSupply& supply;       // the worker's pool, deadlines, counters and buffers
   const runtime::Snapshot& snapshot;
   ClientConnection& client;
   RequestParser& parser;        // the client's request; its fields live until the exchange ends

@@ -6,7 +6,7 @@
 
 #include "cutover/http/headers.hpp"
 #include "cutover/http/response_plan.hpp"
-#include "cutover/http/worker.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "http/relay.hpp"
 #include "http/relay_buffers.hpp"
 #include "http/upstream_call.hpp"
@@ -37,13 +37,13 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
                      std::nullopt, response_->is_done()};
   if (length) answer.content_length = *length;
   // The drain is asked now, not when the request came: one that began since closes too.
-  auto plan = plan_response({request_.client_version, request_.client_keep_alive, request_.worker.draining()}, answer);
+  auto plan = plan_response({request_.client_version, request_.client_keep_alive, request_.supply.is_draining()}, answer);
   outcome_.keep_alive = plan.head.keep_alive;
   plan.head.set_cookie = request_.set_cookie;
   const bool header_only = plan.header_only;
   const bool chunked_out = plan.chunked;
   auto& head = request_.client.head;
-  request_.worker.head_strings().lend(head);
+  request_.supply.head_strings.lend(head);
   head.clear();
   append_client_response_head(head, message, plan.head);
   if (!header_only && !chunked_out && length && !response_->is_done() && *length <= kRelayBufferSize) {
@@ -74,7 +74,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
         head.resize(head_size + room);
         into = head.data() + head_size;
       } else {
-        response_buffer_ = request_.worker.relay_buffers().take();
+        response_buffer_ = request_.supply.relay_buffers.take();
         into = response_buffer_.get();
       }
       auto& body = response_->get().body();
@@ -113,7 +113,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   }
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
-  response_buffer_ = request_.worker.relay_buffers().take();
+  response_buffer_ = request_.supply.relay_buffers.take();
   RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
                                                         *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
@@ -142,7 +142,7 @@ void UpstreamCall::finish_delivery(const RelayResult& delivered) {
   }
   Counters::bump(counters_.requests_proxied);
   if (upstream_reusable_ && response_->is_done() && request_.parser.is_done()) {
-    request_.worker.pool().give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
+    request_.supply.pool.give_back(std::move(connection_), settings_.max_idle_per_endpoint, delivered_at_);
   }
 }
 

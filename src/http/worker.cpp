@@ -79,7 +79,8 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       random_(seams.seed ? *seams.seed : seed_for(index)),
       relay_buffers_(std::make_unique<RelayBufferPool>()),
       watchdog_(std::make_unique<Watchdog>(*io_, seams.manual_now)),
-      metrics_(store.current()->metrics_layout) {
+      metrics_(store.current()->metrics_layout),
+      upstream_{pool_, round_robin_, *watchdog_, counters_, *relay_buffers_, head_strings_, draining_, auth_request_log_} {
   snapshot();
   // Each sweep first picks up a config published since the last request: with no traffic after
   // a reload, the idle connections to the endpoints it removed still close.
@@ -108,7 +109,7 @@ tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
 }
 
 void Worker::start() {
-  if (const auto limit = open_files_limit()) descriptor_ceiling_ = traffic_descriptor_ceiling(limit->soft);
+  if (const auto limit = open_files_limit()) upstream_.descriptor_ceiling = traffic_descriptor_ceiling(limit->soft);
   asio::co_spawn(*io_, accept_loop(), asio::detached);
   thread_ = std::thread([this] { io_->run(); });
   name_thread(thread_, "worker-" + std::to_string(index_));

@@ -17,6 +17,7 @@
 #include "cutover/http/counters.hpp"
 #include "cutover/http/field_arena.hpp"
 #include "cutover/http/head_strings.hpp"
+#include "cutover/http/upstream_supply.hpp"
 #include "cutover/identity/session_lookup.hpp"
 #include "cutover/identity/token_cache.hpp"
 #include "cutover/log/access_log.hpp"
@@ -71,10 +72,8 @@ class Worker {
   upstream::Pool& pool() { return pool_; }
   identity::TokenCache& tokens() { return tokens_; }
   // Shared so a lookup in flight survives a reload that replaces the cache.
-  std::shared_ptr<identity::SessionLookup> sessions_handle() { return sessions_; }
+  const std::shared_ptr<identity::SessionLookup>& sessions() { return sessions_; }
   Random& random() { return random_; }
-  // Lines about failed auth subrequests: one per cause every 5 s on this worker.
-  log::Throttle& auth_request_log() { return auth_request_log_; }
   RelayBufferPool& relay_buffers() { return *relay_buffers_; }
   // Deadlines of the data path's socket waits (src/http/watchdog.hpp).
   Watchdog& watchdog() { return *watchdog_; }
@@ -86,9 +85,8 @@ class Worker {
   metrics::WorkerMetrics& metrics() { return metrics_; }
   const metrics::WorkerMetrics& metrics() const { return metrics_; }
   log::AccessLog& access_log() { return access_log_; }
-  std::size_t next_endpoint(std::size_t backend, std::size_t endpoint_count) {
-    return round_robin_.next(backend, endpoint_count);
-  }
+  // What the upstream phases of a request draw on (upstream_supply.hpp).
+  UpstreamSupply& upstream() { return upstream_; }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   std::size_t active_sessions() const { return active_sessions_.load(std::memory_order_relaxed); }
   // Keep-alive connections waiting for their next request (a gauge for /metrics).
@@ -105,7 +103,7 @@ class Worker {
   // False when `socket` took a descriptor of the reserve (common/open_files.hpp): traffic must
   // let it go again.
   bool within_descriptor_budget(boost::asio::ip::tcp::socket& socket) const {
-    return static_cast<std::uint64_t>(socket.native_handle()) < descriptor_ceiling_;
+    return upstream_.within_descriptor_budget(socket);
   }
 
  private:
@@ -127,7 +125,6 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_;
   log::Throttle auth_request_log_{metrics::kLookupFailureCount, std::chrono::seconds(5)};
   log::Throttle accept_log_{1, std::chrono::seconds(5)};
-  std::uint64_t descriptor_ceiling_ = UINT64_MAX;  // set by start() from the open-files limit
   Random random_;
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys
@@ -137,6 +134,7 @@ class Worker {
   metrics::WorkerMetrics metrics_;
   upstream::RoundRobin round_robin_;
   std::atomic<bool> draining_{false};
+  UpstreamSupply upstream_;  // its descriptor ceiling is set by start() from the open-files limit
   std::atomic<std::size_t> active_sessions_{0};
   std::atomic<std::size_t> idle_sessions_{0};
   std::unordered_set<ClientConnection*> sessions_open_;
