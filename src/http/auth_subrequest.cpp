@@ -8,13 +8,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
 #include "http/auth_verdict.hpp"
+#include "http/parse_io.hpp"
 #include "http/watchdog.hpp"
+#include "http/wire.hpp"
 
 namespace cutover::http {
 namespace {
@@ -34,6 +35,19 @@ struct Attempt {
   AttemptFailure failure;
   error_code ec;
 };
+
+// The answer, whole, by `due`: through the proxy's own reads and deadlines (parse_io.hpp).
+asio::awaitable<error_code> read_whole(Watchdog& watchdog, asio::ip::tcp::socket& socket, ReadBuffer& buffer,
+                                       bhttp::response_parser<bhttp::string_body>& parser, Clock::time_point due) {
+  error_code ec;
+  for (;;) {
+    parse_buffered(parser, buffer, ParseGoal::progress, ec);
+    if (ec || parser.is_done()) co_return ec;
+    ec = co_await fill(watchdog, socket, buffer, time_left(watchdog, due));
+    if (ec == asio::error::eof) ec = parse_eof(parser);
+    if (ec) co_return ec;
+  }
+}
 
 // One attempt on one connection: pooled (checked alive first) unless `fresh_only`, else new.
 asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& sub, const asio::ip::tcp::endpoint& endpoint,
@@ -58,27 +72,30 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
     }
   }
   const bool reused = connection->reused;
-  connection->stream.expires_at(deadline);
-  auto [write_ec, written] = co_await bhttp::async_write(connection->stream, request, asio::as_tuple(asio::deferred));
-  if (write_ec) {
-    attempt.ec = write_ec;
-    attempt.failure = classify_failure(AuthStage::send, write_ec, reused, false);
+  auto& socket = connection->stream.socket();
+  std::string head;
+  append_head(head, request);
+  Outgoing out;
+  out.add(head);
+  attempt.ec = write_now(socket, out);
+  if (!attempt.ec && !out.empty()) {
+    attempt.ec = co_await write_rest(supply.watchdog, socket, out, time_left(supply.watchdog, deadline));
+  }
+  if (attempt.ec) {
+    attempt.failure = classify_failure(AuthStage::send, attempt.ec, reused, false);
     co_return attempt;
   }
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kAnswerBodyLimit);
-  auto [read_ec, read] = co_await bhttp::async_read(connection->stream, connection->buffer, parser,
-                                                    asio::as_tuple(asio::deferred));
-  if (read_ec) {
-    attempt.ec = read_ec;
-    attempt.failure = classify_failure(AuthStage::receive, read_ec, reused, parser.got_some());
+  attempt.ec = co_await read_whole(supply.watchdog, socket, connection->buffer, parser, deadline);
+  if (attempt.ec) {
+    attempt.failure = classify_failure(AuthStage::receive, attempt.ec, reused, parser.got_some());
     co_return attempt;
   }
   const auto& response = parser.get();
   attempt.status = response.result_int();
   attempt.verdict = judge_answer(attempt.status, response[sub.auth->user_header]);
   if (response.keep_alive()) {
-    connection->stream.expires_never();  // the next user of the connection sets its own
     supply.pool.give_back(std::move(connection), settings.max_idle_per_endpoint, supply.watchdog.now());
   }
   co_return attempt;

@@ -3,8 +3,10 @@
 // session cookie (nothing else the client sent can sway the answer), a request id and a Host.
 // A pooled connection the backend closed under the request is replaced by a new one, once
 // (auth_verdict.hpp says when that is safe); the whole lookup, retry included, has
-// identity.auth_request.timeout. Each failure is counted by cause and logged (a line per cause
-// every few seconds per worker, with the count of those not logged).
+// identity.auth_request.timeout, kept by the worker's Watchdog like every deadline of a proxied
+// request (its head written by wire.hpp, its answer read by parse_io.hpp). Each failure is counted
+// by cause and logged (a line per cause every few seconds per worker, with the count of those not
+// logged).
 #include <cstddef>
 #include <string>
 
