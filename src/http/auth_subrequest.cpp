@@ -14,6 +14,7 @@
 
 #include "http/auth_verdict.hpp"
 #include "http/parse_io.hpp"
+#include "http/upstream_acquire.hpp"
 #include "http/watchdog.hpp"
 #include "http/wire.hpp"
 
@@ -64,7 +65,7 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
       co_return attempt;
     }
-    connection = co_await supply.pool.connect(endpoint, std::min(left, settings.connect_timeout), attempt.ec);
+    connection = co_await connect(supply, endpoint, std::min(left, settings.connect_timeout), attempt.ec);
     if (!connection) {
       Counters::bump(supply.counters.upstream_connect_failures);
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
@@ -72,7 +73,7 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
     }
   }
   const bool reused = connection->reused;
-  auto& socket = connection->stream.socket();
+  auto& socket = connection->socket;
   std::string head;
   append_head(head, request);
   Outgoing out;

@@ -1,5 +1,7 @@
 #include "http/upstream_acquire.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/beast/core/error.hpp>
 
 #include "http/queued_request.hpp"
@@ -11,17 +13,21 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-namespace {
-
-// A backend connection that took a descriptor of the reserve is let go again (open_files.hpp):
-// the request fails as if the connect had, and the admin API keeps its descriptors.
-void keep_the_reserve(UpstreamSupply& supply, std::unique_ptr<upstream::Connection>& connection, error_code& ec) {
-  if (!connection || supply.within_descriptor_budget(connection->stream.socket())) return;
-  connection.reset();
-  ec = asio::error::no_descriptors;
+asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& supply, const asio::ip::tcp::endpoint& endpoint,
+                                                               std::chrono::milliseconds timeout, error_code& ec,
+                                                               upstream::Waiter* reserved) {
+  auto connection = supply.pool.open(endpoint, reserved);
+  auto& socket = connection->socket;
+  Watch deadline(supply.watchdog, socket, timeout);
+  auto [connect_ec] = co_await socket.async_connect(endpoint, asio::as_tuple(asio::deferred));
+  ec = deadline.result(connect_ec);
+  // A connection that took a descriptor of the reserve (open_files.hpp) is let go again: it fails
+  // as if the connect had, and the admin API keeps its descriptors.
+  if (!ec && !supply.within_descriptor_budget(socket)) ec = asio::error::no_descriptors;
+  if (ec) co_return nullptr;
+  supply.pool.connected(*connection);
+  co_return connection;
 }
-
-}  // namespace
 
 asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const runtime::Backend& backend,
                                                const asio::ip::tcp::endpoint& endpoint) {
@@ -38,8 +44,7 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
       break;
     case upstream::Waiter::Result::may_connect: {
       error_code ec;
-      acquired.connection = co_await supply.pool.connect(endpoint, backend.config->connect_timeout, ec, &queued);
-      keep_the_reserve(supply, acquired.connection, ec);
+      acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec, &queued);
       if (!acquired.connection) {
         Counters::bump(supply.counters.upstream_connect_failures);
         acquired.timed_out = ec == boost::beast::error::timeout;
@@ -70,8 +75,7 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
       continue;
     }
     error_code ec;
-    acquired.connection = co_await supply.pool.connect(endpoint, backend.config->connect_timeout, ec);
-    keep_the_reserve(supply, acquired.connection, ec);
+    acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec);
     if (acquired.connection) co_return acquired;
     Counters::bump(supply.counters.upstream_connect_failures);
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;

@@ -29,6 +29,15 @@ inline upstream::Failure connect_failure(const Acquired& acquired) {
   return acquired.timed_out ? upstream::Failure::connect_timeout : upstream::Failure::connect_refused;
 }
 
+// A new connection to `endpoint`, connected within `timeout` under the worker's deadlines, and
+// not holding a descriptor of the admin API's reserve; nullptr when that failed, `ec` saying why
+// (beast::error::timeout when the time ran out). `reserved`: as for Pool::open.
+boost::asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& supply,
+                                                                      const boost::asio::ip::tcp::endpoint& endpoint,
+                                                                      std::chrono::milliseconds timeout,
+                                                                      boost::system::error_code& ec,
+                                                                      upstream::Waiter* reserved = nullptr);
+
 // Every connection `endpoint` may have is in use: waits in its queue until the backend's
 // queue_timeout (docs/design.md, "Connection limits and the queue").
 boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const runtime::Backend& backend,

@@ -159,14 +159,14 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
     sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
-                                        connection_->stream.socket(), {limits_.body_timeout, settings_.timeout, &pace},
+                                        connection_->socket, {limits_.body_timeout, settings_.timeout, &pace},
                                         request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked(),
                                         false, request_.head.policy);
     sending = false;
     // The client failed: no answer is coming that anyone could use. Stop waiting for it.
     if (sent.ec && sent.failed == RelaySide::input) {
       error_code ignored;
-      if (receiving) connection_->stream.socket().cancel(ignored);
+      if (receiving) connection_->socket.cancel(ignored);
     } else {
       start_header_clock();
     }
@@ -187,7 +187,7 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
     // The exchange is over (answered early, or failed): the rest of the upload has nowhere to go.
     if (sending) {
       error_code ignored;
-      connection_->stream.socket().cancel(ignored);
+      connection_->socket.cancel(ignored);
       request_.client.socket.cancel(ignored);
     }
   };

@@ -58,7 +58,7 @@ void UpstreamCall::fail(Failure failure, const error_code& ec) {
 // The whole header, interim answers included, by `due`: the backend's timeout after the request
 // went. A request body's header read starts with none, and start_header_clock() gives it one.
 asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point due) {
-  auto& socket = connection_->stream.socket();
+  auto& socket = connection_->socket;
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed
     response_.reset();
@@ -92,7 +92,7 @@ void UpstreamCall::start_header_clock() {
   if (!awaiting_header_) return;  // the header is here already, or its read starts with the clock
   rearm_header_read_ = true;
   error_code ignored;
-  connection_->stream.socket().cancel(ignored);
+  connection_->socket.cancel(ignored);
 }
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
@@ -124,10 +124,10 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
-    error_code ec = write_now(connection_->stream.socket(), out);
+    error_code ec = write_now(connection_->socket, out);
     auto due = sent_at_ + settings_.timeout;
     if (!ec && !out.empty()) {
-      ec = co_await write_rest(watchdog_, connection_->stream.socket(), out, settings_.timeout);
+      ec = co_await write_rest(watchdog_, connection_->socket, out, settings_.timeout);
       due = watchdog_.now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep

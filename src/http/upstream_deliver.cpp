@@ -52,7 +52,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     // below instead of the relay loop (a write for the head and another for the rest). Anything
     // but more bytes (nothing yet, an error) is left for the relay to meet.
     while (connection_->buffer.size() < *length) {
-      if (read_arrived(connection_->stream.socket(), connection_->buffer, *length - connection_->buffer.size())) break;
+      if (read_arrived(connection_->socket, connection_->buffer, *length - connection_->buffer.size())) break;
     }
   }
   const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
@@ -114,7 +114,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
   response_buffer_ = request_.supply.relay_buffers.take();
-  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->stream.socket(), connection_->buffer,
+  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->socket, connection_->buffer,
                                                         *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only);

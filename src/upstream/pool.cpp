@@ -75,7 +75,7 @@ std::unique_ptr<Connection> Pool::take_idle(const tcp::endpoint& endpoint,
       count_close(PoolClose::idle_timeout);
       continue;
     }
-    if (probe && peer_gone(connection->stream.socket())) {
+    if (probe && peer_gone(connection->socket)) {
       count_close(PoolClose::backend_closed);
       continue;
     }
@@ -197,9 +197,7 @@ void Pool::socket_closed(EndpointState& home) {
   closed(home);
 }
 
-asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& endpoint,
-                                                           std::chrono::milliseconds timeout,
-                                                           boost::system::error_code& ec, Waiter* reserved) {
+std::unique_ptr<Connection> Pool::open(const tcp::endpoint& endpoint, Waiter* reserved) {
   auto connection = std::make_unique<Connection>(executor_);
   connection->endpoint = endpoint;
   auto& home = state_of(endpoint);
@@ -211,17 +209,15 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const tcp::endpoint& 
   connection->pool_ = this;
   connection->home_ = &home;
   home.sockets.store(home.sockets.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  connection->stream.expires_after(timeout);
-  auto [error] = co_await connection->stream.async_connect(endpoint, asio::as_tuple(asio::deferred));
-  ec = error;
-  if (ec) co_return nullptr;
+  return connection;
+}
+
+void Pool::connected(Connection& connection) {
   ++stats_.connects;
-  connection->stream.expires_never();
-  connection->stream.socket().set_option(tcp::no_delay(true), ec);
+  boost::system::error_code ignored;
+  connection.socket.set_option(tcp::no_delay(true), ignored);
   // The data path tries writes at once and waits only when the kernel's buffer is full.
-  connection->stream.socket().non_blocking(true, ec);
-  ec = {};
-  co_return connection;
+  connection.socket.non_blocking(true, ignored);
 }
 
 void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idle_per_endpoint,
@@ -250,7 +246,6 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   // response's read takes 1 KiB again.
   connection->buffer.shrink_to_fit();
   connection->idle_since = now;
-  connection->stream.expires_never();
   stack.push_back(std::move(connection));
   ++stats_.idle;
   idle_count_changed(home);

@@ -53,7 +53,7 @@ void Pool::sweep_endpoint(EndpointState& home, Clock::time_point now) {
     auto& connection = stack[i];
     const IdleFate fate = idle_fate(connection->idle_since, now, home.idle_timeout, home.retired);
     if (fate == IdleFate::keep_if_quiet) {
-      if (quiet(connection->stream.socket())) {
+      if (quiet(connection->socket)) {
         if (kept != i) stack[kept] = std::move(connection);
         ++kept;
         continue;

@@ -30,7 +30,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/intrusive/list.hpp>
 
 #include "cutover/common/read_buffer.hpp"
@@ -43,11 +43,11 @@ class Pool;
 struct EndpointState;
 
 struct Connection {
-  explicit Connection(boost::asio::any_io_executor executor) : stream(std::move(executor)) {}
+  explicit Connection(boost::asio::any_io_executor executor) : socket(std::move(executor)) {}
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-  boost::beast::tcp_stream stream;
+  boost::asio::ip::tcp::socket socket;  // non-blocking, no Nagle, once connected
   ReadBuffer buffer;  // bytes read past the previous response (normally none)
   boost::asio::ip::tcp::endpoint endpoint;
   std::chrono::steady_clock::time_point idle_since{};
@@ -176,11 +176,13 @@ class Pool {
   // The waiter's deadline passed: it leaves the queue as timed_out (nothing, if already settled).
   void expire(Waiter& waiter);
 
-  // Opens a new connection; ec is timed_out when `timeout` passes first. `reserved`: the caller
-  // is a waiter given leave to connect, whose place is already counted (its reservation is used).
-  boost::asio::awaitable<std::unique_ptr<Connection>> connect(
-      const boost::asio::ip::tcp::endpoint& endpoint, std::chrono::milliseconds timeout,
-      boost::system::error_code& ec, Waiter* reserved = nullptr);
+  // A new connection to `endpoint`, counted against its limit from now on, its socket not yet
+  // connected: the caller connects it under its own deadline (the data path's are the worker's,
+  // http/upstream_acquire.hpp) and calls connected(), or drops it. `reserved`: the caller is a
+  // waiter given leave to connect, whose place is already counted (its reservation is used).
+  std::unique_ptr<Connection> open(const boost::asio::ip::tcp::endpoint& endpoint, Waiter* reserved = nullptr);
+  // The connect succeeded: counted, and the socket set up as the data path uses it.
+  void connected(Connection& connection);
 
   // Hands `connection` to the endpoint's oldest waiter, or keeps it for reuse if fewer than
   // `max_idle_per_endpoint` are idle there and the endpoint is not retired.

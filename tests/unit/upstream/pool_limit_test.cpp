@@ -2,6 +2,7 @@
 // connection, in what order, and that every place taken is given back. Real connections to a
 // listening socket on 127.0.0.1:0.
 #include "cutover/upstream/pool.hpp"
+#include "unit/upstream/pool_connect.hpp"
 
 #include <gtest/gtest.h>
 
@@ -44,13 +45,10 @@ class PoolLimit : public ::testing::Test {
     endpoint_ = listener_.local_endpoint();
   }
 
+  // A new connection; then what the pool posted meanwhile runs (a waiter's resumption).
   std::unique_ptr<Connection> open(Waiter* reserved = nullptr) {
-    boost::system::error_code ec;
-    auto future = asio::co_spawn(io_, pool_.connect(endpoint_, 2000ms, ec, reserved), asio::use_future);
-    io_.run_for(2s);
-    io_.restart();
-    auto connection = future.get();
-    EXPECT_FALSE(ec) << ec.message();
+    auto connection = connect_now(pool_, endpoint_, reserved);
+    settle();
     return connection;
   }
 
@@ -262,11 +260,8 @@ TEST(PoolShutdown, ASettledWaiterWhoseResumptionNeverRunsIsAbandoned) {
   Pool pool(io->get_executor());
   tcp::acceptor listener(*io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const auto endpoint = listener.local_endpoint();
-  boost::system::error_code ec;
-  auto future = asio::co_spawn(*io, pool.connect(endpoint, 2000ms, ec), asio::use_future);
-  io->run_for(2s);
-  auto connection = future.get();
-  ASSERT_TRUE(connection) << ec.message();
+  auto connection = connect_now(pool, endpoint);
+  ASSERT_TRUE(connection);
   ASSERT_FALSE(pool.has_room(endpoint, 1));
   pool.enqueue(endpoint, stranded);
   pool.give_back(std::move(connection), 64, std::chrono::steady_clock::now());

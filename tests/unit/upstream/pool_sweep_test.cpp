@@ -2,6 +2,7 @@
 // their endpoint's idle_timeout, closed or written to by the peer, or to endpoints configure() no
 // longer names; busy ones to such endpoints close when they come back. Time is a parameter.
 #include "cutover/upstream/pool.hpp"
+#include "unit/upstream/pool_connect.hpp"
 
 #include <gtest/gtest.h>
 
@@ -30,13 +31,7 @@ class PoolSweep : public ::testing::Test {
 
   // A new connection to listener `which`, and the server's end of it (kept in server_sides_).
   std::unique_ptr<Connection> connect(int which = 0) {
-    boost::system::error_code ec;
-    const tcp::endpoint target = endpoint(which);
-    auto future = asio::co_spawn(io_, pool_.connect(target, 2000ms, ec), asio::use_future);
-    io_.restart();
-    io_.run_for(2s);
-    auto connection = future.get();
-    EXPECT_FALSE(ec) << ec.message();
+    auto connection = connect_now(pool_, endpoint(which));
     server_sides_.emplace_back(io_);
     listeners_[which]->accept(server_sides_.back());
     return connection;

@@ -1,6 +1,7 @@
 // The per-worker upstream pool against a real listener on 127.0.0.1:0: what it keeps, what it
 // refuses to reuse, and what an idle connection holds.
 #include "cutover/upstream/pool.hpp"
+#include "unit/upstream/pool_connect.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,14 +28,7 @@ class PoolTest : public ::testing::Test {
 
   // A new connection through the pool, and the server's end of it.
   std::unique_ptr<Connection> connect() {
-    std::unique_ptr<Connection> connection;
-    boost::system::error_code ec;
-    const tcp::endpoint target = endpoint();  // connect() keeps a reference: it must outlive the run
-    asio::co_spawn(io_, pool_.connect(target, 2000ms, ec),
-                   [&](std::exception_ptr, std::unique_ptr<Connection> made) { connection = std::move(made); });
-    io_.restart();
-    io_.run();
-    EXPECT_FALSE(ec) << ec.message();
+    auto connection = connect_now(pool_, endpoint());
     server_sides_.emplace_back(io_);
     acceptor_.accept(server_sides_.back());
     return connection;
