@@ -1,6 +1,7 @@
 #pragma once
 // State of one client connection shared by the session loop and the exchange it runs.
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -8,6 +9,7 @@
 #include "cutover/common/read_buffer.hpp"
 #include "cutover/http/field_arena.hpp"
 #include "cutover/http/message_parser.hpp"
+#include "cutover/runtime/snapshot.hpp"
 
 namespace cutover::http {
 
@@ -22,6 +24,10 @@ struct ClientConnection {
   std::string upstream_head;   // the request head as rewritten for the backend; lent until it is sent (with a body: until the exchange ends)
   FieldArena arena;            // the fields of the request and its response; reset between requests
   std::string peer_address;
+  // The config the current request runs on, taken once at its first bytes (its header limits)
+  // and held until its exchange ends, so a reload never changes a request mid-way. None between
+  // requests: an idle connection does not keep a replaced config alive.
+  std::shared_ptr<const runtime::Snapshot> snapshot;
   std::uint64_t requests = 0;
   bool idle = false;           // waiting for the next request: safe to close during a drain
   // One clock reading each, shared by what starts or ends there (~28 ns each on the bench's VM).

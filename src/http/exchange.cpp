@@ -55,7 +55,7 @@ std::string sticky_cookie_header(std::string_view name, std::string_view id) {
 class Exchange {
  public:
   Exchange(Worker& worker, ClientConnection& client, RequestParser& parser)
-      : worker_(worker), client_(client), parser_(parser), snapshot_(worker.snapshot()) {}
+      : worker_(worker), client_(client), parser_(parser), snapshot_(*client.snapshot) {}
   Exchange(const Exchange&) = delete;  // request_id_ may point into the object itself
   Exchange& operator=(const Exchange&) = delete;
 
@@ -89,7 +89,7 @@ class Exchange {
   Worker& worker_;
   ClientConnection& client_;
   RequestParser& parser_;
-  std::shared_ptr<const runtime::Snapshot> snapshot_;  // the whole exchange runs on this one
+  const runtime::Snapshot& snapshot_;  // the request's (ClientConnection::snapshot)
   unsigned client_version_ = 11;
   bool client_keep_alive_ = false;
   // The client's own X-Request-Id (in the connection's arena, with the request) or one made here:
@@ -119,9 +119,9 @@ class Exchange {
 // 4-byte chunks): it would come from malloc, and go back to it, on every request.
 asio::awaitable<bool> Exchange::phases() {
   if (!admit()) co_return false;
-  std::optional<Identity> identity = identify_now(worker_.tokens(), *snapshot_, parser_.get());
+  std::optional<Identity> identity = identify_now(worker_.tokens(), snapshot_, parser_.get());
   if (!identity) {
-    identity = co_await look_up_session(worker_.upstream(), worker_.sessions(), *snapshot_, parser_.get(), request_id_);
+    identity = co_await look_up_session(worker_.upstream(), worker_.sessions(), snapshot_, parser_.get(), request_id_);
   }
   if (!authorize(std::move(*identity))) co_return false;
   UpstreamCall call(upstream_request(), outcome_);
@@ -138,7 +138,7 @@ asio::awaitable<bool> Exchange::phases() {
 
 bool Exchange::admit() {
   auto& request = parser_.get();
-  const auto& config = snapshot_->config;
+  const auto& config = snapshot_.config;
   client_version_ = request.version();
   client_keep_alive_ = parser_.keep_alive();
   method_ = request.method_string();
@@ -163,7 +163,7 @@ bool Exchange::admit() {
   else parser_.body_limit(boost::none);
 
   const std::string& match_path = admitted.match_path.empty() ? admitted.path : admitted.match_path;
-  route_ = snapshot_->routes->match({request.method_string(), admitted.host, match_path});
+  route_ = snapshot_.routes->match({request.method_string(), admitted.host, match_path});
   if (!route_) return early(LocalReason::no_route, "no route matches " + method_ + " " + admitted.path);
   // What the backend gets is exactly what was matched (plus the untouched query string).
   upstream_target_ = std::move(admitted.path);
@@ -180,7 +180,7 @@ bool Exchange::admit() {
 }
 
 bool Exchange::authorize(Identity identity) {
-  const auto& config = snapshot_->config.identity;
+  const auto& config = snapshot_.config.identity;
   if (identity.lookup_failed) {
     return early(LocalReason::auth_unavailable, "could not establish who the user is: the session lookup failed");
   }
@@ -201,14 +201,14 @@ bool Exchange::authorize(Identity identity) {
 }
 
 UpstreamRequest Exchange::upstream_request() {
-  const auto& config = snapshot_->config;
+  const auto& config = snapshot_.config;
   auto& request = parser_.get();
   std::string new_cookie;
   // The snapshot's plan, not the route's: admin overrides live there.
-  const routing::SplitPlan& plan = snapshot_->plans[route_->index];
+  const routing::SplitPlan& plan = snapshot_.plans[route_->index];
   std::uint16_t backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
   backend_ = backend;
-  metrics_cell_ = snapshot_->metrics_layout->cell(route_->index, backend);
+  metrics_cell_ = snapshot_.metrics_layout->cell(route_->index, backend);
 
   // Nothing the client sent in the gateway's own headers survives, on any path (invariant 2):
   // the head the backend gets is rebuilt from the parsed one (append_upstream_request_head).
@@ -227,7 +227,7 @@ UpstreamRequest Exchange::upstream_request() {
   rewrite.policy = &header_policy_;
   rewrite.forwarded = {client_.peer_address, "http"};
 
-  return UpstreamRequest{worker_.upstream(), *snapshot_, client_, parser_, rewrite, backend,
+  return UpstreamRequest{worker_.upstream(), snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
                          client_keep_alive_ && !worker_.draining(),
                          static_cast<std::uint32_t>(config.routes[route_->index].request_buffer.value_or(config.limits.request_buffer)),
@@ -235,7 +235,7 @@ UpstreamRequest Exchange::upstream_request() {
 }
 
 std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
-  const auto& identity = snapshot_->config.identity;
+  const auto& identity = snapshot_.config.identity;
   switch (route_->sticky) {
     case config::Sticky::none:
       return static_cast<std::uint32_t>(worker_.random().next() % routing::kBucketCount);
@@ -257,7 +257,7 @@ void Exchange::record_metrics(double duration_ms, Clock::time_point ended) {
   // Per (route, backend): requests the gateway answered itself before picking (404, 401) are
   // counted by reason in the local-reply counters instead.
   if (!route_ || backend_ < 0 || status_ == 0) return;
-  worker_.metrics().record_in_cell(*snapshot_->metrics_layout, metrics_cell_, static_cast<int>(status_),
+  worker_.metrics().record_in_cell(*snapshot_.metrics_layout, metrics_cell_, static_cast<int>(status_),
                                    duration_ms, steady_seconds(ended));
 }
 
@@ -278,7 +278,7 @@ asio::awaitable<bool> Exchange::send_reply() {
   auto response = make_local_reply(*reply_, request_id_, client_version_ >= 11 ? 11 : 10, keep_alive);
   const bool header_only = parser_.get().method() == bhttp::verb::head;
   bool written =
-      co_await write_local_reply(worker_, client_, response, snapshot_->config.limits.body_timeout, header_only);
+      co_await write_local_reply(worker_, client_, response, snapshot_.config.limits.body_timeout, header_only);
   lingers_ = written && !keep_alive && !parser_.is_done();
   co_return keep_alive && written;
 }

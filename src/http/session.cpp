@@ -73,8 +73,8 @@ LocalReply unreadable_header_reply(const boost::system::error_code& ec, std::siz
 // A coroutine of its own, so that the reply takes room only when a header goes wrong, rather than
 // in the session's frame, which every connection holds for its whole life (below).
 asio::awaitable<void> answer_unreadable_header(Worker& worker, ClientConnection& client,
-                                               boost::system::error_code ec, std::size_t max_header_bytes) {
-  const LocalReply reply = unreadable_header_reply(ec, max_header_bytes, worker.counters());
+                                               boost::system::error_code ec) {
+  const LocalReply reply = unreadable_header_reply(ec, client.snapshot->config.limits.max_header_bytes, worker.counters());
   co_await reply_and_close(worker, client, reply);
   co_await linger_before_close(worker, client);
 }
@@ -108,23 +108,21 @@ IdleDeadlines idle_deadlines(const ClientConnection& client, const config::Limit
   return {due, std::min(due, idle_since + kReadBufferKeptWhileIdle)};
 }
 
-// The current request's header is read under these. Taken from the snapshot when the request
-// starts, not before the idle wait: a reload during that wait applies to the request, and an idle
-// connection does not keep a replaced snapshot alive (nor a reference into it, which a reload
-// during the header's own reads would leave dangling).
-struct HeaderLimits {
-  Watch::Clock::time_point due;  // the whole header by then
-  std::uint32_t max_bytes;
-};
+// The current request's header is read under its snapshot's limits (ClientConnection::snapshot,
+// taken when its first bytes arrive rather than before the idle wait: a reload during that wait
+// applies to the request). Read from there where needed rather than kept in the session's frame.
+std::uint32_t max_header_bytes(const ClientConnection& client) {
+  return static_cast<std::uint32_t>(client.snapshot->config.limits.max_header_bytes);
+}
 
-HeaderLimits header_limits(const ClientConnection& client, const config::LimitsConfig& limits) {
-  return {client.request_started + limits.header_timeout, static_cast<std::uint32_t>(limits.max_header_bytes)};
+Watch::Clock::time_point header_due(const ClientConnection& client) {
+  return client.request_started + client.snapshot->config.limits.header_timeout;
 }
 
 // The session's frame is held by every connection, idle or busy, for as long as it is open, and
 // GCC gives each of its locals (and each co_await's awaiter) a place of its own there, whether or
 // not it lives across a wait. What never waits is therefore done outside it (run_session below,
-// the helpers above), and nothing holds the snapshot across a wait. That keeps the frame
+// the helpers above). That keeps the frame
 // under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection (memory
 // only: a request costs the same either way).
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
@@ -180,16 +178,16 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     // The whole header must arrive within header_timeout of its first bytes; the exchange's
     // duration counts from them too.
     client.request_started = worker.watchdog().now();
-    const HeaderLimits header = header_limits(client, worker.snapshot()->config.limits);
+    client.snapshot = worker.snapshot();
     std::optional<RequestParser> parsing;
     RequestParser& parser = parsing.emplace(client.arena);  // its fields live in the connection's arena
-    parser.header_limit(header.max_bytes);
+    parser.header_limit(max_header_bytes(client));
     // Beast's default 1 MB body limit would reject large uploads while parsing the header; the
     // exchange applies limits.max_body_bytes itself (413 with a JSON body).
     parser.body_limit(boost::none);
     boost::system::error_code ec;
     while (!parse_buffered(parser, client.buffer, ParseGoal::header, ec)) {
-      ec = co_await fill(worker.watchdog(), client.socket, client.buffer, time_left(worker.watchdog(), header.due));
+      ec = co_await fill(worker.watchdog(), client.socket, client.buffer, time_left(worker.watchdog(), header_due(client)));
       if (ec == asio::error::eof) ec = parse_eof(parser);
       if (ec) break;
     }
@@ -197,7 +195,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
       if (hung_up_mid_header(ec, parser)) {
         count_abort_mid_header(worker, client);
       } else if (!is_quiet_close(ec)) {
-        co_await answer_unreadable_header(worker, client, ec, header.max_bytes);
+        co_await answer_unreadable_header(worker, client, ec);
       }
       break;
     }
@@ -211,6 +209,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     // held from here, 5,000 requests waiting on a backend would each keep them, and each would be
     // cold when written.
     bool keep_alive = co_await run_exchange(worker, client, parser);
+    client.snapshot.reset();
     if (!keep_alive) break;
   }
   // A connection that ends (Connection: close, HTTP/1.0, an error) gives its heads back too:

@@ -161,10 +161,7 @@ SessionTier::SessionTier(const TierOptions& options)
       now_(std::chrono::steady_clock::now()),
       client_acceptor_(client_io_) {
   backend_listener_ = listen_on_loopback(backend_port_);
-  std::string yaml = "listen: 127.0.0.1:0\nworkers: 1\nbackends:\n  app: { endpoints: [" + backend_address() + "]" +
-                     (options.backend_settings.empty() ? "" : ", " + options.backend_settings) + " }\n" +
-                     "routes:\n  - " + options.route + "\n" + options.extra_yaml;
-  store_.publish(runtime::build_snapshot(replace_all(yaml, "{app}", backend_address()), "session.yaml"));
+  publish(options);
   worker_ = std::make_unique<http::Worker>(0, store_, *access_log_, http::WorkerSeams{.seed = 42, .manual_now = &now_});
   client_acceptor_.open(tcp::v4());
   client_acceptor_.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -178,6 +175,18 @@ SessionTier::~SessionTier() {
   access_log_.reset();
   std::error_code ignored;
   std::filesystem::remove_all(std::filesystem::path(log_path_).parent_path(), ignored);
+}
+
+void SessionTier::publish(const TierOptions& options) {
+  std::string yaml = "listen: 127.0.0.1:0\nworkers: 1\nbackends:\n  app: { endpoints: [" + backend_address() + "]" +
+                     (options.backend_settings.empty() ? "" : ", " + options.backend_settings) + " }\n" +
+                     "routes:\n  - " + options.route + "\n" + options.extra_yaml;
+  store_.publish(runtime::build_snapshot(replace_all(yaml, "{app}", backend_address()), "session.yaml"));
+}
+
+void SessionTier::reload(const TierOptions& options) {
+  publish(options);
+  settle();
 }
 
 std::string SessionTier::backend_address() const { return "127.0.0.1:" + std::to_string(backend_port_); }

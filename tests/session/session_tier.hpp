@@ -91,6 +91,9 @@ class SessionTier {
   void stop_backend_listener();
   std::string backend_address() const;
 
+  // Publishes a config built from `options` (its access_log is ignored), as a reload does.
+  void reload(const TierOptions& options);
+
   // Runs the worker until nothing more happens without input from a peer or the clock.
   void settle();
   // Runs the worker until `done` holds; false after 5 s of real time (a hang, reported by the caller).
@@ -112,6 +115,8 @@ class SessionTier {
   void expect_nothing_leaked();
 
  private:
+  void publish(const TierOptions& options);
+
   std::string log_path_;
   std::unique_ptr<log::AccessLog> access_log_;
   runtime::SnapshotStore store_;
