@@ -2,8 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/deferred.hpp>
 #include <boost/asio/post.hpp>
 
 #include <utility>
