@@ -7,6 +7,7 @@
 #include "admin/api.hpp"
 #include "cutover/metrics/window.hpp"
 #include "cutover/runtime/explain.hpp"
+#include "cutover/runtime/fallback_status.hpp"
 #include "cutover/runtime/overrides_describe.hpp"
 #include "cutover/runtime/plan_diff.hpp"
 
@@ -65,9 +66,23 @@ json match_json(const config::MatchConfig& match) {
   return out;
 }
 
+// "fallback": the backend, "fallback_active", and while it is: since when, why, and for which backends.
+void add_fallback(json& out, const Snapshot& snapshot, std::size_t index) {
+  const auto status = runtime::fallback_status(snapshot, index, std::chrono::steady_clock::now());
+  if (!status.configured) return;
+  out["fallback"] = status.fallback;
+  out["fallback_active"] = status.active;
+  if (!status.active) return;
+  out["fallback_for"] = status.down;
+  out["fallback_since_unix_ms"] = status.since_unix_ms;
+  out["fallback_since"] = runtime::utc_text(status.since_unix_ms / 1000);
+  out["fallback_reason"] = status.reason;
+}
+
 json route_json(const Snapshot& snapshot, const config::RouteConfig& route, const StatsIndex& stats) {
   json out = runtime::to_json(runtime::describe_route(snapshot.config, route, snapshot.overrides));
   out["match"] = match_json(route.match);
+  add_fallback(out, snapshot, static_cast<std::size_t>(&route - snapshot.config.routes.data()));
   out["stats"] = stats.for_route(route.id);
   return out;
 }
@@ -244,6 +259,16 @@ AdminReply get_explain(const Target& target, const std::string& id, ControlPlane
   const auto index = static_cast<std::size_t>(route - snapshot->config.routes.data());
   const auto* applied = runtime::applied_override(snapshot->config, *route, snapshot->overrides);
   auto explanation = runtime::explain(snapshot->config, *route, snapshot->plans[index], applied, user->second);
+  // What the request path would do next: the fallback stands in while the pick has no usable endpoint.
+  const auto fallback = runtime::fallback_status(*snapshot, index, std::chrono::steady_clock::now());
+  if (fallback.active) {
+    const auto& backends = snapshot->backends;
+    for (std::size_t b = 0; b < backends.size(); ++b) {
+      if (backends[b].name != explanation.backend) continue;
+      const auto down = runtime::backend_down(*snapshot, static_cast<std::uint16_t>(b), std::chrono::steady_clock::now());
+      if (down.down) runtime::explain_fallback(explanation, fallback.fallback, down);
+    }
+  }
   return json_reply(200, runtime::to_json(explanation, id, user->second));
 }
 

@@ -40,6 +40,79 @@ bool valid_name(std::string_view name) {
   return true;
 }
 
+// `expect: 200-399` or `expect: 204`.
+bool parse_status_range(std::string_view text, unsigned& low, unsigned& high) {
+  auto number = [](std::string_view digits, unsigned& out) {
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    return ec == std::errc() && end == digits.data() + digits.size() && out >= 100 && out <= 599;
+  };
+  const auto dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    if (!number(text, low)) return false;
+    high = low;
+    return true;
+  }
+  return number(text.substr(0, dash), low) && number(text.substr(dash + 1), high) && low <= high;
+}
+
+// A path sent on the request line as it is: no spaces, controls or fragment.
+bool valid_check_path(std::string_view path) {
+  if (path.empty() || path.front() != '/') return false;
+  for (unsigned char c : path) {
+    if (c <= 0x20 || c >= 0x7f || c == '#') return false;
+  }
+  return true;
+}
+
+void parse_health_check(const YAML::Node& node, const std::string& where, HealthCheckConfig& check,
+                        DiagnosticSink& sink) {
+  check.enabled = true;
+  check.mark = mark_of(node);
+  MapReader reader(node, where, sink);
+  if (!reader.ok()) return;
+  if (reader.read("path", check.path) && !valid_check_path(check.path)) {
+    sink.error(reader.key_mark("path"), "'" + where + ".path' must start with '/' and hold no spaces or control characters");
+  }
+  reader.read("host", check.host);
+  reader.read_duration("interval", check.interval);
+  reader.read_duration("timeout", check.timeout);
+  std::uint64_t count = 0;
+  if (reader.read("healthy", count, 1, 100)) check.healthy = static_cast<unsigned>(count);
+  if (reader.read("unhealthy", count, 1, 100)) check.unhealthy = static_cast<unsigned>(count);
+  if (auto expect = reader.get("expect"); expect.IsDefined()) {
+    if (!expect.IsScalar() || !parse_status_range(expect.Scalar(), check.expect_min, check.expect_max)) {
+      sink.error(mark_of(expect), "'" + where + ".expect' must be a status or a range of them from 100 to 599, like 200 or 200-399");
+    }
+  }
+  if (std::string start; reader.read_enum("start", start, {"healthy", "unhealthy"})) check.start_healthy = start == "healthy";
+  if (check.interval.count() < 100) {
+    sink.error(reader.key_mark("interval"), "'" + where + ".interval' must be at least 100ms");
+  } else if (check.timeout.count() == 0 || check.timeout > check.interval) {
+    sink.error(reader.key_mark("timeout"), "'" + where + ".timeout' must be more than 0 and at most the interval (" +
+                                               std::to_string(check.interval.count()) + "ms), so checks never overlap");
+  }
+  reader.finish();
+}
+
+void parse_outlier(const YAML::Node& node, const std::string& where, OutlierConfig& outlier, DiagnosticSink& sink) {
+  outlier.mark = mark_of(node);
+  MapReader reader(node, where, sink);
+  if (!reader.ok()) return;
+  std::uint64_t value = 0;
+  if (reader.read("consecutive_failures", value, 0, 1000)) outlier.consecutive_failures = static_cast<unsigned>(value);
+  if (reader.read("consecutive_5xx", value, 0, 1000)) outlier.consecutive_5xx = static_cast<unsigned>(value);
+  if (reader.read("max_ejected_percent", value, 0, 100)) outlier.max_ejected_percent = static_cast<unsigned>(value);
+  reader.read_duration("base_ejection", outlier.base_ejection);
+  reader.read_duration("max_ejection", outlier.max_ejection);
+  if (outlier.base_ejection.count() == 0) {
+    sink.error(reader.key_mark("base_ejection"), "'" + where + ".base_ejection' must be more than 0");
+  } else if (outlier.max_ejection < outlier.base_ejection) {
+    sink.error(reader.key_mark("max_ejection"), "'" + where + ".max_ejection' must be at least base_ejection (" +
+                                                    std::to_string(outlier.base_ejection.count()) + "ms)");
+  }
+  reader.finish();
+}
+
 void parse_backend(const std::string& name, const YAML::Node& key, const YAML::Node& node,
                    BackendConfig& backend, DiagnosticSink& sink) {
   backend.name = name;
@@ -79,6 +152,12 @@ void parse_backend(const std::string& name, const YAML::Node& key, const YAML::N
   if (backend.queue_timeout.count() == 0) sink.error(reader.key_mark("queue_timeout"), "'backends." + name + ".queue_timeout' must be more than 0");
   if (backend.timeout.count() == 0) sink.error(reader.key_mark("timeout"), "'backends." + name + ".timeout' must be more than 0");
   if (backend.connect_timeout.count() == 0) sink.error(reader.key_mark("connect_timeout"), "'backends." + name + ".connect_timeout' must be more than 0");
+  if (auto check = reader.get("health_check"); check.IsDefined()) {
+    parse_health_check(check, "backends." + name + ".health_check", backend.health_check, sink);
+  }
+  if (auto outlier = reader.get("outlier"); outlier.IsDefined()) {
+    parse_outlier(outlier, "backends." + name + ".outlier", backend.outlier, sink);
+  }
   reader.finish();
 }
 

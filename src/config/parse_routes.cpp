@@ -174,6 +174,7 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   reader.read("backend", route.backend);
   if (auto split = reader.get("split"); split.IsDefined()) parse_split(split, where, route, sink);
   reader.read("rollback_to", route.rollback_to);
+  reader.read("fallback", route.fallback);
   std::string sticky;
   if (reader.read_enum("sticky", sticky, {"user", "cookie", "none"})) {
     route.sticky = sticky == "user" ? Sticky::user : sticky == "cookie" ? Sticky::cookie : Sticky::none;
@@ -182,9 +183,9 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   reader.read("require_user", route.require_user);
   if (auto answer = reader.get("return"); answer.IsDefined()) {
     parse_return(answer, where, route.answer, sink);
-    if (!route.backend.empty() || !route.split.empty() || !route.rollback_to.empty()) {
+    if (!route.backend.empty() || !route.split.empty() || !route.rollback_to.empty() || !route.fallback.empty()) {
       sink.error(mark_of(answer), "route '" + route.id + "' has 'return' and a backend; a route answers at the edge "
-                                  "(return) or sends to backends (backend, split, rollback_to), not both");
+                                  "(return) or sends to backends (backend, split, rollback_to, fallback), not both");
     }
   }
   if (auto allowed = reader.get("allow_override_headers"); allowed.IsDefined()) {

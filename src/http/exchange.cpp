@@ -10,6 +10,7 @@
 #include "cutover/http/header_policy.hpp"
 #include "cutover/identity/credentials.hpp"
 #include "cutover/identity/user_id.hpp"
+#include "cutover/routing/fallback.hpp"
 #include "http/identity_step.hpp"
 #include "http/parse_io.hpp"
 #include "http/request_checks.hpp"
@@ -83,6 +84,8 @@ class Exchange {
   bool early(Counters::Counter* counter, LocalReply local);
   bool early(LocalReason reason, std::string message);
   std::uint32_t choose_bucket(std::string& new_cookie);
+  // The route's fallback in place of `picked` when that has no usable endpoint (routing/fallback.hpp).
+  std::uint16_t serving_backend(std::uint16_t picked);
   void log(double duration_ms);
   void record_metrics(double duration_ms, Clock::time_point ended);
 
@@ -111,6 +114,7 @@ class Exchange {
   std::string_view error_;
   std::optional<LocalReply> reply_;
   bool lingers_ = false;
+  std::int16_t fallback_from_ = -1;  // the backend picked, when the route's fallback serves instead
 };
 
 // The phases that wait stay here; the rest are plain functions, whose locals live on the stack
@@ -207,6 +211,7 @@ UpstreamRequest Exchange::upstream_request() {
   // The snapshot's plan, not the route's: admin overrides live there.
   const routing::SplitPlan& plan = snapshot_.plans[route_->index];
   std::uint16_t backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
+  if (route_->fallback >= 0) backend = serving_backend(backend);
   backend_ = backend;
   metrics_cell_ = snapshot_.metrics_layout->cell(route_->index, backend);
 
@@ -234,6 +239,16 @@ UpstreamRequest Exchange::upstream_request() {
                          new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
 }
 
+std::uint16_t Exchange::serving_backend(std::uint16_t picked) {
+  const auto now = worker_.watchdog().now();
+  const auto& backends = snapshot_.backends;
+  const auto fallback = static_cast<std::size_t>(route_->fallback);
+  const auto serving = routing::serving_backend(picked, route_->fallback, backends[picked].health->any_usable(now),
+                                                backends[fallback].health->any_usable(now));
+  if (serving.fell_back) fallback_from_ = static_cast<std::int16_t>(picked);
+  return serving.backend;
+}
+
 std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {
   const auto& identity = snapshot_.config.identity;
   switch (route_->sticky) {
@@ -259,6 +274,7 @@ void Exchange::record_metrics(double duration_ms, Clock::time_point ended) {
   if (!route_ || backend_ < 0 || status_ == 0) return;
   worker_.metrics().record_in_cell(*snapshot_.metrics_layout, metrics_cell_, static_cast<int>(status_),
                                    duration_ms, steady_seconds(ended));
+  if (fallback_from_ >= 0) worker_.metrics().record_fallback(*snapshot_.metrics_layout, metrics_cell_);
 }
 
 bool Exchange::early(LocalReason reason, std::string message) {
@@ -302,6 +318,7 @@ void Exchange::log(double duration_ms) {
   record.bytes_out = outcome_.bytes_out;
   record.error = error_;
   record.credentials_refused = identity_problem_;
+  if (fallback_from_ >= 0) record.fallback_from = snapshot_.backends[static_cast<std::size_t>(fallback_from_)].name;
   access_log.write(record);
 }
 

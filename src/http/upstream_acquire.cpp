@@ -47,6 +47,7 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
       acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec, &queued);
       if (!acquired.connection) {
         Counters::bump(supply.counters.upstream_connect_failures);
+        backend.health->observe(backend.index_of(endpoint), upstream::Observation::failed, supply.watchdog.now());
         acquired.timed_out = ec == boost::beast::error::timeout;
       }
       break;
@@ -64,8 +65,12 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
   const std::size_t count = backend.endpoints.size();
   const std::size_t limit = backend.config->max_connections_per_endpoint;
   const asio::ip::tcp::endpoint* full = nullptr;
+  // With no usable endpoint, every one is tried: one that is failing may still answer (panic).
+  const bool panic = !backend.health->any_usable(supply.watchdog.now());
   for (std::size_t i = 0; i < count; ++i) {
-    const auto& endpoint = backend.endpoints[(start + i) % count];
+    const std::size_t index = (start + i) % count;
+    if (!panic && !backend.health->usable(index, supply.watchdog.now())) continue;
+    const auto& endpoint = backend.endpoints[index];
     if (!fresh_only) {
       acquired.connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), backend.config->idle_timeout, probe);
       if (acquired.connection) co_return acquired;
@@ -78,6 +83,7 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
     acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec);
     if (acquired.connection) co_return acquired;
     Counters::bump(supply.counters.upstream_connect_failures);
+    backend.health->observe(index, upstream::Observation::failed, supply.watchdog.now());
     acquired.timed_out = acquired.timed_out || ec == boost::beast::error::timeout;
   }
   if (full) co_return co_await queue_for_connection(supply, backend, *full);

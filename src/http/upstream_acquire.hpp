@@ -44,7 +44,8 @@ boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, co
                                                       const boost::asio::ip::tcp::endpoint& endpoint);
 
 // From `start`, the endpoint the round robin picked (take_pooled already tried its pool), across
-// the backend's endpoints; `probe` checks a pooled connection alive first (a body cannot be
+// the backend's usable endpoints (all of them when none is usable); a failed connect counts against
+// its endpoint's health; `probe` checks a pooled connection alive first (a body cannot be
 // replayed), `fresh_only` takes no pooled one (a retry). When every endpoint that did not fail is
 // at its limit, the request queues at the first of them.
 boost::asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start,

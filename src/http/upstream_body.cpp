@@ -136,9 +136,10 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   }
   request_buffer_ = request_.supply.relay_buffers.take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
-  const std::size_t start = request_.supply.next_endpoint(request_.backend, target_.endpoints.size());
+  const auto now = watchdog_.now();
+  const std::size_t start = target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), now);
   Acquired acquired;
-  acquired.connection = take_pooled(request_.supply.pool, target_, start, true, watchdog_.now());
+  acquired.connection = take_pooled(request_.supply.pool, target_, start, true, now);
   if (!acquired.connection) acquired = co_await acquire(request_.supply, target_, start, true, false);
   if (!use(acquired)) co_return;
   sent_at_ = watchdog_.now();

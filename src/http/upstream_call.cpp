@@ -48,6 +48,9 @@ void UpstreamCall::fail(Counters::Counter* counter, LocalReply reply) {
 }
 
 void UpstreamCall::fail(Failure failure, const error_code& ec) {
+  if (connection_ && upstream::blames_endpoint(failure)) {
+    target_.health->observe(target_.index_of(connection_->endpoint), upstream::Observation::failed, watchdog_.now());
+  }
   const auto reply = upstream::reply_for(failure);
   const std::string detail = failure == Failure::malformed_response ? ec.message() : std::string();
   const upstream::FailureContext context{target_.name, settings_.timeout, settings_.queue_timeout,
@@ -97,11 +100,12 @@ void UpstreamCall::start_header_clock() {
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
   for (unsigned attempt = 0;; ++attempt) {
-    const std::size_t start = request_.supply.next_endpoint(request_.backend, target_.endpoints.size());
     Acquired acquired;
-    // One reading for the pool's idle check, the send time and the response deadline: microseconds
-    // apart when a pooled connection takes the request at once.
+    // One reading for the endpoint's health, the pool's idle check, the send time and the response
+    // deadline: microseconds apart when a pooled connection takes the request at once.
     sent_at_ = watchdog_.now();
+    const std::size_t start =
+        target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), sent_at_);
     if (attempt == 0) acquired.connection = take_pooled(request_.supply.pool, target_, start, false, sent_at_);
     if (!acquired.connection) {
       // A lone endpoint at its limit queues at once, without acquire()'s frame in between.

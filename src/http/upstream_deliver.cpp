@@ -32,6 +32,9 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   const auto& message = response_->get();
   upstream_reusable_ = response_->keep_alive();
   outcome_.status = message.result_int();
+  target_.health->observe(target_.index_of(connection_->endpoint),
+                          outcome_.status >= 500 ? upstream::Observation::answered_5xx : upstream::Observation::answered,
+                          answered_at_);
   const auto length = response_->content_length();
   AnswerFacts answer{outcome_.status, request_.parser.get().method() == bhttp::verb::head, response_->chunked(),
                      std::nullopt, response_->is_done()};
@@ -132,6 +135,7 @@ void UpstreamCall::finish_delivery(const RelayResult& delivered) {
       // Part of the response is already with the client: cutting the connection is the only
       // honest way left to say it is incomplete.
       Counters::bump(counters_.upstream(upstream::reply_for(failure).counter));
+      target_.health->observe(target_.index_of(connection_->endpoint), upstream::Observation::failed, delivered_at_);
       outcome_.error = "upstream_aborted";
     } else {
       Counters::bump(counters_.client_aborts);

@@ -98,6 +98,7 @@ void append_access_record(std::string& out, const AccessRecord& r) {
   append_integer(out, "bytes_out", r.bytes_out);
   if (!r.error.empty()) append_field(out, "error", r.error);
   if (!r.credentials_refused.empty()) append_field(out, "credentials_refused", r.credentials_refused);
+  if (!r.fallback_from.empty()) append_field(out, "fallback_from", r.fallback_from);
   out += "}\n";
 }
 

@@ -1,5 +1,6 @@
 #include "cutover/metrics/prometheus.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -18,6 +19,7 @@ constexpr std::array<std::string_view, kBucketCount> kLeSeconds = {
 
 constexpr std::string_view kRequests = "cutover_requests_total";
 constexpr std::string_view kDuration = "cutover_request_duration_seconds";
+constexpr std::string_view kFallbacks = "cutover_fallback_requests_total";
 
 void append_uint(std::string& out, std::uint64_t value) {
   std::array<char, 24> buffer{};
@@ -59,6 +61,23 @@ void render_requests(std::string& out, const Scrape& scrape) {
       append_uint(out, scrape.totals[c].requests[k]);
       out.append("\n");
     }
+  }
+}
+
+// Only the pairs that ever stood in: most routes have no fallback, and most pairs never serve as one.
+void render_fallbacks(std::string& out, const Scrape& scrape) {
+  const bool any = std::any_of(scrape.totals.begin(), scrape.totals.end(), [](const CellTotals& t) { return t.fallbacks != 0; });
+  if (!any) return;
+  append_family_header(out, kFallbacks,
+                       "Requests served by the route's fallback backend because the backend the user is "
+                       "bucketed to had no usable endpoint, by route and the backend that served them.",
+                       "counter");
+  for (std::uint32_t c = 0; c < scrape.totals.size(); ++c) {
+    if (scrape.totals[c].fallbacks == 0) continue;
+    append_cell_prefix(out, kFallbacks, *scrape.layout, c);
+    out.append("} ");
+    append_uint(out, scrape.totals[c].fallbacks);
+    out.append("\n");
   }
 }
 
@@ -177,6 +196,7 @@ std::string render_prometheus(const Scrape& scrape, std::span<const Sample> extr
     out.reserve(scrape.layout->cells() * 22 * 130 + extra.size() * 160);
     render_requests(out, scrape);
     render_durations(out, scrape);
+    render_fallbacks(out, scrape);
   }
   render_extra(out, extra);
   return out;

@@ -40,6 +40,7 @@ int code_class(int status) noexcept {
 CellTotals& CellTotals::merge(const CellTotals& other) noexcept {
   for (std::size_t i = 0; i < kCodeClassCount; ++i) requests[i] += other.requests[i];
   latency.merge(other.latency);
+  fallbacks += other.fallbacks;
   return *this;
 }
 
@@ -80,6 +81,7 @@ struct alignas(64) WorkerMetrics::Cell {
   // finds none reads an empty window.
   std::atomic<Window*> window{nullptr};
   Histogram latency;
+  std::atomic<std::uint64_t> fallbacks{0};
 
   Cell() = default;
   Cell(const Cell&) = delete;
@@ -150,6 +152,7 @@ struct alignas(64) WorkerMetrics::Cell {
       requests[i].store(from.requests[i].load(kRelaxed), kRelaxed);
     }
     latency.copy_from(from.latency);
+    fallbacks.store(from.fallbacks.load(kRelaxed), kRelaxed);
     if (const Window* source = from.window.load(kRelaxed)) {
       if (Window* target = ensure_window()) target->copy_from(*source);
     }
@@ -260,6 +263,14 @@ void WorkerMetrics::close_open_second() noexcept {
   dirty_cells_.clear();
 }
 
+void WorkerMetrics::record_fallback(const MetricsLayout& layout, std::uint32_t cell) noexcept {
+  if (&layout != current_->layout.get()) {
+    if (&layout != previous_layout_.get() || cell >= previous_to_current_.size()) return;
+    cell = previous_to_current_[cell];
+  }
+  if (cell != MetricsLayout::kNoCell) bump(current_->cells[cell].fallbacks);
+}
+
 const MetricsLayout& WorkerMetrics::layout() const noexcept { return *current_->layout; }
 
 std::shared_ptr<const WorkerMetrics::Storage> WorkerMetrics::published() const {
@@ -278,6 +289,7 @@ Scrape WorkerMetrics::scrape_totals() const {
       out.totals[c].requests[i] = cell.requests[i].load(kRelaxed);
     }
     out.totals[c].latency = cell.latency.snapshot();
+    out.totals[c].fallbacks = cell.fallbacks.load(kRelaxed);
   }
   return out;
 }

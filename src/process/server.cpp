@@ -20,12 +20,36 @@
 #include "cutover/metrics/upstream_pool.hpp"
 #include "cutover/runtime/overrides_describe.hpp"
 #include "cutover/runtime/state_file.hpp"
+#include "process/health_samples.hpp"
 
 namespace cutover::process {
 
 namespace asio = boost::asio;
 using http::Worker;
 using asio::ip::tcp;
+
+namespace {
+
+// One per endpoint of every backend with a health_check.
+std::vector<upstream::ProbeTarget> probe_targets(const runtime::Snapshot& snapshot) {
+  std::vector<upstream::ProbeTarget> targets;
+  for (const auto& backend : snapshot.backends) {
+    const auto& check = backend.config->health_check;
+    if (!check.enabled) continue;
+    for (std::size_t i = 0; i < backend.endpoints.size(); ++i) {
+      const auto& written = backend.config->endpoints[i];
+      std::string host = check.host;
+      if (host.empty()) {
+        const bool ipv6 = written.host.find(':') != std::string::npos;
+        host = (ipv6 ? "[" + written.host + "]" : written.host) + ":" + std::to_string(written.port);
+      }
+      targets.push_back({backend.health, i, backend.endpoints[i], check, std::move(host)});
+    }
+  }
+  return targets;
+}
+
+}  // namespace
 
 Server::Server(ServerOptions options, std::shared_ptr<runtime::Snapshot> initial) : options_(std::move(options)) {
   access_log_ = std::make_unique<log::AccessLog>(initial->config.access_log.path);
@@ -55,10 +79,12 @@ admin::ReloadStatus Server::reload() {
     // published): they carry over to the new YAML as they are.
     runtime::apply_overrides(*next, store_.current()->overrides);
     runtime::carry_signing_rotation(*next, *store_.current(), unix_seconds());
+    runtime::carry_health(*next, *store_.current());
     for (const auto& orphan : runtime::orphaned_overrides(next->config, next->overrides)) {
       spdlog::warn("override of route '{}' applies to nothing: the config has no such route", orphan.route_id);
     }
     std::string hash = next->config_hash;
+    if (prober_) prober_->follow(probe_targets(*next));
     store_.publish(std::move(next));
     spdlog::info("reloaded {} (config {})", options_.config_path, hash.substr(0, 12));
     last_reload_ = {true, "", unix_ms(), hash};
@@ -202,6 +228,7 @@ std::string Server::metrics() const {
   samples.push_back({"cutover_access_log_dropped_total", "Access-log lines dropped because the writer fell behind.",
                      metrics::MetricType::kCounter, {}, static_cast<double>(access_log_->dropped())});
   append_upstream_pool(samples, *snapshot, pooled, pool_closes);
+  append_health_samples(samples, *snapshot, std::chrono::steady_clock::now());
   return metrics::render_prometheus(metrics::scrape_totals(cells), samples);
 }
 
@@ -298,6 +325,8 @@ int Server::run() {
     }
   }
   sync_watch();
+  prober_ = std::make_unique<upstream::HealthProber>(control_executor_);
+  prober_->follow(probe_targets(*snapshot));
   for (auto& worker : workers_) worker->start();
   const auto open_files = open_files_limit();  // raised at start-up (main.cpp)
   spdlog::info("listening on {}:{} ({} workers, config {}, allocator {}, open files {})", endpoint.address().to_string(),
@@ -347,6 +376,7 @@ int Server::run() {
   control.run();
 
   watch_.reset();  // before the io_context it runs on goes away
+  prober_.reset();
   // Its acceptor lives on `control`, which ends with this function (TSan caught ~Server doing it).
   admin_.reset();
   for (auto& worker : workers_) worker->stop();

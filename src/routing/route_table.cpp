@@ -80,6 +80,7 @@ class Builder {
 
     bool ok = check_id(rc, name);
     ok = compile_plan(rc, name, route.plan) && ok;
+    ok = compile_fallback(rc, name, route) && ok;
     detail::TrieEntry entry;
     entry.route = static_cast<std::uint32_t>(index);
     ok = compile_host(rc, name, entry.host) && ok;
@@ -174,6 +175,17 @@ class Builder {
     }
     if (ok) plan = plan_split(targets, *rollback);
     return ok;
+  }
+
+  bool compile_fallback(const RouteConfig& rc, const std::string& name, Route& route) {
+    if (rc.fallback.empty()) return true;
+    const auto index = backend(rc.fallback, rc.mark, name, "'fallback'");
+    if (!index) return false;
+    if (rc.split.empty() && rc.backend == rc.fallback) {
+      sink_.warning(rc.mark, name + ": fallback '" + rc.fallback + "' is the route's only backend, so it never takes over");
+    }
+    route.fallback = static_cast<std::int32_t>(*index);
+    return true;
   }
 
   // Config hosts are lower case without port already; brackets and a trailing dot are dropped

@@ -122,6 +122,15 @@ Explanation explain(const config::Config& config, const config::RouteConfig& rou
   return out;
 }
 
+void explain_fallback(Explanation& explanation, std::string_view fallback, const upstream::BackendDown& down) {
+  explanation.bucketed_backend = std::move(explanation.backend);
+  explanation.backend = fallback;
+  explanation.reason = ExplainReason::health_fallback;
+  explanation.detail += "; " + explanation.bucketed_backend + " has no usable endpoint since " +
+                        utc_text(down.since_unix_ms / 1000) + " (" + down.reason + "): serving " + explanation.backend +
+                        " until it recovers";
+}
+
 nlohmann::json to_json(const Explanation& explanation, std::string_view route_id,
                        std::string_view user) {
   nlohmann::json out{{"route", route_id},
@@ -132,6 +141,7 @@ nlohmann::json to_json(const Explanation& explanation, std::string_view route_id
                      {"detail", explanation.detail}};
   if (!explanation.backend.empty()) out["backend"] = explanation.backend;
   if (explanation.bucket) out["bucket"] = *explanation.bucket;
+  if (!explanation.bucketed_backend.empty()) out["bucketed_backend"] = explanation.bucketed_backend;
   return out;
 }
 

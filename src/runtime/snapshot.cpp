@@ -38,7 +38,8 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
   // connection limits must agree.
   std::map<tcp::endpoint, const config::BackendConfig*> limit_of;
   for (const auto& backend : snapshot.config.backends) {
-    Backend resolved{backend.name, {}, &backend};
+    Backend resolved{backend.name, {}, &backend, nullptr};
+    std::vector<std::string> addresses;
     for (const auto& endpoint : backend.endpoints) {
       boost::system::error_code ec;
       auto results = resolver.resolve(endpoint.host, std::to_string(endpoint.port),
@@ -57,6 +58,7 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
         }
       }
       resolved.endpoints.push_back(chosen);
+      addresses.push_back(endpoint.to_string());
       auto [first, inserted] = limit_of.emplace(chosen, &backend);
       if (!inserted && first->second->max_connections_per_endpoint != backend.max_connections_per_endpoint) {
         sink.error(endpoint.mark,
@@ -67,6 +69,7 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
                        ": connections to one address are counted together, so give them the same limit");
       }
     }
+    resolved.health = upstream::BackendHealth::fresh(backend.name, backend, std::move(addresses));
     snapshot.backends.push_back(std::move(resolved));
   }
 }
@@ -104,6 +107,25 @@ void carry_signing_rotation(Snapshot& next, const Snapshot& running, std::int64_
   next.signing_keys = identity::rotate_signing_keys(running.signing_keys, next.signing_keys.current, now_unix_seconds, grace);
 }
 
+void carry_health(Snapshot& next, const Snapshot& running) {
+  for (auto& backend : next.backends) {
+    const auto before = std::find_if(running.backends.begin(), running.backends.end(),
+                                     [&](const Backend& old) { return old.name == backend.name; });
+    if (before == running.backends.end()) continue;
+    std::vector<std::string> addresses;
+    std::vector<std::shared_ptr<upstream::EndpointHealth>> endpoints;
+    for (std::size_t i = 0; i < backend.endpoints.size(); ++i) {
+      addresses.push_back(backend.health->address(i));
+      const auto kept = std::find(before->endpoints.begin(), before->endpoints.end(), backend.endpoints[i]);
+      endpoints.push_back(kept == before->endpoints.end()
+                              ? backend.health->shared(i)
+                              : before->health->shared(static_cast<std::size_t>(kept - before->endpoints.begin())));
+    }
+    backend.health = std::make_shared<upstream::BackendHealth>(backend.name, *backend.config, std::move(addresses),
+                                                                std::move(endpoints));
+  }
+}
+
 void apply_overrides(Snapshot& snapshot, OverrideSet overrides) {
   const auto& config = snapshot.config;
   const auto& routes = snapshot.routes->routes();
@@ -122,6 +144,7 @@ void apply_overrides(Snapshot& snapshot, OverrideSet overrides) {
       for (const auto& band : plan->bands) add_reachable(pairs, band.backend);
       add_reachable(pairs, plan->rollback_to);
     }
+    if (route.fallback >= 0) add_reachable(pairs, static_cast<std::uint16_t>(route.fallback));
     // Every backend an override may name: their rows exist before anyone ramps them.
     for (const auto& name : overridable_backends(route_config)) {
       if (auto index = backend_index(config, name)) add_reachable(pairs, *index);

@@ -161,6 +161,7 @@ SessionTier::SessionTier(const TierOptions& options)
       now_(std::chrono::steady_clock::now()),
       client_acceptor_(client_io_) {
   backend_listener_ = listen_on_loopback(backend_port_);
+  legacy_listener_ = listen_on_loopback(legacy_port_);
   publish(options);
   worker_ = std::make_unique<http::Worker>(0, store_, *access_log_, http::WorkerSeams{.seed = 42, .manual_now = &now_});
   client_acceptor_.open(tcp::v4());
@@ -172,6 +173,7 @@ SessionTier::SessionTier(const TierOptions& options)
 SessionTier::~SessionTier() {
   worker_.reset();
   if (backend_listener_ >= 0) ::close(backend_listener_);
+  if (legacy_listener_ >= 0) ::close(legacy_listener_);
   access_log_.reset();
   std::error_code ignored;
   std::filesystem::remove_all(std::filesystem::path(log_path_).parent_path(), ignored);
@@ -179,9 +181,16 @@ SessionTier::~SessionTier() {
 
 void SessionTier::publish(const TierOptions& options) {
   std::string yaml = "listen: 127.0.0.1:0\nworkers: 1\nbackends:\n  app: { endpoints: [" + backend_address() + "]" +
-                     (options.backend_settings.empty() ? "" : ", " + options.backend_settings) + " }\n" +
-                     "routes:\n  - " + options.route + "\n" + options.extra_yaml;
-  store_.publish(runtime::build_snapshot(replace_all(yaml, "{app}", backend_address()), "session.yaml"));
+                     (options.backend_settings.empty() ? "" : ", " + options.backend_settings) + " }\n";
+  if (options.legacy_settings) {
+    yaml += "  legacy: { endpoints: [" + legacy_address() + "]" +
+            (options.legacy_settings->empty() ? "" : ", " + *options.legacy_settings) + " }\n";
+  }
+  yaml += "routes:\n  - " + options.route + "\n" + options.extra_yaml;
+  yaml = replace_all(replace_all(yaml, "{app}", backend_address()), "{legacy}", legacy_address());
+  auto next = runtime::build_snapshot(yaml, "session.yaml");
+  if (auto running = store_.current()) runtime::carry_health(*next, *running);  // as Server::reload does
+  store_.publish(std::move(next));
 }
 
 void SessionTier::reload(const TierOptions& options) {
@@ -190,6 +199,7 @@ void SessionTier::reload(const TierOptions& options) {
 }
 
 std::string SessionTier::backend_address() const { return "127.0.0.1:" + std::to_string(backend_port_); }
+std::string SessionTier::legacy_address() const { return "127.0.0.1:" + std::to_string(legacy_port_); }
 
 Peer SessionTier::connect_client(const std::function<void()>& just_before_start) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -211,16 +221,22 @@ Peer SessionTier::connect_client(const std::function<void()>& just_before_start)
   return client;
 }
 
-bool SessionTier::backend_connection_pending() {
+bool SessionTier::backend_connection_pending() { return pending_on(backend_listener_); }
+bool SessionTier::legacy_connection_pending() { return pending_on(legacy_listener_); }
+
+bool SessionTier::pending_on(int listener) {
   settle();
-  pollfd waiting{backend_listener_, POLLIN, 0};
-  return backend_listener_ >= 0 && ::poll(&waiting, 1, 0) == 1;
+  pollfd waiting{listener, POLLIN, 0};
+  return listener >= 0 && ::poll(&waiting, 1, 0) == 1;
 }
 
-Peer SessionTier::accept_backend() {
+Peer SessionTier::accept_backend() { return accept_on(backend_listener_); }
+Peer SessionTier::accept_legacy() { return accept_on(legacy_listener_); }
+
+Peer SessionTier::accept_on(int listener) {
   int fd = -1;
   const bool connected = run_until([&] {
-    fd = ::accept4(backend_listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     return fd >= 0;
   });
   if (!connected) throw std::runtime_error("the gateway never connected to the backend");

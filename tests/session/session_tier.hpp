@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,9 @@ struct TierOptions {
   std::string extra_yaml;             // appended after routes (limits:, identity:, ...)
   std::string route = "{ id: api, match: { prefix: / }, backend: app }";
   bool access_log = true;  // off where its batch buffer would count against a connection's memory
+  // Set: a second backend, `legacy`, on an address of its own ("{legacy}"), with these settings
+  // in its flow map ("" for none). Its connections are taken by accept_legacy().
+  std::optional<std::string> legacy_settings;
 };
 
 class SessionTier {
@@ -85,11 +89,15 @@ class SessionTier {
   Peer connect_client(const std::function<void()>& just_before_start = {});
   // The next connection the gateway opened to the backend (drives the worker until there is one).
   Peer accept_backend();
+  // The same for the `legacy` backend (TierOptions::legacy_settings).
+  Peer accept_legacy();
   // Whether the gateway opened a backend connection nobody accepted yet (drives the worker first).
   bool backend_connection_pending();
+  bool legacy_connection_pending();
   // Stops listening on the backend's address: later connects are refused.
   void stop_backend_listener();
   std::string backend_address() const;
+  std::string legacy_address() const;
 
   // Publishes a config built from `options` (its access_log is ignored), as a reload does.
   void reload(const TierOptions& options);
@@ -124,8 +132,13 @@ class SessionTier {
   std::unique_ptr<http::Worker> worker_;
   boost::asio::io_context client_io_;  // the test's side of the client acceptor
   boost::asio::ip::tcp::acceptor client_acceptor_;
+  Peer accept_on(int listener);
+  bool pending_on(int listener);
+
   int backend_listener_ = -1;
   std::uint16_t backend_port_ = 0;
+  int legacy_listener_ = -1;
+  std::uint16_t legacy_port_ = 0;
   std::size_t descriptors_at_start_ = 0;
 };
 

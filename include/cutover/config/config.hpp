@@ -26,6 +26,36 @@ struct HostPort {
   std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
+// Active health checks (`health_check:`): one prober for the whole gateway asks each endpoint
+// `path` every `interval`; `unhealthy` failures in a row take the endpoint out of rotation,
+// `healthy` passes in a row put it back. Off unless the backend has the section.
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string path = "/healthz";
+  std::string host;                  // Host of the check; empty: the endpoint's host as written
+  Duration interval{2000};
+  Duration timeout{1000};            // connect and the whole response header
+  unsigned healthy = 2;
+  unsigned unhealthy = 3;
+  unsigned expect_min = 200;         // a status in [expect_min, expect_max] passes
+  unsigned expect_max = 399;
+  bool start_healthy = true;         // `start: unhealthy`: in rotation only after `healthy` passes
+  Mark mark;
+};
+
+// Passive outlier ejection (`outlier:`), judged from real traffic by every worker. On by default:
+// a backend that fails `consecutive_failures` times in a row (no answer: refused, reset, timed
+// out) or answers `consecutive_5xx` 5xx in a row is ejected for base_ejection times the number of
+// its recent ejections, at most max_ejection. 0 turns a trigger off.
+struct OutlierConfig {
+  unsigned consecutive_failures = 5;
+  unsigned consecutive_5xx = 5;
+  Duration base_ejection{30000};
+  Duration max_ejection{300000};
+  unsigned max_ejected_percent = 50;  // of the backend's endpoints; one may always be ejected
+  Mark mark;
+};
+
 struct BackendConfig {
   std::string name;
   std::vector<HostPort> endpoints;   // round robin across them
@@ -35,6 +65,8 @@ struct BackendConfig {
   std::size_t max_connections_per_endpoint = 0;  // open per endpoint and worker; 0 = no limit
   Duration queue_timeout{2000};      // waiting for a connection under that limit; 503
   Duration idle_timeout{30000};      // a pooled connection idle longer than this is discarded
+  HealthCheckConfig health_check;
+  OutlierConfig outlier;
   Mark mark;
 };
 
@@ -78,6 +110,9 @@ struct RouteConfig {
   std::string backend;              // a route has either backend ...
   std::vector<SplitTarget> split;   // ... or split (in file order) with rollback_to taking the rest
   std::string rollback_to;
+  // Serves the route's requests whose picked backend has no usable endpoint (ejected or failing
+  // its health checks); the user's bucket is kept, so they return when it recovers.
+  std::string fallback;
   Sticky sticky = Sticky::user;
   std::string cohort;               // bucket salt; routes in one cohort move a user together. Default: id
   bool require_user = false;        // anonymous requests get 401; default from identity.anonymous

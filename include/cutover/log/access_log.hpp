@@ -30,6 +30,7 @@ struct AccessRecord {
   std::uint64_t bytes_out = 0;  // response body bytes
   std::string_view error;     // local reply / failure reason, "" when proxied normally
   std::string_view credentials_refused;  // why a token or user id was refused, "" when none was
+  std::string_view fallback_from;  // the backend the user is bucketed to, when `backend` stood in for it
 };
 
 // Appends a record as one JSON line plus '\n' to `out`. Pure apart from a per-thread cache of the

@@ -41,6 +41,7 @@ int code_class(int status) noexcept;
 struct CellTotals {
   std::array<std::uint64_t, kCodeClassCount> requests{};  // by code class
   HistogramSnapshot latency;
+  std::uint64_t fallbacks = 0;  // of the requests, those the backend served as the route's fallback
 
   CellTotals& merge(const CellTotals& other) noexcept;
 };
@@ -207,6 +208,9 @@ class WorkerMetrics {
   // answer waits on one fewer dependent cache miss with a large route table.
   bool record_in_cell(const MetricsLayout& layout, std::uint32_t cell, int status,
                       double latency_ms, std::int64_t now_seconds) noexcept;
+
+  // Owner thread: the request recorded in `cell` was served by the route's fallback.
+  void record_fallback(const MetricsLayout& layout, std::uint32_t cell) noexcept;
 
   // Owner thread.
   const MetricsLayout& layout() const noexcept;

@@ -14,6 +14,7 @@
 #include "cutover/log/access_log.hpp"
 #include "cutover/reload/file_watch.hpp"
 #include "cutover/runtime/snapshot.hpp"
+#include "cutover/upstream/health_prober.hpp"
 
 namespace cutover::http {
 class Worker;
@@ -56,6 +57,8 @@ class Server : public admin::ControlPlane {
   std::unique_ptr<reload::FileWatch> watch_;
   std::vector<std::filesystem::path> watched_files_;
   std::unique_ptr<admin::AdminServer> admin_;
+  // Active health checks of the serving config's backends (control thread); re-aimed on reload.
+  std::unique_ptr<upstream::HealthProber> prober_;
   admin::ReloadStatus last_reload_;
   std::uint64_t reloads_ = 0;
   std::uint64_t reload_failures_ = 0;

@@ -26,6 +26,7 @@ struct Route {
   std::size_t index = 0;        // position in config.routes
   bool require_user = false;
   config::Sticky sticky = config::Sticky::user;
+  std::int32_t fallback = -1;   // backend index serving when the picked one has no usable endpoint
   SplitPlan plan;               // backend indexes into config.backends; single backend = one band
   std::string id;
   std::string cohort;           // salt for bucket_of()

@@ -12,6 +12,7 @@
 #include "cutover/config/config.hpp"
 #include "cutover/routing/split.hpp"
 #include "cutover/runtime/overrides.hpp"
+#include "cutover/upstream/endpoint_health.hpp"
 
 namespace cutover::runtime {
 
@@ -34,6 +35,7 @@ std::string_view to_string(ExplainReason reason);
 
 struct Explanation {
   std::string backend;                  // empty for sticky_none: it varies per request
+  std::string bucketed_backend;         // with health_fallback: the backend the bucket picks
   std::optional<std::uint32_t> bucket;  // unless sticky: none, even when it does not decide
   ExplainReason reason = ExplainReason::single_backend;
   std::string detail;  // one line: "bucket 1234 < 2500: notes-svc"
@@ -46,8 +48,13 @@ Explanation explain(const config::Config& config, const config::RouteConfig& rou
                     const routing::SplitPlan& plan, const RouteOverride* applied,
                     std::string_view user);
 
+// The route's fallback serves in place of `explanation.backend`, which has no usable endpoint
+// since `down.since_unix_ms` for `down.reason`: the reason becomes health_fallback, the bucket
+// stays, and the detail says both what the bucket picks and why the fallback serves instead.
+void explain_fallback(Explanation& explanation, std::string_view fallback, const upstream::BackendDown& down);
+
 // {"route", "user", "backend" (null for sticky none), "bucket" (null when absent), "reason",
-//  "detail"}
+//  "detail", and with health_fallback "bucketed_backend"}
 nlohmann::json to_json(const Explanation& explanation, std::string_view route_id,
                        std::string_view user);
 

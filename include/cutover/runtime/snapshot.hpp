@@ -18,6 +18,7 @@
 #include "cutover/metrics/layout.hpp"
 #include "cutover/routing/route_table.hpp"
 #include "cutover/runtime/overrides.hpp"
+#include "cutover/upstream/endpoint_health.hpp"
 
 namespace cutover::runtime {
 
@@ -25,6 +26,20 @@ struct Backend {
   std::string name;
   std::vector<boost::asio::ip::tcp::endpoint> endpoints;
   const config::BackendConfig* config = nullptr;  // into Snapshot::config: a copy must re-point it
+  // Which endpoints may take traffic, by the same index; shared with every worker and the prober.
+  std::shared_ptr<upstream::BackendHealth> health;
+
+  // The index of `endpoint` in `endpoints` (the first when it is not one of them).
+  std::size_t index_of(const boost::asio::ip::tcp::endpoint& endpoint) const {
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      if (endpoints[i] == endpoint) return i;
+    }
+    return 0;
+  }
+  // The endpoint a request starts at: the round robin's pick, or the next usable one after it.
+  std::size_t start_at(std::size_t round_robin, std::chrono::steady_clock::time_point now) const {
+    return health->first_usable(round_robin, now);
+  }
 };
 
 struct Snapshot {
@@ -63,6 +78,10 @@ std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::
 // A reload from `running` to `next`: a changed identity.signature secret leaves the previous one
 // signing beside it for rotation_grace (identity/signature.hpp).
 void carry_signing_rotation(Snapshot& next, const Snapshot& running, std::int64_t now_unix_seconds);
+
+// A reload from `running` to `next`: every endpoint that stays (same backend name, same address)
+// keeps its health, ejection and check streak; new ones start as their config says.
+void carry_health(Snapshot& next, const Snapshot& running);
 
 // Runs `overrides` over the YAML: recomputes every route's plan (effective_plan), the applied
 // count and, only when the reachable pairs change, the metrics layout. In place: for a snapshot

@@ -51,6 +51,13 @@ constexpr FailureReply reply_for(Failure failure) {
   return {502, "upstream_unavailable", FailureCounter::errors};
 }
 
+// Whether `failure` counts against the endpoint's health (outlier ejection). Connect failures are
+// counted per endpoint where they happen (each endpoint tried may refuse); a full queue is the
+// gateway's own limit, not the endpoint's fault.
+constexpr bool blames_endpoint(Failure failure) {
+  return failure != Failure::connect_refused && failure != Failure::connect_timeout && failure != Failure::queue_timeout;
+}
+
 // What a failed write of the request, or a failed read of the response header, means.
 Failure classify_send(const boost::system::error_code& ec);
 Failure classify_response_header(const boost::system::error_code& ec);
