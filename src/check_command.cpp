@@ -63,10 +63,17 @@ int run_check(const std::string& path, std::ostream& out) {
   for (const auto& backend : config.backends) {
     out << "  backend " << backend.name << ":";
     for (const auto& endpoint : backend.endpoints) out << " " << endpoint.to_string();
+    if (const auto& check = backend.health_check; check.enabled) {
+      const auto ms = check.interval.count();
+      out << " (health check GET " << check.path << " every "
+          << (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms") << ")";
+    }
     out << "\n";
   }
   for (const auto& route : config.routes) {
-    out << "  route " << route.id << ": " << describe_match(route.match) << " -> " << describe_targets(route) << "\n";
+    out << "  route " << route.id << ": " << describe_match(route.match) << " -> " << describe_targets(route);
+    if (!route.fallback.empty()) out << ", fallback " << route.fallback;
+    out << "\n";
   }
   return 0;
 }

@@ -86,6 +86,10 @@ class Exchange {
   std::uint32_t choose_bucket(std::string& new_cookie);
   // The route's fallback in place of `picked` when that has no usable endpoint (routing/fallback.hpp).
   std::uint16_t serving_backend(std::uint16_t picked);
+  // True when the request is to go once more, to the route's fallback: no endpoint of the picked
+  // backend took a connection, so nothing was sent, and a request without a body can go again
+  // as it is. A dying service costs its users nothing even before it is ejected.
+  bool fall_back_after_connect_failure(bool has_body);
   void log(double duration_ms);
   void record_metrics(double duration_ms, Clock::time_point ended);
 
@@ -128,11 +132,14 @@ asio::awaitable<bool> Exchange::phases() {
     identity = co_await look_up_session(worker_.upstream(), worker_.sessions(), snapshot_, parser_.get(), request_id_);
   }
   if (!authorize(std::move(*identity))) co_return false;
-  UpstreamCall call(upstream_request(), outcome_);
-  if (call.has_body()) {
-    co_await call.run_with_body();
-  } else {
-    co_await call.run_without_body();
+  for (;;) {
+    UpstreamCall call(upstream_request(), outcome_);
+    if (call.has_body()) {
+      co_await call.run_with_body();
+    } else {
+      co_await call.run_without_body();
+    }
+    if (!fall_back_after_connect_failure(call.has_body())) break;
   }
   status_ = outcome_.status;
   error_ = outcome_.error;
@@ -210,8 +217,13 @@ UpstreamRequest Exchange::upstream_request() {
   std::string new_cookie;
   // The snapshot's plan, not the route's: admin overrides live there.
   const routing::SplitPlan& plan = snapshot_.plans[route_->index];
-  std::uint16_t backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
-  if (route_->fallback >= 0) backend = serving_backend(backend);
+  std::uint16_t backend = 0;
+  if (fallback_from_ >= 0) {
+    backend = static_cast<std::uint16_t>(route_->fallback);  // the pick failed to connect: fall_back_after_connect_failure
+  } else {
+    backend = routing::splits(plan) ? routing::pick(plan, choose_bucket(new_cookie)) : plan.rollback_to;
+    if (route_->fallback >= 0) backend = serving_backend(backend);
+  }
   backend_ = backend;
   metrics_cell_ = snapshot_.metrics_layout->cell(route_->index, backend);
 
@@ -247,6 +259,17 @@ std::uint16_t Exchange::serving_backend(std::uint16_t picked) {
                                                 backends[fallback].health->any_usable(now));
   if (serving.fell_back) fallback_from_ = static_cast<std::int16_t>(picked);
   return serving.backend;
+}
+
+bool Exchange::fall_back_after_connect_failure(bool has_body) {
+  if (!outcome_.nothing_sent || has_body || route_->fallback < 0 || fallback_from_ >= 0 || backend_ == route_->fallback) {
+    return false;
+  }
+  if (!snapshot_.backends[static_cast<std::size_t>(route_->fallback)].health->any_usable(worker_.watchdog().now())) {
+    return false;
+  }
+  fallback_from_ = static_cast<std::int16_t>(backend_);
+  return true;
 }
 
 std::uint32_t Exchange::choose_bucket(std::string& new_cookie) {

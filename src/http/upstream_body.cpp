@@ -96,6 +96,7 @@ void UpstreamCall::fail_body(const error_code& ec) {
 bool UpstreamCall::use(Acquired& acquired) {
   if (!acquired.connection) {
     fail(connect_failure(acquired));
+    outcome_.nothing_sent = true;
     return false;
   }
   // A client that left while its request waited for a connection: sent anyway, the request

@@ -39,6 +39,7 @@ struct UpstreamOutcome {
   std::uint64_t bytes_in = 0;   // request body bytes relayed
   std::uint64_t bytes_out = 0;  // response body bytes relayed
   bool keep_alive = false;
+  bool nothing_sent = false;  // failed before any byte went to a backend: no connection came
   // Set when nothing reached the client yet: the caller sends it and bumps `counter` (if any).
   std::optional<LocalReply> local_reply;
   Counters::Counter* counter = nullptr;

@@ -114,16 +114,25 @@ void BackendHealth::eject(std::size_t endpoint, EjectCause cause, unsigned strea
   health.ejections_ = decayed_ejections(health.ejections_, since_readmitted, outlier_) + 1;
   const auto length = ejection_length(health.ejections_, outlier_);
   health.ejected_until_.store((now + length).time_since_epoch().count(), kRelaxed);
+  health.ejected_for_ = cause;
   health.ejections_total_.fetch_add(1, kRelaxed);
   health.reason_ = "ejected after " + what + " for " + seconds_text(length);
   health.changed_unix_ms_ = unix_ms();
   spdlog::warn("backend '{}' endpoint {} {}", backend_, addresses_[endpoint], health.reason_);
 }
 
-void BackendHealth::check_result(std::size_t endpoint, bool passed, std::string_view detail) {
+void BackendHealth::check_result(std::size_t endpoint, bool passed, std::string_view detail, Clock::time_point now) {
   auto& health = *endpoints_[endpoint];
   (passed ? health.checks_passed_ : health.checks_failed_).fetch_add(1, kRelaxed);
   std::lock_guard lock(mutex_);
+  const bool ejected = now.time_since_epoch().count() < health.ejected_until_.load(kRelaxed);
+  if (passed && ejected && health.ejected_for_ == EjectCause::consecutive_failures) {
+    health.failures_.store(0, kRelaxed);
+    health.ejected_until_.store(now.time_since_epoch().count(), kRelaxed);
+    health.reason_ = "back in rotation: a health check passed after an ejection for failed requests";
+    health.changed_unix_ms_ = unix_ms();
+    spdlog::info("backend '{}' endpoint {} {}", backend_, addresses_[endpoint], health.reason_);
+  }
   const CheckStreak before = health.streak_;
   health.streak_ = after_check(before, passed, check_);
   if (health.streak_.healthy == before.healthy) return;

@@ -89,7 +89,7 @@ struct HealthProber::Probe : std::enable_shared_from_this<Probe> {
     while (!stopped) {
       CheckResult result = co_await check_once();
       if (stopped) break;
-      target.health->check_result(target.endpoint, result.passed, result.detail);
+      target.health->check_result(target.endpoint, result.passed, result.detail, std::chrono::steady_clock::now());
       pause.expires_after(target.check.interval);
       co_await pause.async_wait(kAwait);
     }

@@ -130,28 +130,41 @@ TEST(Outlier, ZeroTurnsATriggerOff) {
   EXPECT_EQ(traffic.legacy_requests(), 0u);
 }
 
-// Refused connects are failures of the endpoint too: after five, the route falls back.
-TEST(Outlier, RefusedConnectsEjectTheEndpoint) {
+// A request no endpoint of its backend took a connection for was sent nowhere: without a body it
+// goes to the fallback at once. Each refused connect counts against the endpoint, and after five
+// it is ejected: no more connects are tried.
+TEST(Outlier, RefusedConnectsGoToTheFallbackAndEjectTheEndpoint) {
   SessionTier tier(with_fallback());
   tier.stop_backend_listener();
   Peer client = tier.connect_client();
+  Peer legacy;
   std::size_t consumed = 0;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 8; ++i) {
     ASSERT_TRUE(client.send(get_request("/down")));
     tier.settle();
-    ASSERT_EQ(status_of(client.received().substr(consumed)), 502u) << i;
+    if (!legacy.valid()) legacy = tier.accept_legacy();
+    tier.settle();
+    ASSERT_EQ(requests_in(legacy.received()), static_cast<std::size_t>(i + 1));
+    ASSERT_TRUE(legacy.send(ok_response()));
+    tier.settle();
+    EXPECT_EQ(status_of(client.received().substr(consumed)), 200u) << i;
     consumed = client.received().size();
-    if (client.hung_up()) {
-      client = tier.connect_client();
-      consumed = 0;
-    }
   }
-  ASSERT_TRUE(client.send(get_request("/down")));
-  Peer legacy = tier.accept_legacy();
-  EXPECT_EQ(requests_in(legacy.received()), 1u);
-  ASSERT_TRUE(legacy.send(ok_response()));
+  EXPECT_EQ(tier.counters().upstream_connect_failures.load(), 5u) << "ejected after five";
+  const auto lines = tier.access_log();
+  ASSERT_EQ(lines.size(), 8u);
+  for (const auto& line : lines) EXPECT_EQ(line.value("fallback_from", ""), "app");
+}
+
+// A body may be partly read already: such a request is not sent twice, it gets the 502.
+TEST(Outlier, ARequestWithABodyIsNotSentToTheFallbackAfterARefusedConnect) {
+  SessionTier tier(with_fallback());
+  tier.stop_backend_listener();
+  Peer client = tier.connect_client();
+  ASSERT_TRUE(client.send(post_request("payload")));
   tier.settle();
-  EXPECT_EQ(status_of(client.received().substr(consumed)), 200u);
+  EXPECT_EQ(status_of(client.received()), 502u);
+  EXPECT_FALSE(tier.legacy_connection_pending());
 }
 
 // Panic: with no usable endpoint and no usable fallback, the picked backend keeps its requests.

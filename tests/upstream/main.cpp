@@ -1,7 +1,8 @@
 // test_upstream: a scriptable HTTP/1.1 origin for integration tests and benchmarks.
 //   test_upstream --listen 127.0.0.1:0 --name NAME [--threads N]
 //                 [--idle-close-ms MS] [--allowed-host HOST] [--hang-up-on-request K]
-// The last three make it misbehave the way real backends do (see ServerState in server.hpp).
+//                 [--answer-status CODE]
+// The last four make it misbehave the way real backends do (see ServerState in server.hpp).
 // Prints "test_upstream NAME listening on HOST:PORT" once bound; exits 0 on SIGTERM/SIGINT.
 // Each thread runs its own io_context and acceptor (SO_REUSEPORT when N > 1), so threads share
 // nothing but the /__stats counters.
@@ -90,6 +91,13 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       options.misbehaviour.hang_up_on_request = *k;
+    } else if (arg == "--answer-status") {
+      const auto status = cutover::test::upstream::parse_uint(value);
+      if (!status || *status < 200 || *status > 599) {
+        error = "--answer-status wants 200..599";
+        return std::nullopt;
+      }
+      options.misbehaviour.answer_status = static_cast<unsigned>(*status);
     } else {
       error = "unknown option " + arg;
       return std::nullopt;

@@ -53,6 +53,9 @@ struct Misbehaviour {
   // Close without answering the K-th request of every connection (1: the first). With 2, a
   // connection dies under a request the moment it is reused, however quickly.
   std::uint64_t hang_up_on_request = 0;
+  // Answer this status to every request (/__stats excepted), health checks included, as an app
+  // whose database is gone does. 0: off.
+  unsigned answer_status = 0;
 };
 
 struct ServerState {

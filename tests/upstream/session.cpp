@@ -133,6 +133,8 @@ class Session {
     if (!misbehaviour.allowed_host.empty() && head.path != "/__stats" &&
         req[http::field::host] != misbehaviour.allowed_host) {
       res = error_reply(state_, 400, head.version, "Invalid HTTP_HOST header");
+    } else if (misbehaviour.answer_status != 0 && head.path != "/__stats") {
+      res = error_reply(state_, misbehaviour.answer_status, head.version, "answering every request so (--answer-status)");
     } else if (head.path == "/close") {
       co_return false;
     } else if (head.path == "/garbage") {

@@ -49,6 +49,7 @@ class EndpointHealth {
   // Under the backend's mutex.
   CheckStreak streak_;
   unsigned ejections_ = 0;              // recent ones: what the next ejection's length is made of
+  EjectCause ejected_for_ = EjectCause::consecutive_5xx;  // the last ejection's
   std::string reason_;                  // the last change, in words
   std::int64_t changed_unix_ms_ = 0;    // when it happened (0: never)
 };
@@ -99,8 +100,10 @@ class BackendHealth {
 
   // What a request's exchange with `endpoint` showed (any worker). May eject it.
   void observe(std::size_t endpoint, Observation observation, Clock::time_point now);
-  // One active check's result (the prober): `detail` says what failed.
-  void check_result(std::size_t endpoint, bool passed, std::string_view detail);
+  // One active check's result (the prober): `detail` says what failed. A pass ends an ejection
+  // for failed requests (the endpoint is reachable again, as Envoy's active checks uneject), not
+  // one for 5xx answers: a health endpoint that answers says little about the ones that did not.
+  void check_result(std::size_t endpoint, bool passed, std::string_view detail, Clock::time_point now);
 
   // Control thread: for the admin API, explain and /metrics.
   EndpointStatus status(std::size_t endpoint, Clock::time_point now) const;

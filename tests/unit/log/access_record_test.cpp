@@ -92,6 +92,13 @@ TEST(AccessRecord, RefusedCredentialsSayWhy) {
   EXPECT_EQ(j["credentials_refused"], "the user id contains ','");
 }
 
+TEST(AccessRecord, AFallbackNamesTheBackendItStoodInFor) {
+  auto record = full_record();
+  EXPECT_FALSE(parse_line(format_access_record(record)).contains("fallback_from"));
+  record.fallback_from = "notes-svc";
+  EXPECT_EQ(parse_line(format_access_record(record))["fallback_from"], "notes-svc");
+}
+
 TEST(AccessRecord, TimeIsIso8601UtcWithMilliseconds) {
   const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
   for (auto [ms, text] : {std::pair<std::int64_t, const char*>{0, "1970-01-01T00:00:00.000Z"},

@@ -101,6 +101,24 @@ TEST(Prometheus, ExactOutputForOneRouteAndBackend) {
   EXPECT_THAT(validate(page), ::testing::IsEmpty());
 }
 
+TEST(Prometheus, FallbackRequestsAppearForThePairsThatServedAsOne) {
+  const auto layout = std::make_shared<const MetricsLayout>(MetricsLayout::dense({"notes"}, {"legacy", "svc"}));
+  WorkerMetrics worker(layout);
+  worker.record_request(0, 0, 200, 1, 0);
+  worker.record_request(0, 1, 200, 1, 0);
+  const WorkerMetrics* workers[] = {&worker};
+  EXPECT_EQ(render_prometheus(scrape_totals(workers), {}).find("cutover_fallback_requests_total"), std::string::npos)
+      << "no family while nothing fell back";
+  worker.record_fallback(*layout, layout->cell(0, 0));
+  worker.record_fallback(*layout, layout->cell(0, 0));
+  const std::string page = render_prometheus(scrape_totals(workers), {});
+  EXPECT_NE(page.find("# TYPE cutover_fallback_requests_total counter\n"
+                      "cutover_fallback_requests_total{route=\"notes\",backend=\"legacy\"} 2\n"),
+            std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("cutover_fallback_requests_total{route=\"notes\",backend=\"svc\"}"), std::string::npos);
+}
+
 TEST(Prometheus, LeLabelsAreTheMillisecondBoundsInSeconds) {
   const auto layout = std::make_shared<const MetricsLayout>(MetricsLayout::dense({"r"}, {"b"}));
   WorkerMetrics worker(layout);

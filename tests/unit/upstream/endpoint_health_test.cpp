@@ -40,15 +40,15 @@ TEST(BackendHealth, EveryEndpointStartsUsable) {
 TEST(BackendHealth, StartUnhealthyKeepsCheckedEndpointsOutUntilTheyPass) {
   auto health = BackendHealth::fresh("svc", backend_config(true, false), addresses(1));
   EXPECT_FALSE(health->any_usable(kStart));
-  health->check_result(0, true, "");
+  health->check_result(0, true, "", kStart);
   EXPECT_FALSE(health->any_usable(kStart)) << "healthy: 2 passes";
-  health->check_result(0, true, "");
+  health->check_result(0, true, "", kStart);
   EXPECT_TRUE(health->any_usable(kStart));
 }
 
 TEST(BackendHealth, FailedChecksTakeAnEndpointOutAndSayWhy) {
   auto health = BackendHealth::fresh("svc", backend_config(true), addresses(2));
-  for (int i = 0; i < 3; ++i) health->check_result(1, false, "connect: Connection refused");
+  for (int i = 0; i < 3; ++i) health->check_result(1, false, "connect: Connection refused", kStart);
   EXPECT_TRUE(health->usable(0, kStart));
   EXPECT_FALSE(health->usable(1, kStart));
   const auto status = health->status(1, kStart);
@@ -107,6 +107,22 @@ TEST(BackendHealth, EjectionsInARowLastLongerAndTheCountDecaysInRotation) {
   EXPECT_TRUE(health->usable(0, kStart + 180s));
 }
 
+TEST(BackendHealth, APassedCheckEndsAnEjectionForFailedRequests) {
+  auto health = BackendHealth::fresh("svc", backend_config(true), addresses(1));
+  for (int i = 0; i < 5; ++i) health->observe(0, Observation::failed, kStart);
+  ASSERT_FALSE(health->usable(0, kStart + 1s));
+  health->check_result(0, true, "", kStart + 1s);
+  EXPECT_TRUE(health->usable(0, kStart + 1s)) << "reachable again, as the check shows";
+  EXPECT_THAT(health->status(0, kStart + 1s).reason, ::testing::HasSubstr("a health check passed"));
+}
+
+TEST(BackendHealth, APassedCheckDoesNotEndAnEjectionFor5xx) {
+  auto health = BackendHealth::fresh("svc", backend_config(true), addresses(1));
+  fail_5xx(*health, 0, 5, kStart);
+  health->check_result(0, true, "", kStart + 1s);
+  EXPECT_FALSE(health->usable(0, kStart + 1s)) << "its health endpoint answers; its others did not";
+}
+
 TEST(BackendHealth, FirstUsableSkipsEndpointsThatAreOut) {
   auto health = BackendHealth::fresh("svc", backend_config(), addresses(3));
   fail_5xx(*health, 1, 5, kStart);
@@ -118,7 +134,7 @@ TEST(BackendHealth, FirstUsableSkipsEndpointsThatAreOut) {
 TEST(BackendHealth, WithNoneUsableFirstUsableKeepsTheRoundRobinsPick) {
   auto health = BackendHealth::fresh("svc", backend_config(true), addresses(2));
   for (std::size_t i = 0; i < 2; ++i) {
-    for (int n = 0; n < 3; ++n) health->check_result(i, false, "status 503");
+    for (int n = 0; n < 3; ++n) health->check_result(i, false, "status 503", kStart);
   }
   EXPECT_FALSE(health->any_usable(kStart));
   EXPECT_EQ(health->first_usable(1, kStart), 1u);
@@ -127,7 +143,7 @@ TEST(BackendHealth, WithNoneUsableFirstUsableKeepsTheRoundRobinsPick) {
 TEST(BackendHealth, DownSaysSinceWhenAndWhy) {
   auto health = BackendHealth::fresh("svc", backend_config(true), addresses(2));
   EXPECT_FALSE(health->down(kStart).down);
-  for (int n = 0; n < 3; ++n) health->check_result(0, false, "status 503");
+  for (int n = 0; n < 3; ++n) health->check_result(0, false, "status 503", kStart);
   EXPECT_FALSE(health->down(kStart).down) << "one endpoint is left";
   fail_5xx(*health, 1, 5, kStart);
   const auto down = health->down(kStart);
@@ -138,7 +154,7 @@ TEST(BackendHealth, DownSaysSinceWhenAndWhy) {
 
 TEST(BackendHealth, EndpointsCarriedIntoAConfigWithoutChecksAreBackInRotation) {
   auto checked = BackendHealth::fresh("svc", backend_config(true), addresses(1));
-  for (int n = 0; n < 3; ++n) checked->check_result(0, false, "status 503");
+  for (int n = 0; n < 3; ++n) checked->check_result(0, false, "status 503", kStart);
   ASSERT_FALSE(checked->any_usable(kStart));
   BackendHealth unchecked("svc", backend_config(false), addresses(1), {checked->shared(0)});
   EXPECT_TRUE(unchecked.any_usable(kStart));
