@@ -155,6 +155,19 @@ void parse_override_headers(const YAML::Node& node, const std::string& where, st
   }
 }
 
+void parse_retry_budget(const YAML::Node& node, const std::string& where, RetryBudgetConfig& budget,
+                        DiagnosticSink& sink) {
+  budget.mark = mark_of(node);
+  MapReader reader(node, where, sink);
+  if (!reader.ok()) return;
+  std::uint64_t value = 0;
+  if (reader.read("percent", value, 0, 100)) budget.percent = static_cast<unsigned>(value);
+  if (reader.read("min_retries", value, 0, 1000)) budget.min_retries = static_cast<unsigned>(value);
+  reader.read_duration("window", budget.window);
+  if (budget.window.count() < 1000) sink.error(reader.key_mark("window"), "'" + where + ".window' must be at least 1s");
+  reader.finish();
+}
+
 void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous, RouteConfig& route,
                  DiagnosticSink& sink) {
   std::string where = "routes[" + std::to_string(index) + "]";
@@ -190,6 +203,9 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   }
   if (auto allowed = reader.get("allow_override_headers"); allowed.IsDefined()) {
     parse_override_headers(allowed, where, route.allowed_overrides, sink);
+  }
+  if (auto budget = reader.get("retry_budget"); budget.IsDefined()) {
+    parse_retry_budget(budget, where + ".retry_budget", route.retry_budget, sink);
   }
   if (std::uint64_t bytes = 0; reader.read_size("request_buffer", bytes)) {
     if (bytes > kMaxRequestBuffer) {

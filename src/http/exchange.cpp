@@ -245,9 +245,10 @@ UpstreamRequest Exchange::upstream_request() {
   rewrite.forwarded = {client_.peer_address, "http"};
 
   return UpstreamRequest{worker_.upstream(), snapshot_, client_, parser_, rewrite, backend,
-                         boost::beast::iequals(request[bhttp::field::expect], "100-continue"), client_version_,
-                         client_keep_alive_ && !worker_.draining(),
+                         boost::beast::iequals(request[bhttp::field::expect], "100-continue"),
+                         client_keep_alive_ && !worker_.draining(), client_version_,
                          static_cast<std::uint32_t>(config.routes[route_->index].request_buffer.value_or(config.limits.request_buffer)),
+                         static_cast<std::uint32_t>(route_->index),
                          new_cookie.empty() ? std::string{} : sticky_cookie_header(config.identity.sticky_cookie, new_cookie)};
 }
 

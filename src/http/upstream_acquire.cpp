@@ -60,11 +60,12 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
 }
 
 asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start, bool probe,
-                                  bool fresh_only) {
+                                  bool fresh_only, RouteRetries retries) {
   Acquired acquired;
   const std::size_t count = backend.endpoints.size();
   const std::size_t limit = backend.config->max_connections_per_endpoint;
   const asio::ip::tcp::endpoint* full = nullptr;
+  bool tried = false;
   // With no usable endpoint, every one is tried: one that is failing may still answer (panic).
   const bool panic = !backend.health->any_usable(supply.watchdog.now());
   for (std::size_t i = 0; i < count; ++i) {
@@ -79,6 +80,9 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
       if (!full) full = &endpoint;
       continue;
     }
+    // Another endpoint after a refused connect is a retry: within the route's budget.
+    if (tried && !retries.spend(supply, supply.watchdog.now())) break;
+    tried = true;
     error_code ec;
     acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec);
     if (acquired.connection) co_return acquired;

@@ -16,6 +16,22 @@
 
 namespace cutover::http {
 
+// A route's retry budget as the upstream leg spends it (upstream/retry_budget.hpp).
+struct RouteRetries {
+  upstream::RetryBudget& budget;
+  const config::RetryBudgetConfig& config;
+
+  // One more retry, if the budget has room: counted either way (tried or refused).
+  bool spend(UpstreamSupply& supply, std::chrono::steady_clock::time_point now) const {
+    if (budget.try_retry(now, config)) {
+      Counters::bump(supply.counters.upstream_retries);
+      return true;
+    }
+    Counters::bump(supply.counters.upstream_retries_refused);
+    return false;
+  }
+};
+
 struct Acquired {
   std::unique_ptr<upstream::Connection> connection;
   bool timed_out = false;
@@ -45,11 +61,11 @@ boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, co
 
 // From `start`, the endpoint the round robin picked (take_pooled already tried its pool), across
 // the backend's usable endpoints (all of them when none is usable); a failed connect counts against
-// its endpoint's health; `probe` checks a pooled connection alive first (a body cannot be
+// its endpoint's health, and moving on to the next endpoint spends a retry of `retries`; `probe` checks a pooled connection alive first (a body cannot be
 // replayed), `fresh_only` takes no pooled one (a retry). When every endpoint that did not fail is
 // at its limit, the request queues at the first of them.
 boost::asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start,
-                                         bool probe, bool fresh_only);
+                                         bool probe, bool fresh_only, RouteRetries retries);
 
 // The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
 std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,

@@ -138,10 +138,11 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   request_buffer_ = request_.supply.relay_buffers.take();
   // A streamed body can't be replayed, so it only goes on a connection checked to be alive.
   const auto now = watchdog_.now();
+  retries().budget.count_request(now, retries().config);
   const std::size_t start = target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), now);
   Acquired acquired;
   acquired.connection = take_pooled(request_.supply.pool, target_, start, true, now);
-  if (!acquired.connection) acquired = co_await acquire(request_.supply, target_, start, true, false);
+  if (!acquired.connection) acquired = co_await acquire(request_.supply, target_, start, true, false, retries());
   if (!use(acquired)) co_return;
   sent_at_ = watchdog_.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends

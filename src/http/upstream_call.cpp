@@ -99,14 +99,18 @@ void UpstreamCall::start_header_clock() {
 }
 
 asio::awaitable<void> UpstreamCall::run_without_body() {
+  std::size_t start = 0;
   for (unsigned attempt = 0;; ++attempt) {
     Acquired acquired;
     // One reading for the endpoint's health, the pool's idle check, the send time and the response
     // deadline: microseconds apart when a pooled connection takes the request at once.
     sent_at_ = watchdog_.now();
-    const std::size_t start =
-        target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), sent_at_);
-    if (attempt == 0) acquired.connection = take_pooled(request_.supply.pool, target_, start, false, sent_at_);
+    if (attempt == 0) {
+      retries().budget.count_request(sent_at_, retries().config);
+      start = target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), sent_at_);
+      // A request that must not be sent twice goes only on a pooled connection checked alive.
+      acquired.connection = take_pooled(request_.supply.pool, target_, start, !idempotent(), sent_at_);
+    }
     if (!acquired.connection) {
       // A lone endpoint at its limit queues at once, without acquire()'s frame in between.
       const bool queue_now = attempt == 0 && target_.endpoints.size() == 1 &&
@@ -116,7 +120,7 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       if (queue_now) {
         acquired = co_await queue_for_connection(request_.supply, target_, target_.endpoints[0]);
       } else {
-        acquired = co_await acquire(request_.supply, target_, start, false, attempt > 0);
+        acquired = co_await acquire(request_.supply, target_, start, !idempotent(), attempt > 0, retries());
       }
       sent_at_ = watchdog_.now();
     }
@@ -143,8 +147,10 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       if (!ec) break;
     }
     const Failure failure = head_sent ? upstream::classify_response_header(ec) : upstream::classify_send(ec);
-    if (upstream::decide_retry(failure, {attempt, connection_->reused, false})) {
-      Counters::bump(counters_.upstream_retries);
+    if (upstream::decide_retry(failure, {attempt, connection_->reused, false, idempotent()}) &&
+        retries().spend(request_.supply, watchdog_.now())) {
+      // Another endpoint when the backend has one that is usable.
+      start = target_.start_at((target_.index_of(connection_->endpoint) + 1) % target_.endpoints.size(), watchdog_.now());
       connection_.reset();  // closed before the retry asks for another: under a limit, it counts
       continue;
     }
@@ -153,6 +159,12 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
   }
   RelayResult delivered = co_await deliver_response();
   finish_delivery(delivered);
+}
+
+bool UpstreamCall::idempotent() const { return upstream::idempotent_method(request_.parser.get().method_string()); }
+
+RouteRetries UpstreamCall::retries() const {
+  return {request_.supply.retry_budgets.of(request_.route), request_.snapshot.config.routes[request_.route].retry_budget};
 }
 
 void UpstreamCall::write_request_head() {

@@ -53,9 +53,10 @@ struct UpstreamRequest {
   UpstreamRequestHead head;     // how its head is rewritten for the backend (views into the exchange)
   std::uint16_t backend = 0;
   bool expect_continue = false;
-  unsigned client_version = 11;
   bool client_keep_alive = true;
+  unsigned client_version = 11;
   std::uint32_t request_buffer = 0;  // a body up to this size is read whole before connecting
+  std::uint32_t route = 0;      // Route::index: whose retry budget a retry spends
   std::string set_cookie;       // Set-Cookie to add to the response, if any
 };
 
@@ -91,6 +92,8 @@ class UpstreamCall {
   // by the worker (head_strings.hpp). Once a request without a body is sent, the string goes back
   // at once; a retry writes it again from the parsed request.
   void write_request_head();
+  bool idempotent() const;  // of the request's method (upstream/failure.hpp)
+  RouteRetries retries() const;  // the route's retry budget
   boost::asio::awaitable<RelayResult> deliver_response();
   // Reads the request body ahead of taking a backend connection until the client's buffer holds
   // `bytes` of it, under the body's pace.

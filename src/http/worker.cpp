@@ -80,7 +80,7 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       relay_buffers_(std::make_unique<RelayBufferPool>()),
       watchdog_(std::make_unique<Watchdog>(*io_, seams.manual_now)),
       metrics_(store.current()->metrics_layout),
-      upstream_{pool_, round_robin_, *watchdog_, counters_, *relay_buffers_, head_strings_, draining_, auth_request_log_} {
+      upstream_{pool_, round_robin_, retry_budgets_, *watchdog_, counters_, *relay_buffers_, head_strings_, draining_, auth_request_log_} {
   snapshot();
   // Each sweep first picks up a config published since the last request: with no traffic after
   // a reload, the idle connections to the endpoints it removed still close.
@@ -230,6 +230,7 @@ const std::shared_ptr<const runtime::Snapshot>& Worker::snapshot() {
                                                               identity.auth_request.stale_if_error);
       }
       round_robin_.reset(snapshot_->backends.size());
+      retry_budgets_.reset(snapshot_->routes->routes().size());
       // Endpoints may have changed: the pool stops keeping connections to those that went.
       pool_.configure(pool_policies(*snapshot_));
     }

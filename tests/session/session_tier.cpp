@@ -180,7 +180,7 @@ SessionTier::~SessionTier() {
 }
 
 void SessionTier::publish(const TierOptions& options) {
-  std::string yaml = "listen: 127.0.0.1:0\nworkers: 1\nbackends:\n  app: { endpoints: [" + backend_address() + "]" +
+  std::string yaml = "listen: 127.0.0.1:0\nworkers: 1\nbackends:\n  app: { endpoints: [" + options.app_endpoints + "]" +
                      (options.backend_settings.empty() ? "" : ", " + options.backend_settings) + " }\n";
   if (options.legacy_settings) {
     yaml += "  legacy: { endpoints: [" + legacy_address() + "]" +

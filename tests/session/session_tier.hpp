@@ -69,6 +69,7 @@ struct TierOptions {
   // Config after the `backends:` key's entry for `app` (whose endpoint the tier fills in): more
   // backend keys for app, routes, limits. "{app}" in the text is replaced by app's address.
   std::string backend_settings;       // inside app's flow map, e.g. "timeout: 5s, retries: ..."
+  std::string app_endpoints = "{app}";  // "{app}, {legacy}": the second listener as app's second endpoint
   std::string extra_yaml;             // appended after routes (limits:, identity:, ...)
   std::string route = "{ id: api, match: { prefix: / }, backend: app }";
   bool access_log = true;  // off where its batch buffer would count against a connection's memory

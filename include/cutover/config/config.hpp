@@ -104,6 +104,15 @@ struct SplitTarget {
   Mark mark;
 };
 
+// Retries of a route's requests (after a refused connect, or a reused connection that failed
+// before any answer): at most `percent` of its requests over `window`, and always `min_retries`.
+struct RetryBudgetConfig {
+  unsigned percent = 20;
+  unsigned min_retries = 3;
+  Duration window{10000};
+  Mark mark;
+};
+
 struct RouteConfig {
   std::string id;
   MatchConfig match;
@@ -119,6 +128,7 @@ struct RouteConfig {
   ReturnConfig answer;              // `return:`: answered here, no backend
   std::uint8_t allowed_overrides = 0;  // bit i passes kOverrideHeaders[i] (allow_override_headers)
   std::optional<std::uint64_t> request_buffer;  // limits.request_buffer when unset
+  RetryBudgetConfig retry_budget;
   Mark mark;
 };
 

@@ -15,6 +15,7 @@
 #include "cutover/log/throttle.hpp"
 #include "cutover/upstream/endpoint_choice.hpp"
 #include "cutover/upstream/pool.hpp"
+#include "cutover/upstream/retry_budget.hpp"
 
 namespace cutover::http {
 
@@ -24,6 +25,7 @@ class Watchdog;
 struct UpstreamSupply {
   upstream::Pool& pool;
   upstream::RoundRobin& round_robin;
+  upstream::RetryBudgets& retry_budgets;  // per route of the serving config
   Watchdog& watchdog;
   Counters& counters;
   RelayBufferPool& relay_buffers;

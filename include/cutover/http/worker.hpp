@@ -133,6 +133,7 @@ class Worker {
   HeadStrings head_strings_;                        // likewise: sessions give their heads back
   metrics::WorkerMetrics metrics_;
   upstream::RoundRobin round_robin_;
+  upstream::RetryBudgets retry_budgets_;
   std::atomic<bool> draining_{false};
   UpstreamSupply upstream_;  // its descriptor ceiling is set by start() from the open-files limit
   std::atomic<std::size_t> active_sessions_{0};

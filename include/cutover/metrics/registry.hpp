@@ -147,7 +147,9 @@ inline constexpr std::string_view kConnectionsHelp =
           "Backend responses that did not start within the timeout (504).") \
   COUNTER(upstream_errors, "cutover_upstream_errors_total", "Backend connections that broke mid-exchange.") \
   COUNTER(upstream_retries, "cutover_upstream_retries_total", \
-          "Requests retried on a new connection after a reused one failed.") \
+          "Retries: a request sent again after a reused connection failed, or to another endpoint after a refused connect.") \
+  COUNTER(upstream_retries_refused, "cutover_upstream_retry_budget_exhausted_total", \
+          "Retries not made because the route's retry_budget was spent.") \
   COUNTER(upstream_queued, "cutover_upstream_queued_total", \
           "Requests that waited for a backend connection (max_connections_per_endpoint reached).") \
   COUNTER(upstream_queue_timeouts, "cutover_upstream_queue_timeouts_total", \

@@ -69,14 +69,23 @@ struct AttemptFacts {
   unsigned attempt = 0;            // 0 for the first
   bool reused_connection = false;  // the connection came from the pool
   bool request_has_body = false;   // a streamed body cannot be sent again
+  bool idempotent = true;          // GET, HEAD, OPTIONS, TRACE, PUT, DELETE (RFC 9110 9.2.2)
 };
 
 // A reused connection the backend closed while it sat in the pool fails before any answer: the
-// backend never saw the request, so it is sent once more on a new connection. Nothing else is
-// retried: after a timeout or a malformed answer the backend may have acted on the request.
+// backend almost surely never saw the request, so it is sent once more on a new connection, when
+// sending it twice would do no harm: an idempotent method and no body (RFC 9112 9.3.1 allows no
+// more). Nothing else is retried: after a timeout or a malformed answer the backend may have acted
+// on the request. (Non-idempotent requests take a pooled connection only once it is checked alive.)
 constexpr bool decide_retry(Failure failure, const AttemptFacts& facts) {
   const bool never_seen = failure == Failure::send_failed || failure == Failure::closed_before_response;
-  return never_seen && facts.reused_connection && facts.attempt == 0 && !facts.request_has_body;
+  return never_seen && facts.reused_connection && facts.attempt == 0 && !facts.request_has_body && facts.idempotent;
+}
+
+// RFC 9110 9.2.2: the methods a client may send twice with the effect of once.
+constexpr bool idempotent_method(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
+         method == "DELETE";
 }
 
 // What the message of the client's reply needs to know.

@@ -97,6 +97,37 @@ TEST(ConfigHealth, BadOutlierValuesAreReportedAtTheirLine) {
   expect_valid(with_backend("    outlier: { consecutive_5xx: 0, consecutive_failures: 0 }\n"));
 }
 
+TEST(ConfigHealth, ARouteHasARetryBudgetByDefaultAndMaySetItsOwn) {
+  auto parsed = parse(with_backend(""));
+  ASSERT_TRUE(parsed.errors().empty());
+  EXPECT_EQ(parsed.config.routes[0].retry_budget.percent, 20u);
+  EXPECT_EQ(parsed.config.routes[0].retry_budget.min_retries, 3u);
+  EXPECT_EQ(parsed.config.routes[0].retry_budget.window, std::chrono::seconds(10));
+  auto custom = parse(
+      "backends:\n"
+      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+      "routes:\n"
+      "  - { id: r, match: { prefix: / }, backend: legacy, retry_budget: { percent: 5, min_retries: 0, window: 1m } }\n");
+  ASSERT_TRUE(custom.errors().empty()) << test::dump(custom.errors());
+  EXPECT_EQ(custom.config.routes[0].retry_budget.percent, 5u);
+  EXPECT_EQ(custom.config.routes[0].retry_budget.min_retries, 0u);
+  EXPECT_EQ(custom.config.routes[0].retry_budget.window, std::chrono::minutes(1));
+}
+
+TEST(ConfigHealth, BadRetryBudgetsAreReportedAtTheirLine) {
+  const std::string head =
+      "backends:\n"
+      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+      "routes:\n"
+      "  - id: r\n"
+      "    match: { prefix: / }\n"
+      "    backend: legacy\n"
+      "    retry_budget:\n";
+  expect_error(head + "      percent: 101\n", 8, {"percent"});
+  expect_error(head + "      window: 500ms\n", 8, {"'routes.r.retry_budget.window' must be at least 1s"});
+  expect_error(head + "      budget: 3\n", 8, {"budget"});
+}
+
 TEST(ConfigHealth, ARouteThatAnswersAtTheEdgeHasNoFallback) {
   expect_error(
       "backends:\n"

@@ -80,7 +80,15 @@ TEST(UpstreamFailure, OnlyAFirstTryOnAReusedConnectionTheBackendNeverSawIsRetrie
     // A streamed body cannot be sent again.
     EXPECT_FALSE(decide_retry(failure, {.attempt = 0, .reused_connection = true, .request_has_body = true}))
         << static_cast<int>(failure);
+    // A POST may have been acted on however empty it was: never sent twice.
+    EXPECT_FALSE(decide_retry(failure, {.attempt = 0, .reused_connection = true, .idempotent = false}))
+        << static_cast<int>(failure);
   }
+}
+
+TEST(UpstreamFailure, IdempotentMethodsAreThoseOfRfc9110) {
+  for (const char* method : {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"}) EXPECT_TRUE(idempotent_method(method)) << method;
+  for (const char* method : {"POST", "PATCH", "CONNECT", "LOCK", "get", "PROPFIND"}) EXPECT_FALSE(idempotent_method(method)) << method;
 }
 
 TEST(UpstreamFailure, MessagesNameTheBackendAndTheSettingThatApplied) {
