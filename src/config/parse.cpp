@@ -25,8 +25,9 @@ void parse_limits(const YAML::Node& node, LimitsConfig& limits, DiagnosticSink& 
   reader.read_duration("header_timeout", limits.header_timeout);
   reader.read_duration("idle_timeout", limits.idle_timeout);
   reader.read_duration("body_timeout", limits.body_timeout);
+  reader.read_duration("upgrade_idle_timeout", limits.upgrade_idle_timeout);
   for (auto [key, value] : {std::pair{"header_timeout", limits.header_timeout}, {"idle_timeout", limits.idle_timeout},
-                            {"body_timeout", limits.body_timeout}}) {
+                            {"body_timeout", limits.body_timeout}, {"upgrade_idle_timeout", limits.upgrade_idle_timeout}}) {
     if (value.count() == 0) sink.error(reader.key_mark(key), std::string("'limits.") + key + "' must be more than 0");
   }
   if (reader.read_size("request_buffer", limits.request_buffer) && limits.request_buffer > kMaxRequestBuffer) {

@@ -155,6 +155,33 @@ void parse_override_headers(const YAML::Node& node, const std::string& where, st
   }
 }
 
+// Protocol names (the part of an Upgrade token before any '/'): `upgrades: [websocket]`, or [] for none.
+void parse_upgrades(const YAML::Node& node, const std::string& where, std::vector<std::string>& upgrades,
+                    DiagnosticSink& sink) {
+  const std::string key = where + ".upgrades";
+  upgrades.clear();
+  if (!node.IsSequence()) {
+    sink.error(mark_of(node), "'" + key + "' must be a list of protocols, e.g. [websocket], or [] for none");
+    return;
+  }
+  for (const auto& item : node) {
+    const std::string name = item.IsScalar() ? lower(item.Scalar()) : std::string{};
+    const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+    });
+    if (!token) {
+      sink.error(mark_of(item), "'" + key + "' lists '" + (item.IsScalar() ? item.Scalar() : "") +
+                                    "', which is not a protocol name like websocket");
+      continue;
+    }
+    if (name == "h2c") {
+      sink.error(mark_of(item), "'" + key + "' lists h2c: the gateway answers h2c upgrades in HTTP/1.1 and cannot tunnel them");
+      continue;
+    }
+    upgrades.push_back(name);
+  }
+}
+
 void parse_retry_budget(const YAML::Node& node, const std::string& where, RetryBudgetConfig& budget,
                         DiagnosticSink& sink) {
   budget.mark = mark_of(node);
@@ -204,6 +231,7 @@ void parse_route(const YAML::Node& node, std::size_t index, bool allow_anonymous
   if (auto allowed = reader.get("allow_override_headers"); allowed.IsDefined()) {
     parse_override_headers(allowed, where, route.allowed_overrides, sink);
   }
+  if (auto upgrades = reader.get("upgrades"); upgrades.IsDefined()) parse_upgrades(upgrades, where, route.upgrades, sink);
   if (auto budget = reader.get("retry_budget"); budget.IsDefined()) {
     parse_retry_budget(budget, where + ".retry_budget", route.retry_budget, sink);
   }

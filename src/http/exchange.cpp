@@ -8,6 +8,7 @@
 #include "cutover/http/headers.hpp"
 #include "cutover/http/worker.hpp"
 #include "cutover/http/header_policy.hpp"
+#include "cutover/http/upgrade.hpp"
 #include "cutover/identity/credentials.hpp"
 #include "cutover/identity/user_id.hpp"
 #include "cutover/routing/fallback.hpp"
@@ -134,7 +135,9 @@ asio::awaitable<bool> Exchange::phases() {
   if (!authorize(std::move(*identity))) co_return false;
   for (;;) {
     UpstreamCall call(upstream_request(), outcome_);
-    if (call.has_body()) {
+    if (call.upgrades()) {
+      co_await call.run_upgrade();
+    } else if (call.has_body()) {
       co_await call.run_with_body();
     } else {
       co_await call.run_without_body();
@@ -179,6 +182,16 @@ bool Exchange::admit() {
   // What the backend gets is exactly what was matched (plus the untouched query string).
   upstream_target_ = std::move(admitted.path);
   upstream_target_ += admitted.query;
+  if (parser_.upgrade()) {
+    const auto upgrade = judge_upgrade(upgrade_ask(parser_), config.routes[route_->index].upgrades);
+    if (upgrade.verdict == UpgradeVerdict::refuse_protocol) {
+      return early(LocalReason::upgrade_not_allowed,
+                   "this path does not switch protocols to '" + std::string(upgrade.protocol) + "'");
+    }
+    if (upgrade.verdict == UpgradeVerdict::refuse_body) {
+      return early(LocalReason::upgrade_not_allowed, "a request that switches protocols carries no body");
+    }
+  }
   if (const auto& answer = config.routes[route_->index].answer; answer.enabled) {
     // The route's id stays out of what the client reads: the access log has it.
     LocalReply reply = local_reply(LocalReason::route_return, "this path is answered by the gateway itself");

@@ -91,7 +91,7 @@ void append_content_length(std::string& out, std::uint64_t length) {
 
 template <class Request>
 void append_request_head(std::string& out, const Request& request, const UpstreamRequestHead& rewrite,
-                         RemovedHeaders* removed) {
+                         RemovedHeaders* removed, std::string_view upgrade) {
   reserve_for_head(out);
   out += request.method_string();
   out += ' ';
@@ -148,6 +148,10 @@ void append_request_head(std::string& out, const Request& request, const Upstrea
   out += "\r\n";
   if (!has_forwarded_proto) append_field(out, "X-Forwarded-Proto", rewrite.forwarded.proto);
   if (!has_forwarded_host && !host.empty()) append_field(out, "X-Forwarded-Host", host);
+  if (!upgrade.empty()) {
+    append_field(out, "Connection", "Upgrade");
+    append_field(out, "Upgrade", upgrade);
+  }
   out += "\r\n";
 }
 
@@ -186,21 +190,27 @@ void append_response_head(std::string& out, const Response& response, const Clie
   }
   if (rewrite.chunking == Chunking::add && !last_transfer_encoding) append_field(out, "Transfer-Encoding", "chunked");
   if (!rewrite.set_cookie.empty()) append_field(out, "Set-Cookie", rewrite.set_cookie);
-  if (rewrite.version >= 11 && !rewrite.keep_alive) append_field(out, "Connection", "close");
-  if (rewrite.version < 11 && rewrite.keep_alive) append_field(out, "Connection", "keep-alive");
+  if (!rewrite.upgrade.empty()) {
+    append_field(out, "Connection", "Upgrade");
+    append_field(out, "Upgrade", rewrite.upgrade);
+  } else if (rewrite.version >= 11 && !rewrite.keep_alive) {
+    append_field(out, "Connection", "close");
+  } else if (rewrite.version < 11 && rewrite.keep_alive) {
+    append_field(out, "Connection", "keep-alive");
+  }
   out += "\r\n";
 }
 
 }  // namespace
 
 void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite,
-                                  RemovedHeaders* removed) {
-  append_request_head(out, request, rewrite, removed);
+                                  RemovedHeaders* removed, std::string_view upgrade) {
+  append_request_head(out, request, rewrite, removed, upgrade);
 }
 
 void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
-                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed) {
-  append_request_head(out, request, rewrite, removed);
+                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed, std::string_view upgrade) {
+  append_request_head(out, request, rewrite, removed, upgrade);
 }
 
 void append_last_chunk(std::string& out, std::span<const ParsedField> trailers, const HeaderPolicy& policy) {

@@ -60,7 +60,9 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
 }
 
 asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start, bool probe,
-                                  bool fresh_only, RouteRetries retries) {
+                                  bool fresh_only, upstream::RetryBudget& budget,
+                                  const config::RetryBudgetConfig& budget_config) {
+  const RouteRetries retries{budget, budget_config};
   Acquired acquired;
   const std::size_t count = backend.endpoints.size();
   const std::size_t limit = backend.config->max_connections_per_endpoint;

@@ -64,8 +64,11 @@ boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, co
 // its endpoint's health, and moving on to the next endpoint spends a retry of `retries`; `probe` checks a pooled connection alive first (a body cannot be
 // replayed), `fresh_only` takes no pooled one (a retry). When every endpoint that did not fail is
 // at its limit, the request queues at the first of them.
+// (The budget comes as two references, not a RouteRetries: a temporary argument would be kept in
+// the calling coroutine's frame, which every waiting request holds.)
 boost::asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start,
-                                         bool probe, bool fresh_only, RouteRetries retries);
+                                         bool probe, bool fresh_only, upstream::RetryBudget& budget,
+                                         const config::RetryBudgetConfig& budget_config);
 
 // The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
 std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,

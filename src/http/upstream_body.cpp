@@ -142,7 +142,10 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   const std::size_t start = target_.start_at(request_.supply.next_endpoint(request_.backend, target_.endpoints.size()), now);
   Acquired acquired;
   acquired.connection = take_pooled(request_.supply.pool, target_, start, true, now);
-  if (!acquired.connection) acquired = co_await acquire(request_.supply, target_, start, true, false, retries());
+  if (!acquired.connection) {
+    acquired = co_await acquire(request_.supply, target_, start, true, false, request_.supply.retry_budgets.of(request_.route),
+                                route_settings().retry_budget);
+  }
   if (!use(acquired)) co_return;
   sent_at_ = watchdog_.now();
   write_request_head();  // sent with the body's first bytes; given back when the exchange ends

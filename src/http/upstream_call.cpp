@@ -11,6 +11,7 @@
 #include "cutover/common/clock.hpp"
 #include "cutover/http/headers.hpp"
 #include "cutover/http/upstream_supply.hpp"
+#include "cutover/http/upgrade.hpp"
 #include "cutover/identity/signature.hpp"
 #include "cutover/identity/user_id.hpp"
 #include "http/relay.hpp"
@@ -86,8 +87,8 @@ asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point
       if (ec) break;
     }
   } while (!ec && response_->get().result_int() / 100 == 1 && response_->get().result_int() != 101);
-  // No request is sent asking to upgrade: a 101 would turn the connection into something else.
-  if (!ec && response_->get().result_int() == 101) ec = FramingError::unexpected_upgrade;
+  // A 101 to a request that did not ask to upgrade would turn the connection into something else.
+  if (!ec && response_->get().result_int() == 101 && !upgrades()) ec = FramingError::unexpected_upgrade;
   co_return ec;
 }
 
@@ -120,7 +121,8 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
       if (queue_now) {
         acquired = co_await queue_for_connection(request_.supply, target_, target_.endpoints[0]);
       } else {
-        acquired = co_await acquire(request_.supply, target_, start, !idempotent(), attempt > 0, retries());
+        acquired = co_await acquire(request_.supply, target_, start, !idempotent(), attempt > 0,
+                                    request_.supply.retry_budgets.of(request_.route), route_settings().retry_budget);
       }
       sent_at_ = watchdog_.now();
     }
@@ -161,11 +163,19 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
   finish_delivery(delivered);
 }
 
+std::string_view UpstreamCall::upgrade_protocol() const {
+  if (!request_.parser.upgrade()) return {};
+  const auto decision = judge_upgrade(upgrade_ask(request_.parser), request_.snapshot.config.routes[request_.route].upgrades);
+  return decision.verdict == UpgradeVerdict::tunnel ? decision.protocol : std::string_view{};
+}
+
 bool UpstreamCall::idempotent() const { return upstream::idempotent_method(request_.parser.get().method_string()); }
 
 RouteRetries UpstreamCall::retries() const {
-  return {request_.supply.retry_budgets.of(request_.route), request_.snapshot.config.routes[request_.route].retry_budget};
+  return {request_.supply.retry_budgets.of(request_.route), route_settings().retry_budget};
 }
+
+const config::RouteConfig& UpstreamCall::route_settings() const { return request_.snapshot.config.routes[request_.route]; }
 
 void UpstreamCall::write_request_head() {
   auto& head = request_.client.upstream_head;
@@ -186,7 +196,7 @@ void UpstreamCall::write_request_head() {
     rewrite.signature = signature;
   }
   RemovedHeaders removed;
-  append_upstream_request_head(head, request_.parser.get(), rewrite, &removed);
+  append_upstream_request_head(head, request_.parser.get(), rewrite, &removed, upgrade_protocol());
   // A retry writes the head again: what was removed is counted once per request.
   if (removed.any() && !removed_counted_) {
     for (std::size_t i = 0; i < removed.count.size(); ++i) {

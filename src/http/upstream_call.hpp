@@ -77,8 +77,11 @@ class UpstreamCall {
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
   bool has_body() const { return !request_.parser.is_done(); }
+  bool upgrades() const { return !upgrade_protocol().empty(); }
   boost::asio::awaitable<void> run_without_body();
   boost::asio::awaitable<void> run_with_body();
+  // A request that switches protocols: a 101 turns the exchange into a tunnel (upstream_upgrade.cpp).
+  boost::asio::awaitable<void> run_upgrade();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -93,8 +96,13 @@ class UpstreamCall {
   // at once; a retry writes it again from the parsed request.
   void write_request_head();
   bool idempotent() const;  // of the request's method (upstream/failure.hpp)
+  // The protocol the request switches to when the route tunnels it, else "" (upgrade.hpp).
+  std::string_view upgrade_protocol() const;
   RouteRetries retries() const;  // the route's retry budget
+  const config::RouteConfig& route_settings() const;
   boost::asio::awaitable<RelayResult> deliver_response();
+  // After a 101: its head to the client, then the tunnel until it ends.
+  boost::asio::awaitable<void> tunnel();
   // Reads the request body ahead of taking a backend connection until the client's buffer holds
   // `bytes` of it, under the body's pace.
   boost::asio::awaitable<boost::system::error_code> read_body_ahead(BodyPace& pace, std::size_t bytes);

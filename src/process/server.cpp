@@ -210,6 +210,7 @@ std::string Server::metrics() const {
     counted.connections_active = worker->active_sessions();
     counted.connections_idle = worker->idle_sessions();
     counted.upstream_queue_waiting = worker->pool().waiting();
+    counted.tunnels_open = counted.tunnels_opened - std::min(counted.tunnels_opened, counted.tunnels_closed);
     gateway.merge(counted);
     worker->pool().connections(pooled);
     const auto closes = worker->pool().closes();

@@ -19,6 +19,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include <chrono>
 #include <tuple>
@@ -29,6 +30,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
 using Parser = http::request_parser<http::buffer_body>;
 using StreamResponse = http::response<http::buffer_body>;
@@ -118,6 +120,10 @@ class Session {
       if (ec) co_return false;
     }
     if (head.path == "/echo") co_return co_await echo(parser, keep_alive, head_only);
+    if (head.path == "/ws-echo" && websocket::is_upgrade(req)) {
+      co_await websocket_echo(req);
+      co_return false;
+    }
 
     Fnv1a64 checksum;
     std::uint64_t bytes = 0;
@@ -167,6 +173,30 @@ class Session {
     }
     res.keep_alive(keep_alive);
     co_return co_await send(res, head_only) && keep_alive;
+  }
+
+  // /ws-echo: a WebSocket that sends every message back as it came (text or binary). Its 101 says
+  // which identity it was given (X-Seen-User, "-" for none) and by whom (X-Served-By).
+  asio::awaitable<void> websocket_echo(const http::request<http::buffer_body>& req) {
+    websocket::stream<tcp::socket> ws(std::move(socket_));
+    const std::string user(req["X-User-Id"]);
+    const std::string name = state_.name;
+    ws.set_option(websocket::stream_base::decorator([user, name](websocket::response_type& response) {
+      response.set("X-Seen-User", user.empty() ? std::string("-") : user);
+      response.set("X-Served-By", name);
+    }));
+    ws.read_message_max(16 * 1024 * 1024);
+    auto [accept_ec] = co_await ws.async_accept(req, kUseTuple);
+    if (accept_ec) co_return;
+    beast::flat_buffer message;
+    for (;;) {
+      auto [read_ec, n] = co_await ws.async_read(message, kUseTuple);
+      if (read_ec) co_return;  // closed (its close frame answered by Beast) or gone
+      ws.text(ws.got_text());
+      auto [write_ec, written] = co_await ws.async_write(message.data(), kUseTuple);
+      if (write_ec) co_return;
+      message.consume(message.size());
+    }
   }
 
   // Reads the rest of the body through the fixed buffer, hashing it on the way.

@@ -129,6 +129,9 @@ struct RouteConfig {
   std::uint8_t allowed_overrides = 0;  // bit i passes kOverrideHeaders[i] (allow_override_headers)
   std::optional<std::uint64_t> request_buffer;  // limits.request_buffer when unset
   RetryBudgetConfig retry_budget;
+  // Protocols a request may switch to on this route (Upgrade), tunnelled both ways once the
+  // backend answers 101; others get 501. Lower case.
+  std::vector<std::string> upgrades = {"websocket"};
   Mark mark;
 };
 
@@ -201,6 +204,9 @@ struct LimitsConfig {
   std::uint64_t request_buffer = 64 * 1024;
   // Bytes per second a request body must keep up, judged over each 10 s (408 below); 0: off.
   std::uint64_t min_body_rate = 1024;
+  // A tunnel (an upgraded connection, e.g. a WebSocket) that carries nothing either way this long
+  // is closed.
+  Duration upgrade_idle_timeout{3600000};
 };
 
 inline constexpr std::uint64_t kMaxRequestBuffer = 16ull << 20;

@@ -77,11 +77,14 @@ struct RemovedHeaders {
 //   '_', override headers;
 // - with forwarding headers trusted, the client's X-Forwarded-For chain is extended with the peer,
 //   and its X-Forwarded-Proto and -Host are kept instead of being set when present.
+// `upgrade`: a protocol the request switches to (upgrade.hpp), sent as Upgrade with Connection:
+// Upgrade, the only hop-by-hop headers that ever pass, and only then.
 // For the data path's parsed requests and Beast's messages (tests, tools).
 void append_upstream_request_head(std::string& out, const ParsedRequest& request, const UpstreamRequestHead& rewrite,
-                                  RemovedHeaders* removed = nullptr);
+                                  RemovedHeaders* removed = nullptr, std::string_view upgrade = {});
 void append_upstream_request_head(std::string& out, const bhttp::request_header<>& request,
-                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed = nullptr);
+                                  const UpstreamRequestHead& rewrite, RemovedHeaders* removed = nullptr,
+                                  std::string_view upgrade = {});
 
 // The end of a chunked request body for the backend: "0\r\n", the client's trailer fields that
 // are allowed in a trailer (allowed_in_trailer) and that judge_client_header passes with no
@@ -96,6 +99,9 @@ struct ClientResponseHead {
   // add: a close-delimited body is re-framed as chunked so the client's connection lives on.
   enum class Chunking { keep, add, remove } chunking = Chunking::keep;
   std::string_view set_cookie;  // a Set-Cookie value to add ("": none)
+  // A 101's protocol: the answer carries Upgrade with Connection: Upgrade (and nothing about
+  // keep-alive: the connection is the tunnel's now).
+  std::string_view upgrade;
 };
 
 // Appends "HTTP/1.x status reason\r\n", the backend's headers minus hop-by-hop ones (as above),

@@ -45,6 +45,7 @@ constexpr LocalReplyRule rule_of(metrics::LocalReason reason) {
     case LocalReason::unauthorized: return {401, false};
     case LocalReason::auth_unavailable: return {502, false};
     case LocalReason::route_return: return {403, false};
+    case LocalReason::upgrade_not_allowed: return {501, false};
   }
   return {400, true};
 }

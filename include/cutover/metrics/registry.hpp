@@ -73,12 +73,14 @@ enum class LocalReason : std::uint8_t {
   unauthorized,      // 401
   auth_unavailable,  // 502: the auth subrequest failed
   route_return,      // the route's own `return:` answer
+  upgrade_not_allowed,  // 501: Upgrade to a protocol the route does not tunnel (or with a body)
 };
-inline constexpr std::size_t kLocalReasonCount = 12;
+inline constexpr std::size_t kLocalReasonCount = 13;
 inline constexpr std::array<std::string_view, kLocalReasonCount> kLocalReasonNames = {
     "bad_request",    "invalid_path",  "bad_host", "bad_header",   "header_too_large", "body_too_large",
-    "client_timeout", "body_too_slow", "no_route", "unauthorized", "auth_unavailable", "route_return"};
-static_assert(static_cast<std::size_t>(LocalReason::route_return) + 1 == kLocalReasonCount,
+    "client_timeout", "body_too_slow", "no_route", "unauthorized", "auth_unavailable", "route_return",
+    "upgrade_not_allowed"};
+static_assert(static_cast<std::size_t>(LocalReason::upgrade_not_allowed) + 1 == kLocalReasonCount,
               "a reason added to LocalReason needs its name in kLocalReasonNames");
 static_assert([] {
   for (auto name : kLocalReasonNames) {
@@ -150,6 +152,10 @@ inline constexpr std::string_view kConnectionsHelp =
           "Retries: a request sent again after a reused connection failed, or to another endpoint after a refused connect.") \
   COUNTER(upstream_retries_refused, "cutover_upstream_retry_budget_exhausted_total", \
           "Retries not made because the route's retry_budget was spent.") \
+  COUNTER(tunnels_opened, "cutover_tunnels_opened_total", \
+          "Upgraded connections (WebSocket...) tunnelled between a client and a backend after a 101.") \
+  COUNTER(tunnels_closed, "cutover_tunnels_closed_total", "Tunnels that ended, either side closing or idle.") \
+  GAUGE(tunnels_open, "cutover_tunnels_open", "Tunnels open right now.") \
   COUNTER(upstream_queued, "cutover_upstream_queued_total", \
           "Requests that waited for a backend connection (max_connections_per_endpoint reached).") \
   COUNTER(upstream_queue_timeouts, "cutover_upstream_queue_timeouts_total", \

@@ -128,6 +128,37 @@ TEST(ConfigHealth, BadRetryBudgetsAreReportedAtTheirLine) {
   expect_error(head + "      budget: 3\n", 8, {"budget"});
 }
 
+TEST(ConfigHealth, RoutesTunnelWebSocketsByDefaultAndMayListOthersOrNone) {
+  auto parsed = parse(with_backend(""));
+  EXPECT_EQ(parsed.config.routes[0].upgrades, std::vector<std::string>{"websocket"});
+  EXPECT_EQ(parsed.config.limits.upgrade_idle_timeout, std::chrono::hours(1));
+  auto none = parse(
+      "limits: { upgrade_idle_timeout: 10m }\n"
+      "backends:\n"
+      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+      "routes:\n"
+      "  - { id: r, match: { prefix: / }, backend: legacy, upgrades: [] }\n"
+      "  - { id: s, match: { prefix: /s }, backend: legacy, upgrades: [WebSocket, mqtt] }\n");
+  ASSERT_TRUE(none.errors().empty()) << test::dump(none.errors());
+  EXPECT_TRUE(none.config.routes[0].upgrades.empty());
+  EXPECT_EQ(none.config.routes[1].upgrades, (std::vector<std::string>{"websocket", "mqtt"}));
+  EXPECT_EQ(none.config.limits.upgrade_idle_timeout, std::chrono::minutes(10));
+}
+
+TEST(ConfigHealth, BadUpgradesAreReportedAtTheirLine) {
+  const std::string head =
+      "backends:\n"
+      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+      "routes:\n"
+      "  - id: r\n"
+      "    match: { prefix: / }\n"
+      "    backend: legacy\n";
+  expect_error(head + "    upgrades: websocket\n", 7, {"must be a list of protocols"});
+  expect_error(head + "    upgrades: [h2c]\n", 7, {"h2c"});
+  expect_error(head + "    upgrades: [\"web socket\"]\n", 7, {"not a protocol name"});
+  expect_error(test::with_base("limits:\n  upgrade_idle_timeout: 0s\n"), 2, {"'limits.upgrade_idle_timeout' must be more than 0"});
+}
+
 TEST(ConfigHealth, ARouteThatAnswersAtTheEdgeHasNoFallback) {
   expect_error(
       "backends:\n"

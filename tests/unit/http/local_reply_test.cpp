@@ -127,6 +127,7 @@ TEST(LocalReply, EveryReasonHasItsStatusAndConnectionRule) {
       {LocalReason::client_timeout, 408, true},   {LocalReason::body_too_slow, 408, true},
       {LocalReason::no_route, 404, false},        {LocalReason::unauthorized, 401, false},
       {LocalReason::auth_unavailable, 502, false}, {LocalReason::route_return, 403, false},
+      {LocalReason::upgrade_not_allowed, 501, false},
   };
   ASSERT_EQ(std::size(rows), metrics::kLocalReasonCount);
   for (const auto& row : rows) {
