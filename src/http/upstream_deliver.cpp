@@ -114,13 +114,17 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     }
     co_return result;
   }
+  // A chunked answer's trailer fields go on to the client under the same rules as a request's
+  // (append_last_chunk): none that frame, route or authenticate, nothing hop-by-hop, no name the
+  // gateway owns. An HTTP/1.0 client, whose answer is not chunked, gets none.
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
   response_buffer_ = request_.supply.relay_buffers.take();
   RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->socket, connection_->buffer,
                                                         *response_, request_.client.socket,
                                                         {settings_.timeout, limits_.body_timeout},
-                                                        response_buffer_.get(), head, chunked_out, header_only);
+                                                        response_buffer_.get(), head, chunked_out, header_only,
+                                                        request_.head.policy);
   delivered_at_ = watchdog_.now();
   response_buffer_ = {};
   co_return delivered;
