@@ -22,6 +22,17 @@ std::string with_backend(std::string_view settings) {
          "  - { id: r, match: { prefix: / }, backend: svc, fallback: legacy }\n";
 }
 
+// A route `r` to legacy whose own keys are on lines 4-6, then `more` from line 7.
+std::string with_route_keys(std::string_view more) {
+  return "backends:\n"
+         "  legacy: { endpoints: [127.0.0.1:8000] }\n"
+         "routes:\n"
+         "  - id: r\n"
+         "    match: { prefix: / }\n"
+         "    backend: legacy\n" +
+         std::string(more);
+}
+
 TEST(ConfigHealth, WithoutTheSectionsChecksAreOffAndOutlierEjectionOnWithEnvoysDefaults) {
   auto parsed = parse(with_backend(""));
   ASSERT_TRUE(parsed.errors().empty()) << test::dump(parsed.errors());
@@ -115,14 +126,7 @@ TEST(ConfigHealth, ARouteHasARetryBudgetByDefaultAndMaySetItsOwn) {
 }
 
 TEST(ConfigHealth, BadRetryBudgetsAreReportedAtTheirLine) {
-  const std::string head =
-      "backends:\n"
-      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
-      "routes:\n"
-      "  - id: r\n"
-      "    match: { prefix: / }\n"
-      "    backend: legacy\n"
-      "    retry_budget:\n";
+  const std::string head = with_route_keys("    retry_budget:\n");
   expect_error(head + "      percent: 101\n", 8, {"percent"});
   expect_error(head + "      window: 500ms\n", 8, {"'routes.r.retry_budget.window' must be at least 1s"});
   expect_error(head + "      budget: 3\n", 8, {"budget"});
@@ -146,13 +150,7 @@ TEST(ConfigHealth, RoutesTunnelWebSocketsByDefaultAndMayListOthersOrNone) {
 }
 
 TEST(ConfigHealth, BadUpgradesAreReportedAtTheirLine) {
-  const std::string head =
-      "backends:\n"
-      "  legacy: { endpoints: [127.0.0.1:8000] }\n"
-      "routes:\n"
-      "  - id: r\n"
-      "    match: { prefix: / }\n"
-      "    backend: legacy\n";
+  const std::string head = with_route_keys("");
   expect_error(head + "    upgrades: websocket\n", 7, {"must be a list of protocols"});
   expect_error(head + "    upgrades: [h2c]\n", 7, {"h2c"});
   expect_error(head + "    upgrades: [\"web socket\"]\n", 7, {"not a protocol name"});
