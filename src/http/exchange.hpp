@@ -5,6 +5,7 @@
 
 #include "cutover/http/local_reply.hpp"
 #include "http/client_connection.hpp"
+#include "http/linger.hpp"
 
 namespace cutover::http {
 
@@ -14,10 +15,6 @@ class Worker;
 // carry another request.
 boost::asio::awaitable<bool> run_exchange(Worker& worker, ClientConnection& client, RequestParser& parser);
 
-// After an error reply that closes the connection while the client may still be sending (the
-// rest of a refused body or head): stops writing, then reads and discards for a moment, so that
-// the reply is not lost. The caller closes the socket afterwards.
-boost::asio::awaitable<void> linger_before_close(Worker& worker, ClientConnection& client);
 
 // For requests that never became an exchange (unparseable, too large, too slow): one JSON reply,
 // one access-log line, and the connection closes.
