@@ -35,6 +35,8 @@ struct Attribution {
 
 // Everything under /admin/routes and POST /admin/rollback.
 AdminReply handle_routes(const AdminRequest& request, const Target& target, ControlPlane& control);
+// GET /admin/backends[/{name}]: endpoint health.
+AdminReply handle_backends(const AdminRequest& request, const Target& target, ControlPlane& control);
 // POST /admin/reload?dry_run=1.
 AdminReply handle_dry_run(ControlPlane& control);
 

@@ -86,13 +86,14 @@ AdminReply handle_admin(const AdminRequest& request, ControlPlane& control, std:
     return json_reply(200, control.status());
   }
 
+  if (starts_with_segments(target->segments, {"admin", "backends"})) return detail::handle_backends(request, *target, control);
   const bool is_admin_call = path == "/admin/reload" || path == "/admin/rollback" ||
                              starts_with_segments(target->segments, {"admin", "routes"});
   if (!is_admin_call) {
     return error_reply(404, "not_found",
                        "no admin endpoint " + path +
-                           "; try GET /admin/routes, GET /admin/status, POST /admin/reload, GET /metrics, "
-                           "GET /healthz, GET /readyz");
+                           "; try GET /admin/routes, GET /admin/backends, GET /admin/status, POST /admin/reload, "
+                           "GET /metrics, GET /healthz, GET /readyz");
   }
   // Anything that changes the gateway needs the token; reading never does.
   if (!is_get && !token.empty() && !token_matches(identity::bearer_token(request.authorization), token)) {

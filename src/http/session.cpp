@@ -11,6 +11,7 @@
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 #include "http/parse_io.hpp"
+#include "http/wire.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -155,7 +156,11 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
           // goes, because Asio re-arms epoll for such a wait: a system call a request would
           // otherwise not make, which once per idle spell costs nothing that matters.
           client.buffer.shrink_to_fit();
+          // A client that sent its last request and its FIN together gave no event for the FIN
+          // (read_readiness.hpp waits for one after a short read): a peek, once per idle spell,
+          // finds it, so such a connection closes now rather than at idle_timeout.
           ec = asio::error::would_block;
+          if (peer_left(client.socket)) ec = asio::error::eof;
           while (ec == asio::error::would_block) {  // again only after a readiness with nothing to read
             if (worker.draining()) {  // the drain's cancel may have come before this wait began
               ec = asio::error::operation_aborted;

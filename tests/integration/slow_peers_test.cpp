@@ -8,6 +8,9 @@
 #include "support/patterns.hpp"
 #include "support/upstream.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -122,6 +125,34 @@ TEST_F(SlowPeers, AClientHangingUpMidHeaderIsAnAbortNotABadRequest) {
   for (const auto& record : aborted) {
     EXPECT_EQ(record["status"], 0) << record.dump();
     EXPECT_GE(record["duration_ms"].get<double>(), 40) << record.dump();
+  }
+}
+
+// A keep-alive client that sends its request and at once its FIN (`printf ... | nc -N`) waits for
+// the gateway to close before it exits: the gateway closes within its first idle second, also when
+// the FIN came in the same readable event as the request, which no later event announces.
+TEST_F(SlowPeers, AClientThatHalfClosesAfterItsRequestIsClosedAfterItsAnswer) {
+  for (int trial = 0; trial < 8; ++trial) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port()});
+    const std::string request = "GET /half-" + std::to_string(trial) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(request));
+    socket.shutdown(boost::asio::ip::tcp::socket::shutdown_send);
+    const auto start = Clock::now();
+    ::timeval wait{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    std::string answer;
+    boost::system::error_code ec;
+    char buffer[4096];
+    for (;;) {
+      const std::size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+      answer.append(buffer, n);
+      if (ec) break;
+    }
+    EXPECT_EQ(ec, boost::asio::error::eof) << "trial " << trial << ": " << ec.message() << " (no close within 5 s)";
+    EXPECT_LT(Clock::now() - start, 2500ms) << "trial " << trial;
+    EXPECT_NE(answer.find("HTTP/1.1 200"), std::string::npos) << answer;
   }
 }
 

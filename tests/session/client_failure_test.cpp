@@ -169,5 +169,32 @@ TEST_P(ClientHangsUpInItsBody, GoingSilentIsAnsweredWith408AfterTheBodyTimeout) 
 
 INSTANTIATE_TEST_SUITE_P(EveryBody, ClientHangsUpInItsBody, testing::ValuesIn(posts_and_hangups()), case_name);
 
+// A keep-alive client that sends its request and its FIN together (`printf ... | nc -N`) gets its
+// answer, and then its connection closed within the first idle second, not at idle_timeout: the
+// FIN came in the request's readable event, which no later event announces.
+TEST(ClientHalfCloses, WithItsRequestAndIsClosedAfterTheAnswerWithinASecond) {
+  SessionTier tier;
+  Peer client = tier.connect_client();
+  ASSERT_TRUE(client.send(get_request("/first")));
+  Peer backend = tier.accept_backend();
+  ASSERT_TRUE(backend.send(ok_response()));
+  tier.settle();
+  ASSERT_EQ(status_of(client.received()), 200u);
+  // The connection waits, idle; the next request and the FIN arrive while it does, in one event.
+  const std::size_t answered = client.received().size();
+  ASSERT_TRUE(client.send(get_request("/last")));
+  client.shutdown_write();
+  tier.settle();
+  ASSERT_TRUE(backend.send(ok_response()));
+  tier.settle();
+  EXPECT_EQ(status_of(client.received().substr(answered)), 200u);
+  tier.advance(1000ms + 30ms);
+  EXPECT_TRUE(client.hung_up()) << "still open: it would wait for the 60 s idle_timeout";
+  EXPECT_EQ(tier.local_replies(LocalReason::client_timeout), 0u) << "a close, not a timeout";
+  client.close();
+  backend.close();
+  tier.expect_nothing_leaked();
+}
+
 }  // namespace
 }  // namespace cutover::session_test
