@@ -276,12 +276,11 @@ std::uint16_t Exchange::serving_backend(std::uint16_t picked) {
 }
 
 bool Exchange::fall_back_after_connect_failure(bool has_body) {
-  if (!outcome_.nothing_sent || has_body || route_->fallback < 0 || fallback_from_ >= 0 || backend_ == route_->fallback) {
-    return false;
-  }
-  if (!snapshot_.backends[static_cast<std::size_t>(route_->fallback)].health->any_usable(worker_.watchdog().now())) {
-    return false;
-  }
+  if (!outcome_.nothing_sent || route_->fallback < 0) return false;  // the usual case reads no clock
+  const routing::ConnectFailure failure{true, has_body, fallback_from_ >= 0, static_cast<std::uint16_t>(backend_)};
+  const bool usable =
+      snapshot_.backends[static_cast<std::size_t>(route_->fallback)].health->any_usable(worker_.watchdog().now());
+  if (!routing::falls_back_after(failure, route_->fallback, usable)) return false;
   fallback_from_ = static_cast<std::int16_t>(backend_);
   return true;
 }

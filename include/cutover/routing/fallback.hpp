@@ -20,4 +20,19 @@ constexpr Serving serving_backend(std::uint16_t picked, std::int32_t fallback, b
   return {static_cast<std::uint16_t>(fallback), true};
 }
 
+// After the picked backend took no connection on any endpoint (nothing was sent), whether the
+// request goes once more, to the route's `fallback`: only a request without a body (one with a
+// body may be partly read already), only once, and only to a fallback that has a usable endpoint.
+struct ConnectFailure {
+  bool nothing_sent = false;
+  bool has_body = false;
+  bool already_fell_back = false;  // this request is on the fallback already
+  std::uint16_t backend = 0;       // the one that failed
+};
+
+constexpr bool falls_back_after(const ConnectFailure& failure, std::int32_t fallback, bool fallback_usable) {
+  return failure.nothing_sent && !failure.has_body && !failure.already_fell_back && fallback >= 0 &&
+         failure.backend != fallback && fallback_usable;
+}
+
 }  // namespace cutover::routing

@@ -67,5 +67,17 @@ TEST(ServingBackend, WithoutAUsableFallbackThePickKeepsTheRequest) {
   EXPECT_FALSE(serving_backend(0, 0, false, true).fell_back) << "the pick is the fallback itself";
 }
 
+TEST(FallsBackAfter, ARequestSentNowhereGoesToAUsableFallbackOnce) {
+  const ConnectFailure refused{.nothing_sent = true, .backend = 2};
+  EXPECT_TRUE(falls_back_after(refused, 0, true));
+  EXPECT_FALSE(falls_back_after(refused, 0, false)) << "the fallback has no usable endpoint";
+  EXPECT_FALSE(falls_back_after(refused, -1, true)) << "no fallback";
+  EXPECT_FALSE(falls_back_after({.nothing_sent = true, .backend = 0}, 0, true)) << "the fallback itself failed";
+  EXPECT_FALSE(falls_back_after({.nothing_sent = true, .already_fell_back = true, .backend = 2}, 0, true)) << "once";
+  EXPECT_FALSE(falls_back_after({.nothing_sent = true, .has_body = true, .backend = 2}, 0, true))
+      << "a body may be partly read";
+  EXPECT_FALSE(falls_back_after({.nothing_sent = false, .backend = 2}, 0, true)) << "it reached a backend";
+}
+
 }  // namespace
 }  // namespace cutover::routing
