@@ -262,10 +262,9 @@ AdminReply get_explain(const Target& target, const std::string& id, ControlPlane
   // What the request path would do next: the fallback stands in while the pick has no usable endpoint.
   const auto fallback = runtime::fallback_status(*snapshot, index, std::chrono::steady_clock::now());
   if (fallback.active) {
-    const auto& backends = snapshot->backends;
-    for (std::size_t b = 0; b < backends.size(); ++b) {
-      if (backends[b].name != explanation.backend) continue;
-      const auto down = runtime::backend_down(*snapshot, static_cast<std::uint16_t>(b), std::chrono::steady_clock::now());
+    for (const auto& backend : snapshot->backends) {
+      if (backend.name != explanation.backend) continue;
+      const auto down = backend.health->down(std::chrono::steady_clock::now());
       if (down.down) runtime::explain_fallback(explanation, fallback.fallback, down);
     }
   }

@@ -69,10 +69,11 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
   const asio::ip::tcp::endpoint* full = nullptr;
   bool tried = false;
   // With no usable endpoint, every one is tried: one that is failing may still answer (panic).
-  const bool panic = !backend.health->any_usable(supply.watchdog.now());
+  const auto now = supply.watchdog.now();
+  const bool panic = !backend.health->any_usable(now);
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t index = (start + i) % count;
-    if (!panic && !backend.health->usable(index, supply.watchdog.now())) continue;
+    if (!panic && !backend.health->usable(index, now)) continue;
     const auto& endpoint = backend.endpoints[index];
     if (!fresh_only) {
       acquired.connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), backend.config->idle_timeout, probe);

@@ -4,11 +4,6 @@
 
 namespace cutover::runtime {
 
-upstream::BackendDown backend_down(const Snapshot& snapshot, std::uint16_t backend,
-                                   std::chrono::steady_clock::time_point now) {
-  return snapshot.backends[backend].health->down(now);
-}
-
 FallbackStatus fallback_status(const Snapshot& snapshot, std::size_t route_index,
                                std::chrono::steady_clock::time_point now) {
   FallbackStatus out;
@@ -27,7 +22,7 @@ FallbackStatus fallback_status(const Snapshot& snapshot, std::size_t route_index
   }
   for (const std::uint16_t backend : serving) {
     if (backend == fallback) continue;
-    const auto down = backend_down(snapshot, backend, now);
+    const auto down = snapshot.backends[backend].health->down(now);
     if (!down.down) continue;
     out.active = true;
     out.down.push_back(snapshot.backends[backend].name);

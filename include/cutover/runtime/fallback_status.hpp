@@ -23,8 +23,4 @@ struct FallbackStatus {
 FallbackStatus fallback_status(const Snapshot& snapshot, std::size_t route_index,
                                std::chrono::steady_clock::time_point now);
 
-// Whether `backend` (an index) has no usable endpoint, and since when and why.
-upstream::BackendDown backend_down(const Snapshot& snapshot, std::uint16_t backend,
-                                   std::chrono::steady_clock::time_point now);
-
 }  // namespace cutover::runtime
