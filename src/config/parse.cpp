@@ -124,6 +124,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   reader.read_duration("drain_timeout", config.drain_timeout);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("paths"); node.IsDefined()) parse_paths(node, config.paths, sink);
+  if (auto node = reader.get("tls"); node.IsDefined()) parse_tls(node, file, config.tls, sink);
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
   if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);
@@ -136,7 +137,7 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
     }
     return node;
   };
-  if (auto node = required("backends", "where traffic can go"); node.IsDefined()) parse_backends(node, config.backends, sink);
+  if (auto node = required("backends", "where traffic can go"); node.IsDefined()) parse_backends(node, file, config.backends, sink);
   if (auto node = required("routes", "which backend serves which requests"); node.IsDefined()) {
     parse_routes(node, config.identity.allow_anonymous, config.routes, sink);
   }

@@ -113,7 +113,7 @@ void parse_outlier(const YAML::Node& node, const std::string& where, OutlierConf
   reader.finish();
 }
 
-void parse_backend(const std::string& name, const YAML::Node& key, const YAML::Node& node,
+void parse_backend(const std::string& name, const YAML::Node& key, const YAML::Node& node, const std::string& file,
                    BackendConfig& backend, DiagnosticSink& sink) {
   backend.name = name;
   backend.mark = mark_of(key);
@@ -158,12 +158,14 @@ void parse_backend(const std::string& name, const YAML::Node& key, const YAML::N
   if (auto outlier = reader.get("outlier"); outlier.IsDefined()) {
     parse_outlier(outlier, "backends." + name + ".outlier", backend.outlier, sink);
   }
+  if (auto tls = reader.get("tls"); tls.IsDefined()) parse_backend_tls(tls, "backends." + name + ".tls", file, backend.tls, sink);
   reader.finish();
 }
 
 }  // namespace
 
-void parse_backends(const YAML::Node& node, std::vector<BackendConfig>& backends, DiagnosticSink& sink) {
+void parse_backends(const YAML::Node& node, const std::string& file, std::vector<BackendConfig>& backends,
+                    DiagnosticSink& sink) {
   if (!node.IsMap() || node.size() == 0) {
     sink.error(mark_of(node), "'backends' must map backend names to their settings, e.g. legacy: { endpoints: [127.0.0.1:8000] }");
     return;
@@ -181,7 +183,7 @@ void parse_backends(const YAML::Node& node, std::vector<BackendConfig>& backends
       continue;
     }
     BackendConfig backend;
-    parse_backend(name, item.first, item.second, backend, sink);
+    parse_backend(name, item.first, item.second, file, backend, sink);
     backends.push_back(std::move(backend));
   }
 }

@@ -8,7 +8,11 @@ namespace cutover::config {
 
 void parse_identity(const YAML::Node& node, const std::string& file, IdentityConfig& identity,
                     DiagnosticSink& sink);
-void parse_backends(const YAML::Node& node, std::vector<BackendConfig>& backends, DiagnosticSink& sink);
+void parse_backends(const YAML::Node& node, const std::string& file, std::vector<BackendConfig>& backends,
+                    DiagnosticSink& sink);
+void parse_tls(const YAML::Node& node, const std::string& file, TlsConfig& tls, DiagnosticSink& sink);
+void parse_backend_tls(const YAML::Node& node, const std::string& where, const std::string& file,
+                       BackendTlsConfig& tls, DiagnosticSink& sink);
 void parse_routes(const YAML::Node& node, bool allow_anonymous, std::vector<RouteConfig>& routes,
                   DiagnosticSink& sink);
 bool parse_host_port(std::string_view text, HostPort& out);

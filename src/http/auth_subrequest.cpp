@@ -36,13 +36,13 @@ struct Attempt {
 };
 
 // The answer, whole, by `due`: through the proxy's own reads and deadlines (parse_io.hpp).
-asio::awaitable<error_code> read_whole(Watchdog& watchdog, asio::ip::tcp::socket& socket, ReadBuffer& buffer,
+asio::awaitable<error_code> read_whole(Watchdog& watchdog, Stream stream, ReadBuffer& buffer,
                                        bhttp::response_parser<bhttp::string_body>& parser, Clock::time_point due) {
   error_code ec;
   for (;;) {
     parse_buffered(parser, buffer, ParseGoal::progress, ec);
     if (ec || parser.is_done()) co_return ec;
-    ec = co_await fill(watchdog, socket, buffer, time_left(watchdog, due));
+    ec = co_await fill(watchdog, stream, buffer, time_left(watchdog, due));
     if (ec == asio::error::eof) ec = parse_eof(parser);
     if (ec) co_return ec;
   }
@@ -55,7 +55,7 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
   Attempt attempt;
   const auto& settings = *sub.backend->config;
   std::unique_ptr<upstream::Connection> connection;
-  if (!fresh_only) connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), settings.idle_timeout, true);
+  if (!fresh_only) connection = take_idle(supply.pool, *sub.backend, endpoint, supply.watchdog.now(), true);
   if (!connection) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - supply.watchdog.now());
     if (left.count() <= 0) {
@@ -63,7 +63,8 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
       co_return attempt;
     }
-    connection = co_await connect(supply, endpoint, std::min(left, settings.connect_timeout), attempt.ec);
+    connection = co_await connect(supply, *sub.backend, sub.backend->index_of(endpoint), std::min(left, settings.connect_timeout),
+                                  attempt.ec);
     if (!connection) {
       Counters::bump(supply.counters.upstream_connect_failures);
       attempt.failure = classify_failure(AuthStage::connect, attempt.ec, false, false);
@@ -71,14 +72,14 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
     }
   }
   const bool reused = connection->reused;
-  auto& socket = connection->socket;
+  const Stream stream = stream_of(*connection);
   std::string head;
   append_head(head, request);
   Outgoing out;
   out.add(head);
-  attempt.ec = write_now(socket, out);
-  if (!attempt.ec && !out.empty()) {
-    attempt.ec = co_await write_rest(supply.watchdog, socket, out, time_left(supply.watchdog, deadline));
+  attempt.ec = write_now(stream, out);
+  if (!attempt.ec && !all_sent(stream, out)) {
+    attempt.ec = co_await write_rest(supply.watchdog, stream, out, time_left(supply.watchdog, deadline));
   }
   if (attempt.ec) {
     attempt.failure = classify_failure(AuthStage::send, attempt.ec, reused, false);
@@ -86,7 +87,7 @@ asio::awaitable<Attempt> ask_once(UpstreamSupply& supply, const AuthSubrequest& 
   }
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kAnswerBodyLimit);
-  attempt.ec = co_await read_whole(supply.watchdog, socket, connection->buffer, parser, deadline);
+  attempt.ec = co_await read_whole(supply.watchdog, stream, connection->buffer, parser, deadline);
   if (attempt.ec) {
     attempt.failure = classify_failure(AuthStage::receive, attempt.ec, reused, parser.got_some());
     co_return attempt;

@@ -10,6 +10,7 @@
 #include "cutover/http/field_arena.hpp"
 #include "cutover/http/message_parser.hpp"
 #include "cutover/runtime/snapshot.hpp"
+#include "http/stream.hpp"
 
 namespace cutover::http {
 
@@ -19,6 +20,7 @@ namespace bhttp = boost::beast::http;
 struct ClientConnection {
   ClientConnection(boost::asio::ip::tcp::socket s, ArenaBlocks& blocks) : socket(std::move(s)), arena(blocks) {}
   boost::asio::ip::tcp::socket socket;  // non-blocking; deadlines come from the worker's Watchdog
+  std::unique_ptr<tls::Channel> tls;    // came to the TLS listener: its record layer
   ReadBuffer buffer;           // bytes read ahead of the current request (pipelining)
   std::string head;            // the response head; lent only while a response is written (head_strings.hpp)
   std::string upstream_head;   // the request head as rewritten for the backend; lent until it is sent (with a body: until the exchange ends)
@@ -33,6 +35,8 @@ struct ClientConnection {
   // One clock reading each, shared by what starts or ends there (~28 ns each on the bench's VM).
   std::chrono::steady_clock::time_point request_started;  // the current request's first bytes were seen
   std::chrono::steady_clock::time_point answered_at;      // the last response was written: idle since
+
+  Stream stream() { return {socket, tls.get()}; }
 };
 
 }  // namespace cutover::http

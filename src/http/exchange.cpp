@@ -41,8 +41,8 @@ asio::awaitable<bool> write_local_reply(Worker& worker, ClientConnection& client
   Outgoing out;
   out.add(client.head);
   if (!header_only) out.add(response.body());
-  auto ec = write_now(client.socket, out);
-  if (!ec && !out.empty()) ec = co_await write_rest(worker.watchdog(), client.socket, out, timeout);
+  auto ec = write_now(client.stream(), out);
+  if (!ec && !all_sent(client.stream(), out)) ec = co_await write_rest(worker.watchdog(), client.stream(), out, timeout);
   co_return !ec;
 }
 
@@ -255,7 +255,7 @@ UpstreamRequest Exchange::upstream_request() {
   }
   header_policy_ = header_policy(config, config.routes[route_->index].allowed_overrides);
   rewrite.policy = &header_policy_;
-  rewrite.forwarded = {client_.peer_address, "http"};
+  rewrite.forwarded = {client_.peer_address, client_.tls ? "https" : "http"};
 
   return UpstreamRequest{worker_.upstream(), snapshot_, client_, parser_, rewrite, backend,
                          boost::beast::iequals(request[bhttp::field::expect], "100-continue"),

@@ -3,6 +3,7 @@
 #include "cutover/http/worker.hpp"
 #include "http/parse_io.hpp"
 #include "http/watchdog.hpp"
+#include "http/wire.hpp"
 
 namespace cutover::http {
 
@@ -17,15 +18,15 @@ constexpr std::size_t kLingerBytes = 256 * 1024;
 
 asio::awaitable<void> linger_before_close(Worker& worker, ClientConnection& client) {
   boost::system::error_code ec;
-  client.socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  shutdown_send(client.stream());
   const auto due = worker.watchdog().now() + kLingerTime;
   std::size_t discarded = 0;
   while (!ec && discarded < kLingerBytes) {
     discarded += client.buffer.size();
     client.buffer.consume(client.buffer.size());
-    ec = read_arrived(client.socket, client.buffer);
+    ec = read_arrived(client.stream(), client.buffer);
     if (ec == asio::error::would_block) {
-      EventRead read(worker.watchdog(), client.socket, client.buffer, due);
+      EventRead read(worker.watchdog(), client.stream(), client.buffer, due);
       auto [read_ec, n] = co_await read.start();
       ec = read.finish(read_ec, n);
     }

@@ -16,6 +16,7 @@
 
 #include "cutover/common/read_buffer.hpp"
 #include "http/read_readiness.hpp"
+#include "http/stream.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -84,50 +85,73 @@ inline boost::asio::mutable_buffer read_room(ReadBuffer& buffer, std::size_t min
 // One read of what has already arrived, without waiting and without a coroutine frame: tried only
 // when the reactor has seen the socket become readable since a read last found it empty
 // (read_readiness.hpp). would_block, often without any system call, when nothing has arrived; the
-// caller then waits with an EventRead. Other errors are the socket's (eof included).
-boost::system::error_code read_arrived(boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
-                                       std::size_t min_room = kHeadReadSize);
+// caller then waits with an EventRead. Other errors are the socket's (eof included). On a TLS
+// stream, "arrived" means decrypted: would_block until a whole record is in.
+boost::system::error_code read_arrived(Stream stream, ReadBuffer& buffer, std::size_t min_room = kHeadReadSize);
+
+// The same without read_readiness.hpp's shortcut: the socket is always asked. For a reader that
+// must see a FIN that came in the same readable event as the last bytes (a tunnel).
+boost::system::error_code read_now(Stream stream, ReadBuffer& buffer, std::size_t min_room = kHeadReadSize);
+
+// Decrypts every whole record a TLS stream holds into `buffer`. {} also when there was none (the
+// caller reads more ciphertext); eof after the peer's close_notify; an ssl error for a bad record.
+boost::system::error_code decrypt_buffered(tls::Channel& tls, ReadBuffer& buffer, std::size_t min_room);
+
+// Where a TLS stream's ciphertext is read: at least a few records' worth.
+inline constexpr std::size_t kCiphertextReadSize = 4096;
 
 // The read after read_arrived said would_block: it waits for the socket's next readable event,
 // under `timeout`. The caller co_awaits start() itself (an awaitable function of its own would
 // cost a coroutine frame on the hot path) and passes the result to finish():
-//   EventRead read(watchdog, socket, buffer, timeout);
+//   EventRead read(watchdog, stream, buffer, timeout);
 //   auto [read_ec, n] = co_await read.start();
 //   ec = read.finish(read_ec, n);
 // finish() commits what was read and returns the socket's error (eof included) or
-// beast::error::timeout when `timeout` passed first.
+// beast::error::timeout when `timeout` passed first. On a TLS stream the read takes ciphertext
+// and finish() decrypts what it can: {} may then come with nothing new in `buffer` (half a
+// record arrived), and the caller reads again.
 class EventRead {
  public:
-  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
-            std::chrono::milliseconds timeout, std::size_t min_room = kHeadReadSize)
-      : socket_(socket), buffer_(buffer), watch_(watchdog, socket, timeout), room_(read_room(buffer, min_room)),
-        readiness_(socket) {}
+  EventRead(Watchdog& watchdog, Stream stream, ReadBuffer& buffer, std::chrono::milliseconds timeout,
+            std::size_t min_room = kHeadReadSize)
+      : stream_(stream), buffer_(buffer), watch_(watchdog, stream.socket, timeout), room_(room_for(min_room)),
+        tried_at_once_(next_read_is_tried_at_once(stream.socket)) {}
   // Under a deadline the caller computed from its one clock reading for this event: none here.
-  EventRead(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket, ReadBuffer& buffer,
-            Watch::Clock::time_point due)
-      : socket_(socket), buffer_(buffer), watch_(watchdog, socket, due), room_(read_room(buffer, kHeadReadSize)),
-        readiness_(socket) {}
+  EventRead(Watchdog& watchdog, Stream stream, ReadBuffer& buffer, Watch::Clock::time_point due,
+            std::size_t min_room = kHeadReadSize)
+      : stream_(stream), buffer_(buffer), watch_(watchdog, stream.socket, due), room_(room_for(min_room)),
+        tried_at_once_(next_read_is_tried_at_once(stream.socket)) {}
 
-  auto start() { return socket_.async_read_some(room_, boost::asio::as_tuple(boost::asio::deferred)); }
+  auto start() { return stream_.socket.async_read_some(room_, boost::asio::as_tuple(boost::asio::deferred)); }
 
   boost::system::error_code finish(const boost::system::error_code& ec, std::size_t read) {
-    readiness_.completed(ec, read, room_.size());
-    buffer_.commit(read);
-    return watch_.result(ec);
+    // As ReadReadiness::completed (read_readiness.hpp), with the socket this already holds.
+    if (!ec && !tried_at_once_ && read > 0 && read < room_.size()) next_read_waits_for_event(stream_.socket);
+    if (!stream_.tls) {
+      buffer_.commit(read);
+      return watch_.result(ec);
+    }
+    stream_.tls->input().commit(read);
+    const auto result = watch_.result(ec);
+    if (result) return result;
+    return decrypt_buffered(*stream_.tls, buffer_, kHeadReadSize);
   }
 
  private:
-  boost::asio::ip::tcp::socket& socket_;
+  boost::asio::mutable_buffer room_for(std::size_t min_room) {
+    return stream_.tls ? read_room(stream_.tls->input(), kCiphertextReadSize) : read_room(buffer_, min_room);
+  }
+
+  Stream stream_;
   ReadBuffer& buffer_;
   Watch watch_;
   boost::asio::mutable_buffer room_;
-  ReadReadiness readiness_;
+  bool tried_at_once_;
 };
 
 // One read into `buffer`: read_arrived, then an EventRead if nothing had arrived (a coroutine
-// frame; the hot paths do the two steps themselves).
-boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
-                                                       ReadBuffer& buffer,
+// frame; the hot paths do the two steps themselves). On a TLS stream, until a whole record is in.
+boost::asio::awaitable<boost::system::error_code> fill(Watchdog& watchdog, Stream stream, ReadBuffer& buffer,
                                                        std::chrono::milliseconds timeout,
                                                        std::size_t min_room = kHeadReadSize);
 

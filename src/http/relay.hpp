@@ -1,5 +1,5 @@
 #pragma once
-// Streams a message from one socket to another through a fixed buffer, never holding a whole
+// Streams a message from one connection to another through a fixed buffer, never holding a whole
 // body. The head is serialised once into a flat string (wire.hpp); chunked bodies are decoded by
 // the parser and re-chunked here. Each read and each write that has to wait has its own deadline.
 #include <chrono>
@@ -51,9 +51,9 @@ struct RelayTimeouts {
 // trailer fields `trailer_policy` lets through (append_last_chunk), or with none when it is null.
 template <bool IsRequest>
 boost::asio::awaitable<RelayResult> relay_message(
-    Watchdog& watchdog, boost::asio::ip::tcp::socket& input, ReadBuffer& input_buffer,
+    Watchdog& watchdog, Stream input, ReadBuffer& input_buffer,
     MessageParser<IsRequest>& parser,
-    boost::asio::ip::tcp::socket& output, RelayTimeouts timeouts, char* buffer, const std::string& head,
+    Stream output, RelayTimeouts timeouts, char* buffer, const std::string& head,
     bool chunked_out, bool header_only = false, const HeaderPolicy* trailer_policy = nullptr) {
   RelayResult result;
   auto& body = parser.get().body();
@@ -136,7 +136,7 @@ boost::asio::awaitable<RelayResult> relay_message(
     if (!out.empty()) {
       // The usual case, a socket with room, needs neither a wait nor a coroutine frame.
       boost::system::error_code ec = write_now(output, out);
-      if (!ec && !out.empty()) ec = co_await write_rest(watchdog, output, out, timeouts.write);
+      if (!ec && !all_sent(output, out)) ec = co_await write_rest(watchdog, output, out, timeouts.write);
       if (ec) {
         result.ec = ec;
         result.failed = RelaySide::output;

@@ -11,6 +11,7 @@
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 #include "http/parse_io.hpp"
+#include "http/tls_accept.hpp"
 #include "http/wire.hpp"
 #include "http/watchdog.hpp"
 
@@ -87,8 +88,8 @@ std::string peer_address(const tcp::socket& socket) {
 }
 
 void close_connection(ClientConnection& client) {
+  shutdown_send(client.stream());
   boost::system::error_code ignored;
-  client.socket.shutdown(tcp::socket::shutdown_send, ignored);
   client.socket.close(ignored);
 }
 
@@ -120,14 +121,25 @@ Watch::Clock::time_point header_due(const ClientConnection& client) {
   return client.request_started + client.snapshot->config.limits.header_timeout;
 }
 
+// More of a request header, within header_timeout of its first bytes. A coroutine of its own
+// (only for a header that did not come in one read): fill()'s five arguments would otherwise each
+// take a place in the session's frame (below).
+asio::awaitable<boost::system::error_code> read_more_header(Worker& worker, ClientConnection& client) {
+  co_return co_await fill(worker.watchdog(), client.stream(), client.buffer, time_left(worker.watchdog(), header_due(client)));
+}
+
 // The session's frame is held by every connection, idle or busy, for as long as it is open, and
 // GCC gives each of its locals (and each co_await's awaiter) a place of its own there, whether or
 // not it lives across a wait. What never waits is therefore done outside it (run_session below,
 // the helpers above). That keeps the frame
 // under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection (memory
 // only: a request costs the same either way).
+// GCC 12 reports Asio's frame allocator as mismatched once serve's ramp is inlined into
+// serve_tls below (awaitable_frame_base has its own operator new and delete): a false positive.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
-  client.peer_address = peer_address(client.socket);
+  if (client.peer_address.empty()) client.peer_address = peer_address(client.socket);
   SessionGuard guard(worker, client);
 
   while (!worker.draining()) {
@@ -137,14 +149,14 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     give_heads_back(worker, client);
     if (client.buffer.size() == 0) {
       shrink_if_grown(client.buffer);  // an upload grew it; an idle connection keeps a small one
-      boost::system::error_code ec = read_arrived(client.socket, client.buffer);
+      boost::system::error_code ec = read_arrived(client.stream(), client.buffer);
       if (ec == asio::error::would_block) {
         // Waiting for the next request is "idle": a drain may cut it short (Worker::begin_drain).
         client.idle = true;
         worker.idle_changed(true);
         const IdleDeadlines idle = idle_deadlines(client, worker.snapshot()->config.limits, worker.watchdog().now());
         {
-          EventRead read(worker.watchdog(), client.socket, client.buffer, idle.buffered_until);
+          EventRead read(worker.watchdog(), client.stream(), client.buffer, idle.buffered_until);
           auto [read_ec, n] = co_await read.start();
           ec = read.finish(read_ec, n);
         }
@@ -156,11 +168,12 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
           // goes, because Asio re-arms epoll for such a wait: a system call a request would
           // otherwise not make, which once per idle spell costs nothing that matters.
           client.buffer.shrink_to_fit();
+          if (client.tls) client.tls->input().shrink_to_fit();
           // A client that sent its last request and its FIN together gave no event for the FIN
           // (read_readiness.hpp waits for one after a short read): a peek, once per idle spell,
           // finds it, so such a connection closes now rather than at idle_timeout.
           ec = asio::error::would_block;
-          if (peer_left(client.socket)) ec = asio::error::eof;
+          if (peer_left(client.stream())) ec = asio::error::eof;
           while (ec == asio::error::would_block) {  // again only after a readiness with nothing to read
             if (worker.draining()) {  // the drain's cancel may have come before this wait began
               ec = asio::error::operation_aborted;
@@ -169,7 +182,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
             Watch watch(worker.watchdog(), client.socket, idle.due);
             auto [wait_ec] = co_await client.socket.async_wait(tcp::socket::wait_read, asio::as_tuple(asio::deferred));
             ec = watch.result(wait_ec);
-            if (!ec) ec = read_arrived(client.socket, client.buffer);
+            if (!ec) ec = read_arrived(client.stream(), client.buffer);
           }
         }
         client.idle = false;
@@ -192,7 +205,7 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
     parser.body_limit(boost::none);
     boost::system::error_code ec;
     while (!parse_buffered(parser, client.buffer, ParseGoal::header, ec)) {
-      ec = co_await fill(worker.watchdog(), client.socket, client.buffer, time_left(worker.watchdog(), header_due(client)));
+      ec = co_await read_more_header(worker, client);
       if (ec == asio::error::eof) ec = parse_eof(parser);
       if (ec) break;
     }
@@ -224,15 +237,28 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
   close_connection(client);
 }
 
+// A connection to the TLS listener: its handshake, then the session as on the plain listener.
+// A frame of its own, so that plain connections do not carry the handshake in theirs.
+asio::awaitable<void> serve_tls(Worker& worker, ClientConnection client) {
+  client.peer_address = peer_address(client.socket);
+  if (!co_await accept_tls(worker, client)) {
+    close_connection(client);
+    co_return;
+  }
+  co_await serve(worker, std::move(client));
+}
+#pragma GCC diagnostic pop
+
 }  // namespace
 
-asio::awaitable<void> run_session(Worker& worker, tcp::socket socket) {
+asio::awaitable<void> run_session(Worker& worker, tcp::socket socket, bool tls) {
   boost::system::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   socket.non_blocking(true, ignored);  // writes are tried at once (wire.hpp)
   // This runs in the worker's accept loop, which an exception would end, so nothing here may
   // throw but the frame's allocation (as when the set-up ran in the coroutine): the peer's
   // address, a string, is written in the session.
+  if (tls) return serve_tls(worker, ClientConnection{std::move(socket), worker.arena_blocks()});
   return serve(worker, ClientConnection{std::move(socket), worker.arena_blocks()});
 }
 

@@ -36,22 +36,21 @@ asio::awaitable<void> pump(Watchdog& watchdog, TunnelSide from, TunnelSide to, S
   error_code ec;
   for (;;) {
     if (from.buffer.size() == 0) {
-      auto room = read_room(from.buffer);
-      from.buffer.commit(from.socket.read_some(room, ec));  // non-blocking: what has arrived
+      ec = read_now(from.stream, from.buffer);
       while (ec == asio::error::would_block) {
-        Watch deadline(watchdog, from.socket, shared.last_moved + shared.idle_timeout);
-        auto [read_ec, n] = co_await from.socket.async_read_some(room, asio::as_tuple(asio::deferred));
-        from.buffer.commit(n);
-        ec = deadline.result(read_ec);
+        EventRead read(watchdog, from.stream, from.buffer, shared.last_moved + shared.idle_timeout);
+        auto [read_ec, n] = co_await read.start();
+        ec = read.finish(read_ec, n);
         if (ec == boost::beast::error::timeout && watchdog.now() < shared.last_moved + shared.idle_timeout) {
           ec = asio::error::would_block;
+        } else if (!ec && from.buffer.size() == 0) {  // half a TLS record
+          ec = read_now(from.stream, from.buffer);
         }
       }
       if (ec == asio::error::eof) {
         // This side is done sending; the other way goes on (a WebSocket close handshake, or a
         // response still coming).
-        error_code ignored;
-        to.socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        shutdown_send(to.stream);
         co_return;
       }
       if (ec) break;
@@ -59,8 +58,8 @@ asio::awaitable<void> pump(Watchdog& watchdog, TunnelSide from, TunnelSide to, S
     const std::size_t size = from.buffer.size();
     Outgoing out;
     out.add(from.buffer.data());
-    ec = write_now(to.socket, out);
-    if (!ec && !out.empty()) ec = co_await write_rest(watchdog, to.socket, out, shared.idle_timeout);
+    ec = write_now(to.stream, out);
+    if (!ec && !all_sent(to.stream, out)) ec = co_await write_rest(watchdog, to.stream, out, shared.idle_timeout);
     if (ec) break;
     from.buffer.consume(size);
     moved += size;
@@ -73,8 +72,8 @@ asio::awaitable<void> pump(Watchdog& watchdog, TunnelSide from, TunnelSide to, S
     shared.result.failed = true;
   }
   error_code ignored;
-  from.socket.cancel(ignored);
-  to.socket.cancel(ignored);
+  from.stream.socket.cancel(ignored);
+  to.stream.socket.cancel(ignored);
 }
 
 }  // namespace

@@ -9,13 +9,14 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "cutover/common/read_buffer.hpp"
+#include "http/stream.hpp"
 
 namespace cutover::http {
 
 class Watchdog;
 
 struct TunnelSide {
-  boost::asio::ip::tcp::socket& socket;
+  Stream stream;
   ReadBuffer& buffer;  // bytes that came after the handshake's head are sent on first
 };
 

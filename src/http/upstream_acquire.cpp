@@ -3,8 +3,10 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
 #include <boost/beast/core/error.hpp>
+#include <spdlog/spdlog.h>
 
 #include "http/queued_request.hpp"
+#include "http/tls_handshake.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -13,19 +15,47 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
-asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& supply, const asio::ip::tcp::endpoint& endpoint,
-                                                               std::chrono::milliseconds timeout, error_code& ec,
-                                                               upstream::Waiter* reserved) {
+std::unique_ptr<upstream::Connection> take_idle(upstream::Pool& pool, const runtime::Backend& backend,
+                                                const asio::ip::tcp::endpoint& endpoint, Clock::time_point now, bool probe) {
+  auto connection = pool.take_idle(endpoint, now, backend.config->idle_timeout, probe);
+  // Pooled before a reload that turned TLS on or off for this address: not this backend's kind.
+  while (connection && (connection->tls != nullptr) != (backend.tls != nullptr)) {
+    connection = pool.take_idle(endpoint, now, backend.config->idle_timeout, probe);
+  }
+  return connection;
+}
+
+asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& supply, const runtime::Backend& backend,
+                                                               std::size_t index, std::chrono::milliseconds timeout,
+                                                               error_code& ec, upstream::Waiter* reserved) {
+  const auto& endpoint = backend.endpoints[index];
   auto connection = supply.pool.open(endpoint, reserved);
   auto& socket = connection->socket;
-  Watch deadline(supply.watchdog, socket, timeout);
-  auto [connect_ec] = co_await socket.async_connect(endpoint, asio::as_tuple(asio::deferred));
-  ec = deadline.result(connect_ec);
+  const auto due = supply.watchdog.now() + timeout;
+  {
+    Watch deadline(supply.watchdog, socket, due);
+    auto [connect_ec] = co_await socket.async_connect(endpoint, asio::as_tuple(asio::deferred));
+    ec = deadline.result(connect_ec);
+  }
   // A connection that took a descriptor of the reserve (open_files.hpp) is let go again: it fails
   // as if the connect had, and the admin API keeps its descriptors.
   if (!ec && !supply.within_descriptor_budget(socket)) ec = asio::error::no_descriptors;
   if (ec) co_return nullptr;
   supply.pool.connected(*connection);
+  if (backend.tls) {
+    const auto& tls = *backend.tls;
+    connection->tls = tls::Channel::connect(tls.get(), tls.server_name(backend.config->endpoints[index].host), tls.verify());
+    ec = connection->tls ? co_await handshake(supply.watchdog, stream_of(*connection), due) : asio::error::no_memory;
+    if (ec) {
+      Counters::bump(supply.counters.upstream_tls_failures);
+      if (const auto held_back = supply.tls_failure_log.admit(1, std::chrono::steady_clock::now())) {
+        spdlog::warn("backend {}: TLS handshake with {} failed: {} ({} more since the last line)", backend.name,
+                     endpoint.address().to_string() + ":" + std::to_string(endpoint.port()), tls::Channel::describe(ec),
+                     *held_back);
+      }
+      co_return nullptr;
+    }
+  }
   co_return connection;
 }
 
@@ -44,7 +74,8 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
       break;
     case upstream::Waiter::Result::may_connect: {
       error_code ec;
-      acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec, &queued);
+      acquired.connection = co_await connect(supply, backend, backend.index_of(endpoint), backend.config->connect_timeout,
+                                             ec, &queued);
       if (!acquired.connection) {
         Counters::bump(supply.counters.upstream_connect_failures);
         backend.health->observe(backend.index_of(endpoint), upstream::Observation::failed, supply.watchdog.now());
@@ -76,7 +107,7 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
     if (!panic && !backend.health->usable(index, now)) continue;
     const auto& endpoint = backend.endpoints[index];
     if (!fresh_only) {
-      acquired.connection = supply.pool.take_idle(endpoint, supply.watchdog.now(), backend.config->idle_timeout, probe);
+      acquired.connection = take_idle(supply.pool, backend, endpoint, supply.watchdog.now(), probe);
       if (acquired.connection) co_return acquired;
     }
     if (!supply.pool.has_room(endpoint, limit)) {
@@ -87,7 +118,7 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
     if (tried && !retries.spend(supply, supply.watchdog.now())) break;
     tried = true;
     error_code ec;
-    acquired.connection = co_await connect(supply, endpoint, backend.config->connect_timeout, ec);
+    acquired.connection = co_await connect(supply, backend, index, backend.config->connect_timeout, ec);
     if (acquired.connection) co_return acquired;
     Counters::bump(supply.counters.upstream_connect_failures);
     backend.health->observe(index, upstream::Observation::failed, supply.watchdog.now());
@@ -100,7 +131,7 @@ asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend
 std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,
                                                   bool probe, Clock::time_point now) {
   if (backend.endpoints.empty()) return nullptr;
-  return pool.take_idle(backend.endpoints[start], now, backend.config->idle_timeout, probe);
+  return take_idle(pool, backend, backend.endpoints[start], now, probe);
 }
 
 }  // namespace cutover::http

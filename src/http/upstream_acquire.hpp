@@ -45,11 +45,12 @@ inline upstream::Failure connect_failure(const Acquired& acquired) {
   return acquired.timed_out ? upstream::Failure::connect_timeout : upstream::Failure::connect_refused;
 }
 
-// A new connection to `endpoint`, connected within `timeout` under the worker's deadlines, and
-// not holding a descriptor of the admin API's reserve; nullptr when that failed, `ec` saying why
+// A new connection to endpoint `index` of `backend`, connected (for a TLS backend, its handshake
+// done and the certificate verified) within `timeout` under the worker's deadlines, and not
+// holding a descriptor of the admin API's reserve; nullptr when that failed, `ec` saying why
 // (beast::error::timeout when the time ran out). `reserved`: as for Pool::open.
 boost::asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& supply,
-                                                                      const boost::asio::ip::tcp::endpoint& endpoint,
+                                                                      const runtime::Backend& backend, std::size_t index,
                                                                       std::chrono::milliseconds timeout,
                                                                       boost::system::error_code& ec,
                                                                       upstream::Waiter* reserved = nullptr);
@@ -69,6 +70,11 @@ boost::asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, co
 boost::asio::awaitable<Acquired> acquire(UpstreamSupply& supply, const runtime::Backend& backend, std::size_t start,
                                          bool probe, bool fresh_only, upstream::RetryBudget& budget,
                                          const config::RetryBudgetConfig& budget_config);
+
+// An idle pooled connection to `endpoint` made the way `backend` connects (TLS or not).
+std::unique_ptr<upstream::Connection> take_idle(upstream::Pool& pool, const runtime::Backend& backend,
+                                                const boost::asio::ip::tcp::endpoint& endpoint,
+                                                std::chrono::steady_clock::time_point now, bool probe);
 
 // The usual case, without a coroutine: the picked endpoint has an idle pooled connection.
 std::unique_ptr<upstream::Connection> take_pooled(upstream::Pool& pool, const runtime::Backend& backend, std::size_t start,

@@ -63,7 +63,7 @@ asio::awaitable<error_code> UpstreamCall::read_body_ahead(BodyPace& pace, std::s
   auto& client = request_.client;
   while (client.buffer.size() < bytes) {
     const std::size_t before = client.buffer.size();
-    error_code ec = co_await fill(watchdog_, client.socket, client.buffer,
+    error_code ec = co_await fill(watchdog_, client.stream(), client.buffer,
                                   time_left(watchdog_, pace.read_due(limits_.body_timeout)), kBodyReadSize);
     if (!ec || ec == boost::beast::error::timeout) {
       ec = pace.after_read(client.buffer.size() - before, watchdog_.now(), ec == boost::beast::error::timeout,
@@ -78,8 +78,10 @@ asio::awaitable<error_code> UpstreamCall::read_body_ahead(BodyPace& pace, std::s
 asio::awaitable<bool> UpstreamCall::send_continue() {
   Outgoing out;
   out.add("HTTP/1.1 100 Continue\r\n\r\n");
-  error_code ec = write_now(request_.client.socket, out);
-  if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+  error_code ec = write_now(request_.client.stream(), out);
+  if (!ec && !all_sent(request_.client.stream(), out)) {
+    ec = co_await write_rest(watchdog_, request_.client.stream(), out, limits_.body_timeout);
+  }
   if (ec) {
     Counters::bump(counters_.client_aborts);
     outcome_.error = "client_aborted";
@@ -102,7 +104,7 @@ bool UpstreamCall::use(Acquired& acquired) {
   // A client that left while its request waited for a connection: sent anyway, the request
   // would cost a backend with few connections a whole exchange that nobody reads. The
   // connection goes to the next in the queue instead.
-  if (acquired.waited && peer_left(request_.client.socket)) {
+  if (acquired.waited && peer_left(request_.client.stream())) {
     request_.supply.pool.give_back(std::move(acquired.connection), settings_.max_idle_per_endpoint, watchdog_.now());
     fail_body(boost::asio::error::connection_reset);
     return false;
@@ -164,8 +166,8 @@ asio::awaitable<void> UpstreamCall::run_with_body() {
   bool sending = true;
   bool receiving = true;
   auto send = [&]() -> asio::awaitable<void> {
-    sent = co_await relay_message<true>(watchdog_, request_.client.socket, request_.client.buffer, request_.parser,
-                                        connection_->socket, {limits_.body_timeout, settings_.timeout, &pace},
+    sent = co_await relay_message<true>(watchdog_, request_.client.stream(), request_.client.buffer, request_.parser,
+                                        stream_of(*connection_), {limits_.body_timeout, settings_.timeout, &pace},
                                         request_buffer_.get(), request_.client.upstream_head, request_.parser.chunked(),
                                         false, request_.head.policy);
     sending = false;

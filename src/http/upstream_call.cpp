@@ -59,10 +59,13 @@ void UpstreamCall::fail(Failure failure, const error_code& ec) {
   fail(counters_.upstream(reply.counter), LocalReply{reply.status, reply.error, upstream::failure_message(failure, context)});
 }
 
+asio::awaitable<error_code> UpstreamCall::send_rest(Outgoing& out) {
+  co_return co_await write_rest(watchdog_, stream_of(*connection_), out, settings_.timeout);
+}
+
 // The whole header, interim answers included, by `due`: the backend's timeout after the request
 // went. A request body's header read starts with none, and start_header_clock() gives it one.
 asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point due) {
-  auto& socket = connection_->socket;
   error_code ec;
   do {  // interim 1xx answers (103 Early Hints...) are not relayed
     response_.reset();
@@ -71,10 +74,10 @@ asio::awaitable<error_code> UpstreamCall::read_response_header(Clock::time_point
     response_->body_limit(boost::none);
     if (request_.parser.get().method() == bhttp::verb::head) response_->skip(true);
     while (!parse_buffered(*response_, connection_->buffer, ParseGoal::header, ec)) {
-      ec = read_arrived(socket, connection_->buffer);
+      ec = read_arrived(stream_of(*connection_), connection_->buffer);
       if (ec == asio::error::would_block) {
         awaiting_header_ = true;
-        EventRead read(watchdog_, socket, connection_->buffer, due);
+        EventRead read(watchdog_, stream_of(*connection_), connection_->buffer, due);
         auto [read_ec, n] = co_await read.start();
         awaiting_header_ = false;
         ec = read.finish(read_ec, n);
@@ -134,10 +137,10 @@ asio::awaitable<void> UpstreamCall::run_without_body() {
     write_request_head();
     Outgoing out;
     out.add(request_.client.upstream_head);
-    error_code ec = write_now(connection_->socket, out);
+    error_code ec = write_now(stream_of(*connection_), out);
     auto due = sent_at_ + settings_.timeout;
-    if (!ec && !out.empty()) {
-      ec = co_await write_rest(watchdog_, connection_->socket, out, settings_.timeout);
+    if (!ec && !all_sent(stream_of(*connection_), out)) {
+      ec = co_await send_rest(out);
       due = watchdog_.now() + settings_.timeout;  // the answer's time starts once the backend took it all
     }
     // Not held while the backend thinks: with thousands of requests waiting, each would keep

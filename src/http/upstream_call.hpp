@@ -88,6 +88,9 @@ class UpstreamCall {
 
   // Both legs wait for the header the same way; interim 1xx answers are read past.
   boost::asio::awaitable<boost::system::error_code> read_response_header(Clock::time_point due);
+  // What the backend's socket did not take at once (write_rest): a call with two arguments in
+  // the caller's frame, which a request waiting on its backend holds, rather than four.
+  boost::asio::awaitable<boost::system::error_code> send_rest(Outgoing& out);
   // The body is all sent (or the backend stopped taking it): the backend's timeout for the
   // answer's header starts now, also for a read of it already waiting without a deadline.
   void start_header_clock();

@@ -55,7 +55,7 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     // below instead of the relay loop (a write for the head and another for the rest). Anything
     // but more bytes (nothing yet, an error) is left for the relay to meet.
     while (connection_->buffer.size() < *length) {
-      if (read_arrived(connection_->socket, connection_->buffer, *length - connection_->buffer.size())) break;
+      if (read_arrived(stream_of(*connection_), connection_->buffer, *length - connection_->buffer.size())) break;
     }
   }
   const bool whole = header_only || (!chunked_out && (response_->is_done() || (length && *length <= connection_->buffer.size() &&
@@ -97,11 +97,11 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
     Outgoing out;
     out.add(head);
     if (response_buffer_.get()) out.add(asio::const_buffer(response_buffer_.get(), got));
-    error_code ec = write_now(request_.client.socket, out);
+    error_code ec = write_now(request_.client.stream(), out);
     // Written at once: microseconds after the answer arrived, so that reading stands for this one.
     delivered_at_ = answered_at_;
-    if (!ec && !out.empty()) {
-      ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+    if (!ec && !all_sent(request_.client.stream(), out)) {
+      ec = co_await write_rest(watchdog_, request_.client.stream(), out, limits_.body_timeout);
       delivered_at_ = watchdog_.now();
     }
     response_buffer_ = {};
@@ -120,8 +120,8 @@ asio::awaitable<RelayResult> UpstreamCall::deliver_response() {
   // Borrowed only while delivering, not while the backend thinks: with thousands of requests
   // waiting on a backend, a few pooled buffers serve them all (RSS per busy connection).
   response_buffer_ = request_.supply.relay_buffers.take();
-  RelayResult delivered = co_await relay_message<false>(watchdog_, connection_->socket, connection_->buffer,
-                                                        *response_, request_.client.socket,
+  RelayResult delivered = co_await relay_message<false>(watchdog_, stream_of(*connection_), connection_->buffer,
+                                                        *response_, request_.client.stream(),
                                                         {settings_.timeout, limits_.body_timeout},
                                                         response_buffer_.get(), head, chunked_out, header_only,
                                                         request_.head.policy);

@@ -30,8 +30,10 @@ asio::awaitable<void> UpstreamCall::run_upgrade() {
   write_request_head();
   Outgoing out;
   out.add(request_.client.upstream_head);
-  error_code ec = write_now(connection_->socket, out);
-  if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, connection_->socket, out, settings_.timeout);
+  error_code ec = write_now(stream_of(*connection_), out);
+  if (!ec && !all_sent(stream_of(*connection_), out)) {
+    ec = co_await send_rest(out);
+  }
   request_.supply.head_strings.take_back(request_.client.upstream_head);
   if (ec) {
     fail(upstream::classify_send(ec), ec);
@@ -66,8 +68,10 @@ asio::awaitable<void> UpstreamCall::tunnel() {
   append_client_response_head(head, message, rewrite);
   Outgoing out;
   out.add(head);
-  error_code ec = write_now(request_.client.socket, out);
-  if (!ec && !out.empty()) ec = co_await write_rest(watchdog_, request_.client.socket, out, limits_.body_timeout);
+  error_code ec = write_now(request_.client.stream(), out);
+  if (!ec && !all_sent(request_.client.stream(), out)) {
+    ec = co_await write_rest(watchdog_, request_.client.stream(), out, limits_.body_timeout);
+  }
   request_.supply.head_strings.take_back(head);
   if (ec) {
     Counters::bump(counters_.client_aborts);
@@ -75,8 +79,8 @@ asio::awaitable<void> UpstreamCall::tunnel() {
     co_return;
   }
   Counters::bump(counters_.tunnels_opened);
-  const TunnelResult result = co_await run_tunnel(watchdog_, {request_.client.socket, request_.client.buffer},
-                                                  {connection_->socket, connection_->buffer},
+  const TunnelResult result = co_await run_tunnel(watchdog_, {request_.client.stream(), request_.client.buffer},
+                                                  {stream_of(*connection_), connection_->buffer},
                                                   limits_.upgrade_idle_timeout);
   Counters::bump(counters_.tunnels_closed);
   outcome_.bytes_in = result.to_backend;

@@ -94,14 +94,16 @@ void Outgoing::consume(std::size_t bytes) {
   if (first_ == count_) first_ = count_ = 0;
 }
 
-bool peer_left(asio::ip::tcp::socket& socket) {
+bool peer_left(Stream stream) {
   char byte;
-  const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const auto n = ::recv(stream.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return true;
   return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
-boost::system::error_code write_now(asio::ip::tcp::socket& socket, Outgoing& out) {
+namespace {
+
+boost::system::error_code write_socket(asio::ip::tcp::socket& socket, Outgoing& out) {
   boost::system::error_code ec;
   while (!out.empty()) {
     // One buffer goes out with send(), several with sendmsg(): the kernel's sendmsg path (message
@@ -115,12 +117,54 @@ boost::system::error_code write_now(asio::ip::tcp::socket& socket, Outgoing& out
   return ec;
 }
 
-asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, asio::ip::tcp::socket& socket,
-                                                      Outgoing& out, std::chrono::milliseconds timeout) {
-  if (auto ec = write_now(socket, out); ec || out.empty()) co_return ec;
-  Watch watch(watchdog, socket, timeout);
-  auto [ec, written] = co_await asio::async_write(socket, out.pending(), asio::as_tuple(asio::deferred));
-  out.consume(written);
+boost::system::error_code send_records(asio::ip::tcp::socket& socket, tls::Channel& tls) {
+  boost::system::error_code ec;
+  while (tls.has_output()) {
+    tls.sent(socket.write_some(tls.output(), ec));
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return {};
+    if (ec) return ec;
+  }
+  return ec;
+}
+
+}  // namespace
+
+boost::system::error_code write_now(Stream stream, Outgoing& out) {
+  if (!stream.tls) return write_socket(stream.socket, out);
+  if (!out.empty()) {
+    stream.tls->write(out.pending());
+    out.consume(out.size());
+  }
+  return send_records(stream.socket, *stream.tls);
+}
+
+void shutdown_send(Stream stream) {
+  if (stream.tls) {
+    stream.tls->close();
+    send_records(stream.socket, *stream.tls);
+  }
+  boost::system::error_code ignored;
+  stream.socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, Stream stream, Outgoing& out,
+                                                      std::chrono::milliseconds timeout) {
+  if (auto ec = write_now(stream, out); ec || all_sent(stream, out)) co_return ec;
+  Watch watch(watchdog, stream.socket, timeout);
+  if (!stream.tls) {
+    auto [ec, written] = co_await asio::async_write(stream.socket, out.pending(), asio::as_tuple(asio::deferred));
+    out.consume(written);
+    co_return watch.result(ec);
+  }
+  // The records are taken out of the channel while they are written: a read on the same
+  // connection (a tunnel's other direction) may add a record of its own meanwhile (a key
+  // update's answer), which would move the buffer under this write.
+  boost::system::error_code ec;
+  while (!ec && stream.tls->has_output()) {
+    const std::string records = stream.tls->take_output();
+    auto [write_ec, written] = co_await asio::async_write(stream.socket, asio::buffer(records), asio::as_tuple(asio::deferred));
+    ec = write_ec;
+  }
   co_return watch.result(ec);
 }
 

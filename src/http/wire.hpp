@@ -18,6 +18,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include "http/stream.hpp"
 #include "http/watchdog.hpp"
 
 namespace cutover::http {
@@ -59,18 +60,28 @@ class Outgoing {
 
 // Writes as much as the socket takes now, without waiting (the socket must be non-blocking).
 // Errors other than "would block" are returned. A single buffer is one send(), so a caller that
-// can put a small message in one buffer should.
-boost::system::error_code write_now(boost::asio::ip::tcp::socket& socket, Outgoing& out);
+// can put a small message in one buffer should. On a TLS stream all of `out` is encrypted at once
+// (it is then empty) and its records are what waits to be sent: ask all_sent().
+boost::system::error_code write_now(Stream stream, Outgoing& out);
+
+// Whether everything written to `stream` has gone to the kernel.
+inline bool all_sent(Stream stream, const Outgoing& out) {
+  return out.empty() && (!stream.tls || !stream.tls->has_output());
+}
 
 // Whether the peer closed or reset the connection, asked without waiting (a peek). Bytes it sent
 // that nobody read yet (a pipelined request) do not count as leaving.
-bool peer_left(boost::asio::ip::tcp::socket& socket);
+bool peer_left(Stream stream);
+
+// Ends the sending direction: a TLS stream's close_notify first (sent if the kernel takes it
+// now), then a FIN.
+void shutdown_send(Stream stream);
 
 // Everything in `out`: first without waiting, then, only if the kernel's buffer is full, waiting
 // for the socket with `timeout` as the deadline (beast::error::timeout when it passes).
 // Callers on the hot path call write_now themselves first and come here only when something is
 // left, so the common case allocates no coroutine frame.
-boost::asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, boost::asio::ip::tcp::socket& socket,
-                                                             Outgoing& out, std::chrono::milliseconds timeout);
+boost::asio::awaitable<boost::system::error_code> write_rest(Watchdog& watchdog, Stream stream, Outgoing& out,
+                                                             std::chrono::milliseconds timeout);
 
 }  // namespace cutover::http

@@ -72,6 +72,7 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       // dropped (a lock and an unlock per socket operation) and the scheduler's kept.
       io_(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO)),
       acceptor_(std::in_place, *io_),
+      tls_acceptor_(std::in_place, *io_),
       store_(store),
       access_log_(access_log),
       pool_(io_->get_executor()),
@@ -80,7 +81,7 @@ Worker::Worker(unsigned index, runtime::SnapshotStore& store, log::AccessLog& ac
       relay_buffers_(std::make_unique<RelayBufferPool>()),
       watchdog_(std::make_unique<Watchdog>(*io_, seams.manual_now)),
       metrics_(store.current()->metrics_layout),
-      upstream_{pool_, round_robin_, retry_budgets_, *watchdog_, counters_, *relay_buffers_, head_strings_, draining_, auth_request_log_} {
+      upstream_{pool_, round_robin_, retry_budgets_, *watchdog_, counters_, *relay_buffers_, head_strings_, draining_, auth_request_log_, tls_log_} {
   snapshot();
   // Each sweep first picks up a config published since the last request: with no traffic after
   // a reload, the idle connections to the endpoints it removed still close.
@@ -94,23 +95,33 @@ Worker::~Worker() {
   pool_.stop_sweeping();  // its timer must go before the io_context
   pool_.abandon_waiters();
   acceptor_.reset();
+  tls_acceptor_.reset();
   watchdog_->shutdown();  // its timer must go before the io_context
   io_.reset();  // destroys suspended sessions; they unregister from sessions_open_ as they go
 }
 
-tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) {
-  acceptor_->open(endpoint.protocol());
-  acceptor_->set_option(tcp::acceptor::reuse_address(true));
+namespace {
+
+tcp::endpoint listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint) {
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
   // Each worker has its own listening socket on the same port; the kernel spreads connections.
-  acceptor_->set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
-  acceptor_->bind(endpoint);
-  acceptor_->listen(4096);
-  return acceptor_->local_endpoint();
+  acceptor.set_option(asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>(true));
+  acceptor.bind(endpoint);
+  acceptor.listen(4096);
+  return acceptor.local_endpoint();
 }
+
+}  // namespace
+
+tcp::endpoint Worker::listen(const tcp::endpoint& endpoint) { return listen_on(*acceptor_, endpoint); }
+
+tcp::endpoint Worker::listen_tls(const tcp::endpoint& endpoint) { return listen_on(*tls_acceptor_, endpoint); }
 
 void Worker::start() {
   if (const auto limit = open_files_limit()) upstream_.descriptor_ceiling = traffic_descriptor_ceiling(limit->soft);
-  asio::co_spawn(*io_, accept_loop(), asio::detached);
+  asio::co_spawn(*io_, accept_loop(*acceptor_, false), asio::detached);
+  if (tls_acceptor_->is_open()) asio::co_spawn(*io_, accept_loop(*tls_acceptor_, true), asio::detached);
   thread_ = std::thread([this] { io_->run(); });
   name_thread(thread_, "worker-" + std::to_string(index_));
 }
@@ -136,15 +147,21 @@ class FreshFrames {
 
 }  // namespace
 
-void Worker::start_session(tcp::socket socket) {
+void Worker::start_session(tcp::socket socket, bool tls) {
   const FreshFrames fresh;
-  asio::co_spawn(*io_, run_session(*this, std::move(socket)), asio::detached);
+  asio::co_spawn(*io_, run_session(*this, std::move(socket), tls), asio::detached);
 }
 
-asio::awaitable<void> Worker::accept_loop() {
-  while (acceptor_->is_open()) {
-    auto [ec, socket] = co_await acceptor_->async_accept(asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) break;
+void Worker::log_tls_failure(const std::string& peer, const std::string& why) {
+  if (const auto held_back = tls_log_.admit(0, std::chrono::steady_clock::now())) {
+    spdlog::warn("worker {}: TLS handshake from {} failed: {} ({} more since the last line)", index_, peer, why, *held_back);
+  }
+}
+
+asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor, bool tls) {
+  while (acceptor.is_open()) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
     if (ec) {
       // Out of descriptors or memory: back off instead of spinning.
       warn_not_accepting(ec.message());
@@ -162,7 +179,7 @@ asio::awaitable<void> Worker::accept_loop() {
       continue;
     }
     Counters::bump(counters_.connections_accepted);
-    start_session(std::move(socket));
+    start_session(std::move(socket), tls);
   }
 }
 
@@ -187,6 +204,7 @@ void Worker::begin_drain() {
     draining_.store(true, std::memory_order_relaxed);
     boost::system::error_code ignored;
     acceptor_->close(ignored);
+    tls_acceptor_->close(ignored);
     for (ClientConnection* client : sessions_open_) {
       if (client->idle) client->socket.cancel(ignored);
     }

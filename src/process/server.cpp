@@ -43,7 +43,8 @@ std::vector<upstream::ProbeTarget> probe_targets(const runtime::Snapshot& snapsh
         const bool ipv6 = written.host.find(':') != std::string::npos;
         host = (ipv6 ? "[" + written.host + "]" : written.host) + ":" + std::to_string(written.port);
       }
-      targets.push_back({backend.health, i, backend.endpoints[i], check, std::move(host)});
+      targets.push_back({backend.health, i, backend.endpoints[i], check, std::move(host), backend.tls,
+                         backend.tls ? backend.tls->server_name(written.host) : std::string()});
     }
   }
   return targets;
@@ -74,6 +75,12 @@ admin::ReloadStatus Server::reload() {
     for (const auto& warning : next->warnings) spdlog::warn("{}", warning.to_string());
     if (next->config.state_file != state_file_) {
       spdlog::warn("state_file changed to {}; overrides stay in {} until a restart", next->config.state_file, state_file_);
+    }
+    const std::string tls_listen = next->config.tls.enabled ? next->config.tls.listen.to_string() : "";
+    if (tls_listen != tls_listen_) {
+      spdlog::warn("tls.listen is {} but the TLS listener bound at start-up is {}: it stays until a restart{}",
+                   tls_listen.empty() ? "off" : tls_listen, tls_listen_.empty() ? "none" : tls_listen_,
+                   tls_listen.empty() && !tls_listen_.empty() ? " (and closes every connection it accepts)" : "");
     }
     // The overrides in memory are the durable ones (every change was saved before it was
     // published): they carry over to the new YAML as they are.
@@ -309,6 +316,21 @@ int Server::run() {
   } catch (const boost::system::system_error& e) {
     spdlog::error("cannot listen on {}: {}", config.listen.to_string(), e.code().message());
     return 1;
+  }
+  if (config.tls.enabled) {
+    // Logged before the ready line and without its words: scripts wait for "listening on".
+    try {
+      tcp::resolver resolver(control);
+      auto tls_endpoint = resolver.resolve(config.tls.listen.host, std::to_string(config.tls.listen.port)).begin()->endpoint();
+      for (auto& worker : workers_) tls_endpoint = worker->listen_tls(tls_endpoint);
+      tls_listen_ = config.tls.listen.to_string();
+      spdlog::info("TLS: serving HTTPS on {}:{} ({} certificates, TLS {} and later)", tls_endpoint.address().to_string(),
+                   tls_endpoint.port(), config.tls.certificates.size(),
+                   config.tls.min_version == config::TlsVersion::tls1_3 ? "1.3" : "1.2");
+    } catch (const boost::system::system_error& e) {
+      spdlog::error("cannot listen on {} (tls.listen): {}", config.tls.listen.to_string(), e.code().message());
+      return 1;
+    }
   }
   if (config.admin.enabled) {
     try {

@@ -38,7 +38,7 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
   // connection limits must agree.
   std::map<tcp::endpoint, const config::BackendConfig*> limit_of;
   for (const auto& backend : snapshot.config.backends) {
-    Backend resolved{backend.name, {}, &backend, nullptr};
+    Backend resolved{backend.name, {}, &backend, nullptr, nullptr};
     std::vector<std::string> addresses;
     for (const auto& endpoint : backend.endpoints) {
       boost::system::error_code ec;
@@ -68,8 +68,17 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
                        std::to_string(backend.max_connections_per_endpoint) +
                        ": connections to one address are counted together, so give them the same limit");
       }
+      const auto& a = first->second->tls;
+      const auto& b = backend.tls;
+      if (!inserted && (a.enabled != b.enabled || a.verify != b.verify || a.ca_file != b.ca_file || a.server_name != b.server_name)) {
+        sink.error(endpoint.mark, "backends '" + first->second->name + "' and '" + backend.name + "' both send to " +
+                                      endpoint.to_string() +
+                                      " with different tls settings: connections to one address are pooled together, "
+                                      "so give them the same tls (or none)");
+      }
     }
     resolved.health = upstream::BackendHealth::fresh(backend.name, backend, std::move(addresses));
+    resolved.tls = tls::ClientContext::build(backend.tls, backend.name, sink);
     snapshot.backends.push_back(std::move(resolved));
   }
 }
@@ -178,6 +187,7 @@ std::shared_ptr<Snapshot> build_snapshot(std::string_view yaml_text, const std::
   sink.throw_if_errors();  // compiling half-parsed config would only add confusing follow-on errors
   snapshot->routes = std::make_shared<routing::RouteTable>(routing::RouteTable::build(snapshot->config, sink));
   resolve_backends(*snapshot, sink);
+  snapshot->tls = tls::ServerContexts::build(snapshot->config.tls, sink);
   compile_identity(*snapshot);
   sink.throw_if_errors();
   snapshot->config_hash = sha256_hex(yaml_text);

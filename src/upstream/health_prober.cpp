@@ -4,9 +4,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -71,13 +74,31 @@ struct HealthProber::Probe : std::enable_shared_from_this<Probe> {
   asio::awaitable<CheckResult> exchange() {
     auto [connect_ec] = co_await socket.async_connect(target.address, kAwait);
     if (connect_ec) co_return CheckResult{false, "connect: " + connect_ec.message()};
+    if (!target.tls) co_return co_await ask(socket);
+    if (!ssl_context) {  // Asio's wrapper takes a reference of its own to the backend's context
+      SSL_CTX_up_ref(target.tls->get());
+      ssl_context.emplace(target.tls->get());
+    }
+    asio::ssl::stream<tcp::socket&> stream(socket, *ssl_context);
+    const std::string& name = target.server_name;
+    error_code not_an_address;
+    asio::ip::make_address(name, not_an_address);
+    if (!name.empty() && not_an_address) SSL_set_tlsext_host_name(stream.native_handle(), name.c_str());
+    if (target.tls->verify()) stream.set_verify_callback(asio::ssl::host_name_verification(name));
+    auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kAwait);
+    if (handshake_ec) co_return CheckResult{false, "TLS handshake: " + handshake_ec.message()};
+    co_return co_await ask(stream);
+  }
+
+  template <class Stream>
+  asio::awaitable<CheckResult> ask(Stream& stream) {
     const std::string request = check_request(target.check, target.host);
-    auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(request), kAwait);
+    auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(request), kAwait);
     if (write_ec) co_return CheckResult{false, "send: " + write_ec.message()};
     boost::beast::flat_buffer buffer(kMaxCheckHeaderBytes + 1024);
     bhttp::response_parser<bhttp::empty_body> parser;
     parser.header_limit(kMaxCheckHeaderBytes);
-    auto [read_ec, read] = co_await bhttp::async_read_header(socket, buffer, parser, kAwait);
+    auto [read_ec, read] = co_await bhttp::async_read_header(stream, buffer, parser, kAwait);
     if (read_ec) co_return CheckResult{false, "response: " + read_ec.message()};
     const unsigned status = parser.get().result_int();
     if (!status_passes(status, target.check)) co_return CheckResult{false, "status " + std::to_string(status)};
@@ -96,6 +117,7 @@ struct HealthProber::Probe : std::enable_shared_from_this<Probe> {
   }
 
   ProbeTarget target;
+  std::optional<asio::ssl::context> ssl_context;
   tcp::socket socket;
   asio::steady_timer deadline;
   asio::steady_timer pause;

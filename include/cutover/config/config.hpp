@@ -56,6 +56,15 @@ struct OutlierConfig {
   Mark mark;
 };
 
+// TLS to a backend's endpoints (`tls:` under a backend).
+struct BackendTlsConfig {
+  bool enabled = false;
+  bool verify = true;        // the chain against ca_file and the name against server_name
+  std::string ca_file;       // absolute after parsing; empty: the system's trust store
+  std::string server_name;   // SNI and the name verified; empty: each endpoint's host as written
+  Mark mark;
+};
+
 struct BackendConfig {
   std::string name;
   std::vector<HostPort> endpoints;   // round robin across them
@@ -67,6 +76,7 @@ struct BackendConfig {
   Duration idle_timeout{30000};      // a pooled connection idle longer than this is discarded
   HealthCheckConfig health_check;
   OutlierConfig outlier;
+  BackendTlsConfig tls;
   Mark mark;
 };
 
@@ -231,6 +241,25 @@ struct AdminConfig {
   std::string token;                          // contents, loaded with the config
 };
 
+struct TlsCertificateConfig {
+  std::string cert_file;  // PEM, the certificate then its chain; absolute after parsing
+  std::string key_file;   // PEM private key
+  Mark mark;
+};
+
+enum class TlsVersion : std::uint8_t { tls1_2, tls1_3 };
+
+// TLS termination (`tls:`): a second listener whose requests are served exactly like the plain
+// listener's, with X-Forwarded-Proto: https. Certificates follow reloads; `listen` is read at
+// start-up only (like the plain `listen`).
+struct TlsConfig {
+  bool enabled = false;
+  HostPort listen{"0.0.0.0", 8443, {}};
+  std::vector<TlsCertificateConfig> certificates;  // SNI picks among them; the first is the default
+  TlsVersion min_version = TlsVersion::tls1_2;
+  Mark mark;
+};
+
 struct AccessLogConfig {
   std::string path = "stdout";  // stdout | stderr | off | a file path
 };
@@ -252,6 +281,7 @@ struct Config {
   Duration drain_timeout{10000};
   LimitsConfig limits;
   PathsConfig paths;
+  TlsConfig tls;
   AdminConfig admin;
   AccessLogConfig access_log;
   IdentityConfig identity;

@@ -8,6 +8,7 @@ namespace cutover::http {
 
 class Worker;
 
-boost::asio::awaitable<void> run_session(Worker& worker, boost::asio::ip::tcp::socket socket);
+// `tls`: the connection came to the TLS listener, and its handshake comes first.
+boost::asio::awaitable<void> run_session(Worker& worker, boost::asio::ip::tcp::socket socket, bool tls = false);
 
 }  // namespace cutover::http

@@ -33,6 +33,8 @@ struct UpstreamSupply {
   const std::atomic<bool>& draining;
   // Session lookups that failed: a line per cause every few seconds (auth_subrequest.hpp).
   log::Throttle& lookup_failure_log;
+  // TLS handshakes with backends that failed: a line every few seconds (upstream_acquire.cpp).
+  log::Throttle& tls_failure_log;
   // Sockets numbered from here on are the admin API's reserve (common/open_files.hpp); set when
   // the worker starts.
   std::uint64_t descriptor_ceiling = UINT64_MAX;

@@ -58,11 +58,15 @@ class Worker {
 
   // Binds the acceptor. Port 0 picks one; other workers then bind the same port (SO_REUSEPORT).
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  // The same for the TLS listener (`tls.listen`), whose connections start with a handshake.
+  boost::asio::ip::tcp::endpoint listen_tls(const boost::asio::ip::tcp::endpoint& endpoint);
   void start();          // runs the io_context on its own thread
   void stop();           // ends the io_context (thread-safe)
   void join();
   // Serves an accepted connection. Called on the worker's thread (its accept loop, the tests).
-  void start_session(boost::asio::ip::tcp::socket socket);
+  void start_session(boost::asio::ip::tcp::socket socket, bool tls = false);
+  // A client's TLS handshake failed (not a plain hang-up): a line every few seconds.
+  void log_tls_failure(const std::string& peer, const std::string& why);
 
   // The snapshot for a new request: refreshed from the store when a reload happened. The pool's
   // sweep calls it too, so the pool follows a reload that no request follows (Pool::configure).
@@ -107,7 +111,7 @@ class Worker {
   }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor, bool tls);
   // When accepting has to pause for a moment: a warning at most every few seconds, then the pause.
   void warn_not_accepting(std::string_view why);
   boost::asio::awaitable<void> pause_accepting();
@@ -116,6 +120,7 @@ class Worker {
   // Owned by pointer so ~Worker can destroy pending sessions while the members they use live.
   std::unique_ptr<boost::asio::io_context> io_;
   std::optional<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::optional<boost::asio::ip::tcp::acceptor> tls_acceptor_;  // open only with `tls:`
   runtime::SnapshotStore& store_;
   log::AccessLog& access_log_;
   std::shared_ptr<const runtime::Snapshot> snapshot_;
@@ -125,6 +130,7 @@ class Worker {
   std::shared_ptr<identity::SessionLookup> sessions_;
   log::Throttle auth_request_log_{metrics::kLookupFailureCount, std::chrono::seconds(5)};
   log::Throttle accept_log_{1, std::chrono::seconds(5)};
+  log::Throttle tls_log_{2, std::chrono::seconds(5)};  // [0] clients' handshakes, [1] backends'
   Random random_;
   Counters counters_;
   std::unique_ptr<RelayBufferPool> relay_buffers_;  // outlives the sessions ~Worker destroys

@@ -143,8 +143,16 @@ inline constexpr std::string_view kConnectionsHelp =
   COUNTER_BY(headers_removed, "cutover_client_headers_removed_total", \
              "Client request headers removed before forwarding, by reason.", "reason", metrics::kRemovedHeaderNames) \
   COUNTER(client_aborts, "cutover_client_aborts_total", "Exchanges ended because the client went away.") \
+  COUNTER(tls_handshakes, "cutover_tls_handshakes_total", "TLS handshakes completed on the TLS listener.") \
+  COUNTER(tls_resumed, "cutover_tls_resumed_total", \
+          "TLS handshakes on the TLS listener that resumed an earlier session (no certificate, no key exchange).") \
+  COUNTER(tls_handshake_failures, "cutover_tls_handshake_failures_total", \
+          "TLS handshakes on the TLS listener that failed or timed out; the connection is closed.") \
   COUNTER(upstream_connect_failures, "cutover_upstream_connect_failures_total", \
           "Failed connection attempts to backend endpoints.") \
+  COUNTER(upstream_tls_failures, "cutover_upstream_tls_failures_total", \
+          "TLS handshakes with backends that failed, a certificate that did not verify included " \
+          "(each is also a failed connection attempt).") \
   COUNTER(upstream_timeouts, "cutover_upstream_timeouts_total", \
           "Backend responses that did not start within the timeout (504).") \
   COUNTER(upstream_errors, "cutover_upstream_errors_total", "Backend connections that broke mid-exchange.") \

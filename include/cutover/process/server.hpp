@@ -66,6 +66,9 @@ class Server : public admin::ControlPlane {
   std::int64_t started_steady_seconds_ = 0;
   // Where overrides are saved: the config's state_file at start-up (a change needs a restart).
   std::string state_file_;
+  // The TLS listener's address, bound at start-up (`tls.listen`); empty without one. A reload
+  // cannot move it: it says so.
+  std::string tls_listen_;
   bool draining_ = false;
 };
 

@@ -18,6 +18,7 @@
 #include "cutover/metrics/layout.hpp"
 #include "cutover/routing/route_table.hpp"
 #include "cutover/runtime/overrides.hpp"
+#include "cutover/tls/contexts.hpp"
 #include "cutover/upstream/endpoint_health.hpp"
 
 namespace cutover::runtime {
@@ -28,6 +29,7 @@ struct Backend {
   const config::BackendConfig* config = nullptr;  // into Snapshot::config: a copy must re-point it
   // Which endpoints may take traffic, by the same index; shared with every worker and the prober.
   std::shared_ptr<upstream::BackendHealth> health;
+  std::shared_ptr<const tls::ClientContext> tls;  // null: plain TCP to its endpoints
 
   // The index of `endpoint` in `endpoints` (the first when it is not one of them).
   std::size_t index_of(const boost::asio::ip::tcp::endpoint& endpoint) const {
@@ -57,6 +59,7 @@ struct Snapshot {
   std::vector<std::vector<std::uint16_t>> reachable_backends;
   std::shared_ptr<const metrics::MetricsLayout> metrics_layout;
   std::vector<Backend> backends;  // same order as config.backends
+  std::shared_ptr<const tls::ServerContexts> tls;  // the TLS listener's certificates; null: no `tls:`
   identity::JwtKeys jwt_keys;
   identity::JwtPolicy jwt_policy;
   identity::SigningKeys signing_keys;  // identity.signature's, with a rotation's previous secret

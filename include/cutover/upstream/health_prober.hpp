@@ -13,6 +13,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "cutover/tls/contexts.hpp"
 #include "cutover/config/config.hpp"
 #include "cutover/upstream/endpoint_health.hpp"
 
@@ -24,6 +25,9 @@ struct ProbeTarget {
   boost::asio::ip::tcp::endpoint address;
   config::HealthCheckConfig check;
   std::string host;  // the Host header the check sends
+  // A TLS backend's context: checks are made over TLS like its traffic, verified the same way.
+  std::shared_ptr<const tls::ClientContext> tls;
+  std::string server_name;  // SNI and the name verified (tls only)
 };
 
 // The request line and header of one check.

@@ -34,6 +34,7 @@
 #include <boost/intrusive/list.hpp>
 
 #include "cutover/common/read_buffer.hpp"
+#include "cutover/tls/channel.hpp"
 #include "cutover/upstream/admission.hpp"
 #include "cutover/upstream/idle_policy.hpp"
 
@@ -49,6 +50,7 @@ struct Connection {
   Connection& operator=(const Connection&) = delete;
   boost::asio::ip::tcp::socket socket;  // non-blocking, no Nagle, once connected
   ReadBuffer buffer;  // bytes read past the previous response (normally none)
+  std::unique_ptr<tls::Channel> tls;  // a TLS backend's record layer; null: plain TCP
   boost::asio::ip::tcp::endpoint endpoint;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;  // came from the pool: a failure before any response byte is retryable

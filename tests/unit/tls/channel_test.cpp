@@ -1,0 +1,216 @@
+// Two Channels talking through memory: the record layer and the contexts without a socket.
+#include "cutover/tls/channel.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/error.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "cutover/tls/contexts.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cutover::tls {
+namespace {
+
+namespace asio = boost::asio;
+
+// A self-signed P-256 certificate for `name`, written as PEM files into `dir`.
+void write_certificate(const std::filesystem::path& dir, const std::string& stem, const std::string& name) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* subject = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert, subject);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, ("DNS:" + name).c_str());
+  X509_add_ext(cert, san, -1);
+  X509_EXTENSION_free(san);
+  X509_sign(cert, key, EVP_sha256());
+  FILE* out = std::fopen((dir / (stem + ".pem")).c_str(), "w");
+  PEM_write_X509(out, cert);
+  std::fclose(out);
+  out = std::fopen((dir / (stem + ".key")).c_str(), "w");
+  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(out);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+}
+
+// Moves what `from` wrote into `to`'s input; the bytes moved.
+std::size_t carry(Channel& from, Channel& to) {
+  const auto out = from.output();
+  auto room = to.input().prepare(out.size());
+  std::memcpy(room.data(), out.data(), out.size());
+  to.input().commit(out.size());
+  from.sent(out.size());
+  return out.size();
+}
+
+std::string read_all(Channel& channel, boost::system::error_code& ec) {
+  std::string text;
+  char room[4096];
+  std::size_t n = 0;
+  while (!(ec = channel.read(asio::buffer(room), n))) text.append(room, n);
+  return text;
+}
+
+class ChannelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_certificate(dir_.path(), "a", "a.test");
+    write_certificate(dir_.path(), "other", "other.test");
+    config::TlsConfig tls;
+    tls.enabled = true;
+    tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "a.key").string(), {3, 5}});
+    server_contexts_ = ServerContexts::build(tls, sink_);
+    ASSERT_TRUE(server_contexts_) << (sink_.all().empty() ? "" : sink_.all().front().to_string());
+  }
+
+  std::shared_ptr<const ClientContext> client_context(const std::string& ca, bool verify = true) {
+    config::BackendTlsConfig tls;
+    tls.enabled = true;
+    tls.verify = verify;
+    tls.ca_file = (dir_.path() / ca).string();
+    return ClientContext::build(tls, "new", sink_);
+  }
+
+  // Runs both handshakes to their end; the client's result.
+  boost::system::error_code handshake(Channel& client, Channel& server) {
+    boost::system::error_code client_ec = client.handshake();
+    for (int round = 0; round < 10 && client_ec == asio::error::would_block; ++round) {
+      carry(client, server);
+      server.handshake();
+      carry(server, client);
+      client_ec = client.handshake();
+    }
+    carry(client, server);
+    server.handshake();
+    return client_ec;
+  }
+
+  test::TempDir dir_{"tls-channel"};
+  config::DiagnosticSink sink_{"cutover.yaml"};
+  std::shared_ptr<const ServerContexts> server_contexts_;
+};
+
+TEST_F(ChannelTest, AHandshakeVerifiesTheNameAndAgreesOnHttp11) {
+  auto context = client_context("a.pem");
+  ASSERT_TRUE(context);
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  EXPECT_TRUE(client->established());
+  EXPECT_TRUE(server->established());
+  EXPECT_EQ(server->alpn(), "http/1.1");
+  EXPECT_EQ(server->server_name(), "a.test");
+  EXPECT_EQ(server_contexts_->names(), (std::vector<std::vector<std::string>>{{"a.test"}}));
+}
+
+TEST_F(ChannelTest, ACertificateForAnotherNameOrFromAnotherIssuerFailsTheHandshake) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "b.test", true);
+  auto ec = handshake(*client, *server);
+  EXPECT_TRUE(ec && ec != asio::error::would_block) << ec.message();
+
+  auto other_issuer = client_context("other.pem");
+  server = Channel::accept(server_contexts_->default_context());
+  client = Channel::connect(other_issuer->get(), "a.test", true);
+  ec = handshake(*client, *server);
+  EXPECT_TRUE(ec && ec != asio::error::would_block) << ec.message();
+
+  auto unverified = client_context("other.pem", false);
+  server = Channel::accept(server_contexts_->default_context());
+  client = Channel::connect(unverified->get(), "a.test", false);
+  EXPECT_FALSE(handshake(*client, *server));
+}
+
+TEST_F(ChannelTest, PiecesWrittenTogetherGoAsOneRecordAndArriveInOrder) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  boost::system::error_code ec;
+  read_all(*client, ec);  // the session tickets that followed the handshake
+  const std::string head = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  const std::string body(100, 'x');
+  const std::array<asio::const_buffer, 3> pieces{asio::buffer(head), asio::buffer(body), asio::buffer(std::string_view("end"))};
+  client->write(pieces);
+  // One TLS 1.3 record: a 5-byte header, the content type and a 16-byte tag around the plaintext.
+  EXPECT_EQ(client->output().size(), head.size() + body.size() + 3 + 22);
+  carry(*client, *server);
+  EXPECT_EQ(read_all(*server, ec), head + body + "end");
+  EXPECT_EQ(ec, asio::error::would_block);
+}
+
+TEST_F(ChannelTest, ALargeWriteArrivesWholeAndHalfARecordWaitsForTheRest) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  std::string large(100'000, '\0');
+  for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>('a' + i % 26);
+  const std::array<asio::const_buffer, 1> pieces{asio::buffer(large)};
+  server->write(pieces);
+  const auto records = server->take_output();
+  auto room = client->input().prepare(records.size() / 2);
+  std::memcpy(room.data(), records.data(), records.size() / 2);
+  client->input().commit(records.size() / 2);
+  boost::system::error_code ec;
+  std::string got = read_all(*client, ec);
+  EXPECT_EQ(ec, asio::error::would_block);
+  EXPECT_LT(got.size(), large.size());
+  room = client->input().prepare(records.size() - records.size() / 2);
+  std::memcpy(room.data(), records.data() + records.size() / 2, records.size() - records.size() / 2);
+  client->input().commit(records.size() - records.size() / 2);
+  got += read_all(*client, ec);
+  EXPECT_EQ(got, large);
+}
+
+TEST_F(ChannelTest, CloseNotifyReadsAsEndOfStream) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  client->close();
+  carry(*client, *server);
+  boost::system::error_code ec;
+  read_all(*server, ec);
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST_F(ChannelTest, BytesThatAreNotTlsFailTheHandshake) {
+  auto server = Channel::accept(server_contexts_->default_context());
+  const std::string plain = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
+  auto room = server->input().prepare(plain.size());
+  std::memcpy(room.data(), plain.data(), plain.size());
+  server->input().commit(plain.size());
+  const auto ec = server->handshake();
+  EXPECT_TRUE(ec && ec != asio::error::would_block);
+  EXPECT_FALSE(Channel::describe(ec).empty());
+}
+
+TEST_F(ChannelTest, AKeyThatIsNotTheCertificatesIsReportedAtItsLine) {
+  config::TlsConfig tls;
+  tls.enabled = true;
+  tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "other.key").string(), {7, 5}});
+  config::DiagnosticSink sink("cutover.yaml");
+  EXPECT_FALSE(ServerContexts::build(tls, sink));
+  ASSERT_EQ(sink.all().size(), 1u);
+  EXPECT_EQ(sink.all()[0].mark.line, 7);
+  EXPECT_NE(sink.all()[0].message.find("is not the key of cert_file"), std::string::npos) << sink.all()[0].message;
+}
+
+}  // namespace
+}  // namespace cutover::tls
