@@ -1,6 +1,9 @@
 #include "support/upstream.hpp"
 
 #include "support/http_client.hpp"
+#include "support/tls_client.hpp"
+
+#include <algorithm>
 
 #include <csignal>
 #include <regex>
@@ -62,8 +65,10 @@ void Upstream::restart() {
   launch(*this, port);
 }
 
+bool Upstream::tls() const { return std::find(options.begin(), options.end(), "--tls-cert") != options.end(); }
+
 std::string Upstream::stats_json() const {
-  const auto r = http_get(port, "/__stats");
+  const auto r = tls() ? TlsConnection(port).get("/__stats") : http_get(port, "/__stats");
   if (r.error || r.status != 200) {
     throw std::runtime_error("GET /__stats on " + name + " failed: " + r.error.message());
   }

@@ -20,6 +20,9 @@ struct Upstream {
   static std::unique_ptr<Upstream> start(std::string name, std::vector<std::string> options);
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+  // Started with --tls-cert: it speaks HTTPS only (the stats calls below then use TLS too, without
+  // verifying the certificate).
+  bool tls() const;
 
   // SIGTERM and wait; the port stays reserved in `port` for restart().
   void stop();
@@ -27,6 +30,7 @@ struct Upstream {
   void restart();
 
   // GET /__stats: the raw JSON, the total, and the count for one path (0 if never hit).
+  // connections_accepted() counts connections that carried a request other than /__stats.
   std::string stats_json() const;
   std::uint64_t total_requests() const;
   std::uint64_t connections_accepted() const;

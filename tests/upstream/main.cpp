@@ -1,8 +1,10 @@
 // test_upstream: a scriptable HTTP/1.1 origin for integration tests and benchmarks.
 //   test_upstream --listen 127.0.0.1:0 --name NAME [--threads N]
 //                 [--idle-close-ms MS] [--allowed-host HOST] [--hang-up-on-request K]
-//                 [--answer-status CODE]
-// The last four make it misbehave the way real backends do (see ServerState in server.hpp).
+//                 [--answer-status CODE] [--tls-cert FILE --tls-key FILE]
+// --idle-close-ms to --answer-status make it misbehave the way real backends do (see ServerState
+// in server.hpp). --tls-cert/--tls-key (PEM chain, PEM key) make it serve HTTPS instead of HTTP,
+// the same endpoints over TLS (1.2 or 1.3, ALPN http/1.1 when the client offers it).
 // Prints "test_upstream NAME listening on HOST:PORT" once bound; exits 0 on SIGTERM/SIGINT.
 // Each thread runs its own io_context and acceptor (SO_REUSEPORT when N > 1), so threads share
 // nothing but the /__stats counters.
@@ -17,6 +19,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #pragma GCC diagnostic pop
@@ -45,6 +48,8 @@ struct Options {
   std::string name = "upstream";
   int threads = 1;
   cutover::test::upstream::Misbehaviour misbehaviour;
+  std::string tls_cert;  // both set: HTTPS
+  std::string tls_key;
 };
 
 std::optional<Options> parse_options(int argc, char** argv, std::string& error) {
@@ -98,15 +103,48 @@ std::optional<Options> parse_options(int argc, char** argv, std::string& error) 
         return std::nullopt;
       }
       options.misbehaviour.answer_status = static_cast<unsigned>(*status);
+    } else if (arg == "--tls-cert") {
+      options.tls_cert = value;
+    } else if (arg == "--tls-key") {
+      options.tls_key = value;
     } else {
       error = "unknown option " + arg;
       return std::nullopt;
     }
   }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    error = "--tls-cert and --tls-key go together";
+    return std::nullopt;
+  }
   return options;
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ServerState& state) {
+// The server context of --tls-cert/--tls-key: TLS 1.2 and up, the client's ALPN list answered
+// with http/1.1 when it is in it (and no ALPN otherwise). Throws when a file does not load.
+std::unique_ptr<asio::ssl::context> make_tls_context(const Options& options) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  context->use_certificate_chain_file(options.tls_cert);
+  context->use_private_key_file(options.tls_key, asio::ssl::context::pem);
+  SSL_CTX_set_alpn_select_cb(
+      context->native_handle(),
+      [](SSL*, const unsigned char** out, unsigned char* out_size, const unsigned char* in, unsigned in_size, void*) {
+        static constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+        unsigned char* selected = nullptr;
+        if (SSL_select_next_proto(&selected, out_size, kHttp11, sizeof kHttp11, in, in_size) !=
+            OPENSSL_NPN_NEGOTIATED) {
+          return SSL_TLSEXT_ERR_NOACK;
+        }
+        *out = selected;
+        return SSL_TLSEXT_ERR_OK;
+      },
+      nullptr);
+  return context;
+}
+
+// `tls` null: plain HTTP.
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ServerState& state, asio::ssl::context* tls) {
   constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(kUseTuple);
@@ -118,8 +156,14 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, ServerState& state) {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(acceptor.get_executor(), cutover::test::upstream::run_session(std::move(socket), state),
-                   [](const std::exception_ptr&) {});  // one broken session never takes the server down
+    // One broken session never takes the server down.
+    if (tls != nullptr) {
+      asio::co_spawn(acceptor.get_executor(), cutover::test::upstream::run_tls_session(std::move(socket), *tls, state),
+                     [](const std::exception_ptr&) {});
+    } else {
+      asio::co_spawn(acceptor.get_executor(), cutover::test::upstream::run_session(std::move(socket), state),
+                     [](const std::exception_ptr&) {});
+    }
   }
 }
 
@@ -131,12 +175,23 @@ int main(int argc, char** argv) {
   if (!options) {
     std::cerr << "test_upstream: " << error
               << "\nusage: test_upstream --listen HOST:PORT --name NAME [--threads N] [--idle-close-ms MS]"
-                 " [--allowed-host HOST] [--hang-up-on-request K]\n";
+                 " [--allowed-host HOST] [--hang-up-on-request K] [--answer-status CODE]"
+                 " [--tls-cert FILE --tls-key FILE]\n";
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
 
   ServerState state{.name = options->name, .stats = {}, .misbehaviour = options->misbehaviour};
+  std::unique_ptr<asio::ssl::context> tls;
+  if (!options->tls_cert.empty()) {
+    try {
+      tls = make_tls_context(*options);
+    } catch (const std::exception& e) {
+      std::cerr << "test_upstream: cannot load --tls-cert " << options->tls_cert << " / --tls-key " << options->tls_key
+                << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   tcp::endpoint endpoint;
@@ -159,7 +214,7 @@ int main(int argc, char** argv) {
   }
 
   for (std::size_t i = 0; i < contexts.size(); ++i) {
-    asio::co_spawn(*contexts[i], accept_loop(*acceptors[i], state), asio::detached);
+    asio::co_spawn(*contexts[i], accept_loop(*acceptors[i], state, tls.get()), asio::detached);
   }
   // Held by pointer so it can go before the io_context it was made on (TSan caught the reverse).
   auto signals = std::make_unique<asio::signal_set>(*contexts[0], SIGINT, SIGTERM);

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -97,5 +98,8 @@ StringResponse delay_reply(const ServerState& state, unsigned version, std::uint
 
 // Serves one connection until the peer closes, an error, or a non-keep-alive exchange.
 boost::asio::awaitable<void> run_session(boost::asio::ip::tcp::socket socket, ServerState& state);
+// The same over TLS (--tls-cert): the server handshake under a 10 s deadline, then the session.
+boost::asio::awaitable<void> run_tls_session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls,
+                                             ServerState& state);
 
 }  // namespace cutover::test::upstream

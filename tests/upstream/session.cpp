@@ -1,6 +1,7 @@
 // One connection of test_upstream: read a head, serve it, repeat while keep-alive holds.
 // Bodies always stream through a 64 KiB buffer (Beast's buffer_body), so a 2 GB upload or
-// download costs no more memory than a tiny one.
+// download costs no more memory than a tiny one. The same session serves plain TCP and, with
+// --tls-cert, an asio::ssl::stream over it once its handshake is done.
 #include "../support/patterns.hpp"
 #include "../support/raw_head.hpp"
 #include "server.hpp"
@@ -8,6 +9,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -20,9 +22,11 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <chrono>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace cutover::test::upstream {
@@ -32,12 +36,16 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 using Parser = http::request_parser<http::buffer_body>;
 using StreamResponse = http::response<http::buffer_body>;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
 constexpr std::uint64_t kMaxDelayMs = 10 * 60 * 1000;
+// A TLS handshake, and the close_notify exchange at the end, may take this long.
+constexpr auto kTlsTimeout = std::chrono::seconds(10);
+constexpr auto kCloseNotifyWait = std::chrono::milliseconds(200);
 
 // Errors that mean the client sent something that is not valid HTTP (answer 400/431), as
 // opposed to the connection going away (just close).
@@ -46,9 +54,13 @@ bool is_protocol_error(beast::error_code ec) {
          ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
+// Stream: tcp::socket or TlsStream (handshake done).
+template <class Stream>
 class Session {
  public:
-  Session(tcp::socket socket, ServerState& state) : socket_(std::move(socket)), state_(state) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  Session(Stream stream, ServerState& state) : stream_(std::move(stream)), state_(state) {}
 
   asio::awaitable<void> run() {
     for (;;) {
@@ -56,14 +68,14 @@ class Session {
       parser.header_limit(kHeaderLimit);
       parser.body_limit(boost::none);  // /echo and /sink take bodies of any size
       auto ec = co_await buffer_head();
-      if (!ec) std::tie(ec, std::ignore) = co_await http::async_read_header(socket_, buffer_, parser, kUseTuple);
+      if (!ec) std::tie(ec, std::ignore) = co_await http::async_read_header(stream_, buffer_, parser, kUseTuple);
       if (ec) {
         if (is_protocol_error(ec)) co_await reject(ec);
         break;
       }
       if (!co_await serve(parser)) break;
     }
-    close();
+    co_await close();
   }
 
  private:
@@ -79,7 +91,7 @@ class Session {
       }
       if (have.size() > kHeaderLimit) co_return beast::error_code{};
       if (have.empty() && !co_await next_request_in_time()) co_return http::error::end_of_stream;
-      auto [ec, n] = co_await socket_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
+      auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(16 * 1024), kUseTuple);
       buffer_.commit(n);
       // EOF is final here: Asio does not signal an edge-triggered EOF twice, so the parser must
       // not read again.
@@ -91,12 +103,14 @@ class Session {
   }
 
   // False when --idle-close-ms passed before the next request's first byte (the caller hangs
-  // up); true at once without that option.
+  // up); true at once without that option. With TLS it waits on the socket under the session,
+  // so bytes the TLS layer already took off it do not count (the gateway does not pipeline).
   asio::awaitable<bool> next_request_in_time() {
     if (state_.misbehaviour.idle_close.count() == 0) co_return true;
     using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer idle(socket_.get_executor(), state_.misbehaviour.idle_close);
-    const auto first = co_await (socket_.async_wait(tcp::socket::wait_read, kUseTuple) || idle.async_wait(kUseTuple));
+    asio::steady_timer idle(stream_.get_executor(), state_.misbehaviour.idle_close);
+    auto& socket = beast::get_lowest_layer(stream_);
+    const auto first = co_await (socket.async_wait(tcp::socket::wait_read, kUseTuple) || idle.async_wait(kUseTuple));
     co_return first.index() == 0;
   }
 
@@ -116,7 +130,7 @@ class Session {
     // curl waits a second for "100 Continue" before sending a big body; don't make it wait.
     if (!parser.is_done() && beast::iequals(req[http::field::expect], "100-continue")) {
       constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      auto [ec, n] = co_await asio::async_write(socket_, asio::buffer(kContinue), kUseTuple);
+      auto [ec, n] = co_await asio::async_write(stream_, asio::buffer(kContinue), kUseTuple);
       if (ec) co_return false;
     }
     if (head.path == "/echo") co_return co_await echo(parser, keep_alive, head_only);
@@ -145,7 +159,7 @@ class Session {
       co_return false;
     } else if (head.path == "/garbage") {
       constexpr std::string_view kGarbage = "\x01\x02 this is not HTTP \xff\r\n\r\n";
-      co_await asio::async_write(socket_, asio::buffer(kGarbage), kUseTuple);
+      co_await asio::async_write(stream_, asio::buffer(kGarbage), kUseTuple);
       co_return false;
     } else if (head.path == "/bytes") {
       const auto n = parse_uint(query_param(head.query, "n").value_or(""));
@@ -157,7 +171,7 @@ class Session {
     } else if (head.path == "/delay") {
       const auto ms = parse_uint(query_param(head.query, "ms").value_or(""));
       if (ms && *ms <= kMaxDelayMs) {
-        asio::steady_timer timer(socket_.get_executor(), std::chrono::milliseconds(*ms));
+        asio::steady_timer timer(stream_.get_executor(), std::chrono::milliseconds(*ms));
         co_await timer.async_wait(kUseTuple);
         res = delay_reply(state_, head.version, *ms);
         // close=1: answer with Connection: close and hang up, so the connection is not reusable.
@@ -178,7 +192,7 @@ class Session {
   // /ws-echo: a WebSocket that sends every message back as it came (text or binary). Its 101 says
   // which identity it was given (X-Seen-User, "-" for none) and by whom (X-Served-By).
   asio::awaitable<void> websocket_echo(const http::request<http::buffer_body>& req) {
-    websocket::stream<tcp::socket> ws(std::move(socket_));
+    websocket::stream<Stream> ws(std::move(stream_));
     const std::string user(req["X-User-Id"]);
     const std::string name = state_.name;
     ws.set_option(websocket::stream_base::decorator([user, name](websocket::response_type& response) {
@@ -205,7 +219,7 @@ class Session {
     while (!parser.is_done()) {
       body.data = chunk_.data();
       body.size = chunk_.size();
-      auto [ec, n] = co_await http::async_read(socket_, buffer_, parser, kUseTuple);
+      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, kUseTuple);
       if (ec && ec != http::error::need_buffer) co_return ec;
       const std::size_t got = chunk_.size() - body.size;
       checksum.update(chunk_.data(), got);
@@ -229,7 +243,7 @@ class Session {
     }
     res.keep_alive(keep_alive);
     http::response_serializer<http::buffer_body> sr{res};
-    if (auto [ec, n] = co_await http::async_write_header(socket_, sr, kUseTuple); ec) co_return false;
+    if (auto [ec, n] = co_await http::async_write_header(stream_, sr, kUseTuple); ec) co_return false;
     if (head_only) {
       Fnv1a64 ignored;
       std::uint64_t bytes = 0;
@@ -239,7 +253,7 @@ class Session {
     while (!parser.is_done()) {
       in.data = chunk_.data();
       in.size = chunk_.size();
-      auto [rec, rn] = co_await http::async_read(socket_, buffer_, parser, kUseTuple);
+      auto [rec, rn] = co_await http::async_read(stream_, buffer_, parser, kUseTuple);
       if (rec && rec != http::error::need_buffer) co_return false;  // head already sent: just close
       const std::size_t got = chunk_.size() - in.size;
       if (got == 0 && !parser.is_done()) continue;  // a zero-size piece would end a chunked body
@@ -260,7 +274,7 @@ class Session {
     }
     res.keep_alive(keep_alive);
     http::response_serializer<http::buffer_body> sr{res};
-    if (auto [ec, w] = co_await http::async_write_header(socket_, sr, kUseTuple); ec) co_return false;
+    if (auto [ec, w] = co_await http::async_write_header(stream_, sr, kUseTuple); ec) co_return false;
     if (head_only) co_return keep_alive;
     for (std::uint64_t off = 0; off < n;) {
       const auto piece = kSource.piece(off, n - off);
@@ -278,7 +292,7 @@ class Session {
     res.body().data = size == 0 ? nullptr : data;
     res.body().size = size;
     res.body().more = more;
-    auto [ec, n] = co_await http::async_write(socket_, sr, kUseTuple);
+    auto [ec, n] = co_await http::async_write(stream_, sr, kUseTuple);
     co_return !ec || ec == http::error::need_buffer;
   }
 
@@ -291,10 +305,10 @@ class Session {
   asio::awaitable<bool> send(StringResponse& res, bool head_only) {
     if (head_only) {
       http::response_serializer<http::string_body> sr{res};
-      auto [ec, n] = co_await http::async_write_header(socket_, sr, kUseTuple);
+      auto [ec, n] = co_await http::async_write_header(stream_, sr, kUseTuple);
       co_return !ec;
     }
-    auto [ec, n] = co_await http::async_write(socket_, res, kUseTuple);
+    auto [ec, n] = co_await http::async_write(stream_, res, kUseTuple);
     co_return !ec;
   }
 
@@ -305,13 +319,21 @@ class Session {
     co_await send(res, false);
   }
 
-  void close() {
+  // TLS first sends close_notify (waiting a moment for the peer's), then both close the socket.
+  asio::awaitable<void> close() {
+    auto& socket = beast::get_lowest_layer(stream_);
+    if constexpr (kTls) {
+      using namespace asio::experimental::awaitable_operators;
+      asio::steady_timer wait(socket.get_executor(), kCloseNotifyWait);
+      // Not after /ws-echo: the WebSocket took the stream and closed it.
+      if (socket.is_open()) co_await (stream_.async_shutdown(kUseTuple) || wait.async_wait(kUseTuple));
+    }
     beast::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_send, ignored);
-    socket_.close(ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
   }
 
-  tcp::socket socket_;
+  Stream stream_;
   ServerState& state_;
   beast::flat_buffer buffer_;
   std::string raw_head_;
@@ -323,7 +345,22 @@ class Session {
 }  // namespace
 
 asio::awaitable<void> run_session(tcp::socket socket, ServerState& state) {
-  Session session(std::move(socket), state);
+  Session<tcp::socket> session(std::move(socket), state);
+  co_await session.run();
+}
+
+asio::awaitable<void> run_tls_session(tcp::socket socket, asio::ssl::context& tls, ServerState& state) {
+  using namespace asio::experimental::awaitable_operators;
+  TlsStream stream(std::move(socket), tls);
+  asio::steady_timer deadline(stream.get_executor(), kTlsTimeout);
+  const auto first = co_await (stream.async_handshake(TlsStream::server, kUseTuple) || deadline.async_wait(kUseTuple));
+  const bool handshaken = first.index() == 0 && !std::get<0>(std::get<0>(first));
+  if (!handshaken) {
+    beast::error_code ignored;
+    stream.next_layer().close(ignored);  // a failed or silent handshake: nothing to say in TLS
+    co_return;
+  }
+  Session<TlsStream> session(std::move(stream), state);
   co_await session.run();
 }
 
