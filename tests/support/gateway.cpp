@@ -8,6 +8,8 @@ namespace cutover::test {
 namespace {
 
 constexpr auto kCheckTimeout = std::chrono::seconds(10);
+// ALIGN(TLS): the TLS listener's start-up line as the tests expect it (see Gateway::tls_port).
+constexpr const char* kTlsListeningPattern = R"(TLS listening on 127\.0\.0\.1:(\d+))";
 
 CheckResult run_check(const std::filesystem::path& config) {
   Process p({CUTOVER_BINARY, "check", config.string()}, ProcessOptions{.output_dir = config.parent_path(), .env = {}});
@@ -46,9 +48,10 @@ void Gateway::start(std::vector<std::string> extra_args, std::chrono::millisecon
   std::vector<std::string> argv{binary_.string(), "--config", config_path().string()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   admin_port_.reset();
+  tls_port_.reset();
   process_ = std::make_unique<Process>(std::move(argv), ProcessOptions{.output_dir = dir_.path(), .env = {}});
-  // The admin listener logs the same phrase; skip any line that names it.
-  const std::regex traffic(R"(^(?!.*admin).*listening on 127\.0\.0\.1:(\d+))", std::regex::icase);
+  // The admin and TLS listeners log the same phrase; skip any line that names them.
+  const std::regex traffic(R"(^(?!.*(?:admin|TLS listening)).*listening on 127\.0\.0\.1:(\d+))", std::regex::icase);
   const auto m = process_->wait_for_line(traffic, timeout, Process::Stream::kStderr);
   if (!m) {
     throw std::runtime_error(binary_.filename().string() + " did not report its listener within " +
@@ -72,6 +75,18 @@ std::uint16_t Gateway::admin_port() {
   if (!m) throw std::runtime_error("cutover did not report an admin listener\n" + process_->output());
   admin_port_ = static_cast<std::uint16_t>(std::stoul((*m)[1].empty() ? (*m)[2] : (*m)[1]));
   return *admin_port_;
+}
+
+std::uint16_t Gateway::tls_port() {
+  if (tls_port_) return *tls_port_;
+  const std::regex tls(kTlsListeningPattern, std::regex::icase);
+  const auto m = process().wait_for_line(tls, kStartTimeout, Process::Stream::kStderr);
+  if (!m) {
+    throw std::runtime_error(std::string("cutover did not report a TLS listener (a line matching /") +
+                             kTlsListeningPattern + "/)\n" + process_->output());
+  }
+  tls_port_ = static_cast<std::uint16_t>(std::stoul((*m)[1]));
+  return *tls_port_;
 }
 
 Process& Gateway::process() {

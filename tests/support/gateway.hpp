@@ -28,7 +28,8 @@ struct CheckResult {
 //   gw.write_config("...hs256_secret_file: " + key.string() + "...");  gw.start();
 // The YAML should say `listen: 127.0.0.1:0` (and `admin: {listen: 127.0.0.1:0}`); the ports are
 // read from the gateway's stderr: traffic from the first "listening on 127.0.0.1:PORT" line that
-// does not mention "admin", admin from the first one that does.
+// mentions neither "admin" nor "TLS listening", admin from the first one that mentions "admin",
+// and the TLS listener (`tls: { listen: 127.0.0.1:0 }`) from "TLS listening on 127.0.0.1:PORT".
 class Gateway {
  public:
   static constexpr std::string_view kConfigName = "cutover.yaml";
@@ -63,6 +64,11 @@ class Gateway {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // Waits (kStartTimeout) for the admin listener line; throws if there is none.
   std::uint16_t admin_port();
+  // ALIGN(TLS): waits (kStartTimeout) for the TLS listener's line, assumed to read
+  // "TLS listening on 127.0.0.1:PORT" (anything before or after it on the line is fine); throws
+  // if there is none. Change kTlsListeningPattern in gateway.cpp if the gateway words it otherwise.
+  std::uint16_t tls_port();
+  std::string tls_address() { return "127.0.0.1:" + std::to_string(tls_port()); }
   Process& process();
 
   const std::filesystem::path& dir() const { return dir_.path(); }
@@ -83,6 +89,7 @@ class Gateway {
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
   std::optional<std::uint16_t> admin_port_;
+  std::optional<std::uint16_t> tls_port_;
 };
 
 }  // namespace cutover::test
