@@ -34,6 +34,8 @@ void parse_certificate(const YAML::Node& node, const std::string& where, const s
   }
   read_file_path(reader, "cert_file", file, certificate.cert_file, sink);
   read_file_path(reader, "key_file", file, certificate.key_file, sink);
+  certificate.cert_mark = reader.key_mark("cert_file");
+  certificate.key_mark = reader.key_mark("key_file");
   reader.finish();
 }
 

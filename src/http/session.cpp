@@ -11,6 +11,7 @@
 #include "cutover/http/worker.hpp"
 #include "http/exchange.hpp"
 #include "http/parse_io.hpp"
+#include "http/header_read.hpp"
 #include "http/tls_accept.hpp"
 #include "http/wire.hpp"
 #include "http/watchdog.hpp"
@@ -117,29 +118,16 @@ std::uint32_t max_header_bytes(const ClientConnection& client) {
   return static_cast<std::uint32_t>(client.snapshot->config.limits.max_header_bytes);
 }
 
-Watch::Clock::time_point header_due(const ClientConnection& client) {
-  return client.request_started + client.snapshot->config.limits.header_timeout;
-}
-
-// More of a request header, within header_timeout of its first bytes. A coroutine of its own
-// (only for a header that did not come in one read): fill()'s five arguments would otherwise each
-// take a place in the session's frame (below).
-asio::awaitable<boost::system::error_code> read_more_header(Worker& worker, ClientConnection& client) {
-  co_return co_await fill(worker.watchdog(), client.stream(), client.buffer, time_left(worker.watchdog(), header_due(client)));
-}
-
 // The session's frame is held by every connection, idle or busy, for as long as it is open, and
 // GCC gives each of its locals (and each co_await's awaiter) a place of its own there, whether or
 // not it lives across a wait. What never waits is therefore done outside it (run_session below,
 // the helpers above). That keeps the frame
 // under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection (memory
 // only: a request costs the same either way).
-// GCC 12 reports Asio's frame allocator as mismatched once serve's ramp is inlined into
-// serve_tls below (awaitable_frame_base has its own operator new and delete): a false positive.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+}  // namespace
+
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
-  if (client.peer_address.empty()) client.peer_address = peer_address(client.socket);
+  client.peer_address = peer_address(client.socket);
   SessionGuard guard(worker, client);
 
   while (!worker.draining()) {
@@ -237,19 +225,6 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
   close_connection(client);
 }
 
-// A connection to the TLS listener: its handshake, then the session as on the plain listener.
-// A frame of its own, so that plain connections do not carry the handshake in theirs.
-asio::awaitable<void> serve_tls(Worker& worker, ClientConnection client) {
-  client.peer_address = peer_address(client.socket);
-  if (!co_await accept_tls(worker, client)) {
-    close_connection(client);
-    co_return;
-  }
-  co_await serve(worker, std::move(client));
-}
-#pragma GCC diagnostic pop
-
-}  // namespace
 
 asio::awaitable<void> run_session(Worker& worker, tcp::socket socket, bool tls) {
   boost::system::error_code ignored;

@@ -97,20 +97,20 @@ SSL_CTX* server_context(const config::TlsConfig& tls, const config::TlsCertifica
   auto keys = ticket_keys();
   SSL_CTX_set_tlsext_ticket_keys(context, keys.data(), static_cast<long>(keys.size()));
   SSL_CTX_set_alpn_select_cb(context, &select_http11, nullptr);
-  auto fail = [&](const std::string& what) {
-    sink.error(certificate.mark, where + ": " + what + ": " + openssl_reason());
+  auto fail = [&](config::Mark at, const std::string& what) {
+    sink.error(at, where + ": " + what + ": " + openssl_reason());
     SSL_CTX_free(context);
     return nullptr;
   };
   if (SSL_CTX_use_certificate_chain_file(context, certificate.cert_file.c_str()) != 1) {
-    return fail("cannot load cert_file '" + certificate.cert_file + "' (a PEM certificate, then its chain)");
+    return fail(certificate.cert_mark, "cannot load cert_file '" + certificate.cert_file + "' (a PEM certificate, then its chain)");
   }
   const bool key_loaded = SSL_CTX_use_PrivateKey_file(context, certificate.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
   if (!key_loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
-    return fail("cannot load key_file '" + certificate.key_file + "' (a PEM private key)");
+    return fail(certificate.key_mark, "cannot load key_file '" + certificate.key_file + "' (a PEM private key)");
   }
   if (!key_loaded || SSL_CTX_check_private_key(context) != 1) {
-    return fail("key_file '" + certificate.key_file + "' is not the key of cert_file '" + certificate.cert_file + "'");
+    return fail(certificate.mark, "key_file '" + certificate.key_file + "' is not the key of cert_file '" + certificate.cert_file + "'");
   }
   X509* leaf = SSL_CTX_get0_certificate(context);
   names = names_of(leaf);

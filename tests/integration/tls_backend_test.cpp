@@ -89,13 +89,16 @@ class TlsBackend : public ::testing::Test {
 };
 
 TEST_F(TlsBackend, AVerifiedBackendAnswersAndTlsClientsStillSayHttps) {
+  // Two processes: connections to one address are pooled together, so backends there must agree
+  // on their tls settings (the gateway refuses the config otherwise).
   auto up = start_https("secure", api_);
+  auto up_by_host = start_https("secure", api_);
   const auto site = ca_.issue("gw.test", {"gw.test"});
   gw_.write_config(yaml_prologue(2) + tls_listener_yaml({site}, gw_.dir()) + "backends:\n" +
                    backend("named", *up, "{ ca_file: " + ca_file_ + ", server_name: api.internal }") +
                    // ALIGN(TLS): without server_name the name verified is the endpoint's host, here
                    // an IP literal, matched against the certificate's IP SAN (and no SNI is sent).
-                   backend("by-host", *up, "{ ca_file: " + ca_file_ + " }") + "routes:\n" + route("named") +
+                   backend("by-host", *up_by_host, "{ ca_file: " + ca_file_ + " }") + "routes:\n" + route("named") +
                    route("by-host"));
   gw_.start();
   for (const std::string host : {"named", "by-host"}) {
@@ -115,11 +118,15 @@ TEST_F(TlsBackend, AVerifiedBackendAnswersAndTlsClientsStillSayHttps) {
 
 TEST_F(TlsBackend, AFailedVerificationIs502WithAJsonBodyAndVerifyFalseAcceptsIt) {
   auto good = start_https("good", api_);
-  auto rogue = start_https("rogue", self_signed(gw_.dir(), "api.internal", {"api.internal", "127.0.0.1"}));
+  const auto rogue_cert = self_signed(gw_.dir(), "api.internal", {"api.internal", "127.0.0.1"});
+  auto rogue = start_https("rogue", rogue_cert);
+  // `lax` has an address of its own: one shared with `untrusted` would pool connections that
+  // were never verified with the ones that must be (the gateway refuses such a config).
+  auto rogue_for_lax = start_https("rogue", rogue_cert);
   gw_.write_config(yaml_prologue(1) + "backends:\n" +
                    backend("untrusted", *rogue, "{ ca_file: " + ca_file_ + ", server_name: api.internal }") +
                    backend("misnamed", *good, "{ ca_file: " + ca_file_ + ", server_name: other.internal }") +
-                   backend("lax", *rogue, "{ verify: false, ca_file: " + ca_file_ + ", server_name: api.internal }") +
+                   backend("lax", *rogue_for_lax, "{ verify: false, ca_file: " + ca_file_ + ", server_name: api.internal }") +
                    "routes:\n" + route("untrusted") + route("misnamed") + route("lax"));
   gw_.start();
   for (const std::string host : {"untrusted", "misnamed"}) {

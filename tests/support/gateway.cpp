@@ -8,8 +8,9 @@ namespace cutover::test {
 namespace {
 
 constexpr auto kCheckTimeout = std::chrono::seconds(10);
-// ALIGN(TLS): the TLS listener's start-up line as the tests expect it (see Gateway::tls_port).
-constexpr const char* kTlsListeningPattern = R"(TLS listening on 127\.0\.0\.1:(\d+))";
+// The TLS listener's start-up line ("TLS: serving HTTPS on 127.0.0.1:PORT (...)"), logged
+// before the ready line and without its words (see Gateway::tls_port).
+constexpr const char* kTlsListeningPattern = R"(serving HTTPS on 127\.0\.0\.1:(\d+))";
 
 CheckResult run_check(const std::filesystem::path& config) {
   Process p({CUTOVER_BINARY, "check", config.string()}, ProcessOptions{.output_dir = config.parent_path(), .env = {}});
@@ -51,7 +52,7 @@ void Gateway::start(std::vector<std::string> extra_args, std::chrono::millisecon
   tls_port_.reset();
   process_ = std::make_unique<Process>(std::move(argv), ProcessOptions{.output_dir = dir_.path(), .env = {}});
   // The admin and TLS listeners log the same phrase; skip any line that names them.
-  const std::regex traffic(R"(^(?!.*(?:admin|TLS listening)).*listening on 127\.0\.0\.1:(\d+))", std::regex::icase);
+  const std::regex traffic(R"(^(?!.*admin).*listening on 127\.0\.0\.1:(\d+))", std::regex::icase);
   const auto m = process_->wait_for_line(traffic, timeout, Process::Stream::kStderr);
   if (!m) {
     throw std::runtime_error(binary_.filename().string() + " did not report its listener within " +

@@ -244,7 +244,9 @@ struct AdminConfig {
 struct TlsCertificateConfig {
   std::string cert_file;  // PEM, the certificate then its chain; absolute after parsing
   std::string key_file;   // PEM private key
-  Mark mark;
+  Mark mark;              // the list item
+  Mark cert_mark;         // each file's key, where a file that does not load is reported
+  Mark key_mark;
 };
 
 enum class TlsVersion : std::uint8_t { tls1_2, tls1_3 };

@@ -72,7 +72,7 @@ class ChannelTest : public ::testing::Test {
     write_certificate(dir_.path(), "other", "other.test");
     config::TlsConfig tls;
     tls.enabled = true;
-    tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "a.key").string(), {3, 5}});
+    tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "a.key").string(), {3, 5}, {3, 7}, {4, 7}});
     server_contexts_ = ServerContexts::build(tls, sink_);
     ASSERT_TRUE(server_contexts_) << (sink_.all().empty() ? "" : sink_.all().front().to_string());
   }
@@ -204,12 +204,28 @@ TEST_F(ChannelTest, BytesThatAreNotTlsFailTheHandshake) {
 TEST_F(ChannelTest, AKeyThatIsNotTheCertificatesIsReportedAtItsLine) {
   config::TlsConfig tls;
   tls.enabled = true;
-  tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "other.key").string(), {7, 5}});
+  tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "other.key").string(), {7, 5}, {7, 7}, {8, 7}});
   config::DiagnosticSink sink("cutover.yaml");
   EXPECT_FALSE(ServerContexts::build(tls, sink));
   ASSERT_EQ(sink.all().size(), 1u);
   EXPECT_EQ(sink.all()[0].mark.line, 7);
   EXPECT_NE(sink.all()[0].message.find("is not the key of cert_file"), std::string::npos) << sink.all()[0].message;
+}
+
+TEST_F(ChannelTest, FilesThatHoldNoCertificateOrKeyAreReportedAtTheirKeys) {
+  std::ofstream(dir_.path() / "text.pem") << "not a certificate\n";
+  const auto text = (dir_.path() / "text.pem").string();
+  for (const auto& [cert, key, line] : {std::tuple{text, (dir_.path() / "a.key").string(), 7},
+                                        std::tuple{(dir_.path() / "a.pem").string(), text, 8}}) {
+    config::TlsConfig tls;
+    tls.enabled = true;
+    tls.certificates.push_back({cert, key, {6, 5}, {7, 7}, {8, 7}});
+    config::DiagnosticSink sink("cutover.yaml");
+    EXPECT_FALSE(ServerContexts::build(tls, sink));
+    ASSERT_EQ(sink.all().size(), 1u);
+    EXPECT_EQ(sink.all()[0].mark.line, line);
+    EXPECT_NE(sink.all()[0].message.find("text.pem"), std::string::npos) << sink.all()[0].message;
+  }
 }
 
 }  // namespace
