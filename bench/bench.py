@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """cutover benchmark orchestration (run it through bench/run.sh, which installs and builds first).
 
-Measures cutover against nginx, HAProxy (mode http) and HAProxy (mode tcp, the L4 floor): every proxy
-with one worker pinned to CPU 0, the backend and the load generator on CPU 1. See docs/performance.md.
+Measures cutover against nginx, HAProxy (mode http) and HAProxy (mode tcp, the L4 floor), and with TLS
+against nginx and HAProxy (scenario 6): every proxy with one worker pinned to CPU 0, the backend and the
+load generator on CPU 1. See docs/performance.md.
 """
 import argparse
 import datetime
@@ -26,7 +27,7 @@ def parse_args():
     ap.add_argument("--scenario", action="append", type=int, choices=sorted(SCENARIOS),
                     help="run only this scenario (repeatable; default: all)")
     ap.add_argument("--duration", type=int, help="seconds per measured run (default 5, --quick 2)")
-    ap.add_argument("--reps", type=int, help="repetitions of every variant (default: 5 for 1; 3 for 2, 3, 4a, 5; 2 for 4b, 4c)")
+    ap.add_argument("--reps", type=int, help="repetitions of every variant (default: 5 for 1; 3 for 2, 3, 4a, 5; 2 for 4b, 4c, 6)")
     ap.add_argument("--backend", choices=["nginx", "test_upstream"], default="nginx",
                     help="the fast backend (default nginx: cheaper per request than test_upstream, see docs)")
     ap.add_argument("--build-dir", required=True, help="cutover Release build (cutover, tests/test_upstream, loadgen/)")
@@ -64,7 +65,7 @@ def main():
     out_dir = os.path.abspath(args.out or os.path.join(args.build_dir, "bench-results", stamp))
     os.makedirs(out_dir, exist_ok=True)
     env = Env(os.path.dirname(os.path.abspath(__file__)), os.path.abspath(args.build_dir), out_dir, args.backend,
-              free_ports(3))
+              free_ports(4))
     meta = {"when": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"), "machine": machine_note(),
             "quick": args.quick, "backend": args.backend, "duration_s": st.duration}
     log_file = open(os.path.join(out_dir, "progress.log"), "a")

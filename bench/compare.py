@@ -72,7 +72,7 @@ def main():
     raise_open_files_limit()
     run_dir = os.path.abspath(args.out or os.path.join(build_dir, "bench-results", time.strftime("compare-%Y%m%d-%H%M%S")))
     os.makedirs(run_dir, exist_ok=True)
-    env = Env(os.path.dirname(os.path.abspath(__file__)), build_dir, run_dir, "nginx", free_ports(3))
+    env = Env(os.path.dirname(os.path.abspath(__file__)), build_dir, run_dir, "nginx", free_ports(4))
     binaries = {"A": os.path.abspath(args.baseline), "B": candidate}
     settings = {"A": args.a_backend, "B": args.b_backend}
     print(f"compare: A = {binaries['A']} {settings['A']}\n         B = {binaries['B']} {settings['B']}\n"

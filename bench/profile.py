@@ -180,7 +180,7 @@ def main():
     out_dir = os.path.abspath(args.out or os.path.join(args.build_dir, "bench-results", f"profile-{stamp}"))
     os.makedirs(out_dir, exist_ok=True)
     env = Env(os.path.dirname(os.path.abspath(__file__)), os.path.abspath(args.build_dir), out_dir, "nginx",
-              free_ports(3))
+              free_ports(4))
     out_file = os.path.join(out_dir, "callgrind.out")
     backend = start_backend(env)
     try:

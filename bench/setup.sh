@@ -6,7 +6,8 @@
 # starting nginx's and HAProxy's own services), then the load generators.
 "$root/scripts/install-deps.sh" --tests wrk python3 util-linux ${extra_packages[@]+"${extra_packages[@]}"}
 
-# 2. Build: cutover and the test backend in Release, and bench/loadgen (not part of the main build).
+# 2. Build: cutover and the test backend in Release, and bench/loadgen (openloop and wrk_tls.so, which
+# scenario 6 preloads into wrk; not part of the main build).
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi

@@ -10,22 +10,30 @@ class LoadError(RuntimeError):
     pass
 
 
-def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s=10, window=None, headers=()):
+def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s=10, window=None, headers=(),
+            tls=None):
     """wrk -t1 for `seconds` (whole seconds); returns requests, rps, bytes, errors and latency in ms.
     window (measure.Window) is opened just before wrk starts and closed when it exits. headers: extra
     request headers ("Name: value"; not with pool_file, whose requests carry their own). With
-    "Connection: close", wrk opens a new connection for each request once the answer is in."""
+    "Connection: close", wrk opens a new connection for each request once the answer is in.
+    tls: None (http), "resume" or "full" (https, with bench/loadgen/wrk_tls.so preloaded, which
+    counts handshakes and resumed ones; wrk resumes the session of its connection slot's last
+    connection, "full" stops it); adds handshakes, resumed and negotiated (version, cipher and
+    key exchange group of wrk's first handshake) to the result."""
     script = os.path.join(env.bench_dir, "wrk", "pool.lua" if pool_file else "report.lua")
     cmd = ["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
            f"--timeout={timeout_s}s", "-s", script]
     for h in headers:
         cmd += ["-H", h]
-    cmd.append(f"http://127.0.0.1:{port}{path}")
+    cmd.append(f"{'https' if tls else 'http'}://127.0.0.1:{port}{path}")
     if pool_file:
         cmd += ["--", pool_file]
+    child_env = None
+    if tls:
+        child_env = dict(os.environ, LD_PRELOAD=env.wrk_tls, WRK_TLS_FRESH="1" if tls == "full" else "0")
     if window:
         window.open()
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, env=child_env)
     if window:
         window.close()
     line = next((l for l in out.stdout.splitlines() if l.startswith("WRKJSON ")), None)
@@ -34,7 +42,7 @@ def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s
     r = json.loads(line[len("WRKJSON "):])
     duration = r["duration_us"] / 1e6
     errors = sum(r["errors"].values())
-    return {
+    result = {
         "requests": r["requests"],
         "duration_s": duration,
         "rps": r["requests"] / duration,
@@ -48,6 +56,14 @@ def run_wrk(env, port, connections, seconds, path="/", pool_file=None, timeout_s
         "p999_ms": r["p999_us"] / 1e3,
         "max_ms": r["max_us"] / 1e3,
     }
+    if tls:
+        counts = next((l for l in out.stderr.splitlines() if l.startswith("WRKTLS ")), None)
+        if counts is None:
+            raise LoadError(f"wrk ran without {env.wrk_tls} (no WRKTLS line): {out.stderr[-2000:]}")
+        t = json.loads(counts[len("WRKTLS "):])
+        result.update({"handshakes": t["handshakes"], "resumed": t["resumed"],
+                       "negotiated": f"{t['version']} {t['cipher']} {t['group']}"})
+    return result
 
 
 def run_openloop(env, port, rate, connections, seconds, path="/", warmup=0, window=None, headers=()):

@@ -127,15 +127,19 @@ def free_ports(count, start=24100):
     return ports
 
 
-def wait_http_ok(proc, port, path="/", timeout=30.0):
-    """Polls GET path until it answers 200 (the proxy is up and reaches its backend)."""
+def wait_http_ok(proc, port, path="/", timeout=30.0, ssl_context=None):
+    """Polls GET path until it answers 200 (the proxy is up and reaches its backend); over HTTPS
+    with ssl_context."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if not proc.alive():
             raise RuntimeError(f"{proc.name} exited (code {proc.popen.returncode}):\n{proc.tail()}")
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            if ssl_context:
+                conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=2, context=ssl_context)
+            else:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", path)
             res = conn.getresponse()
             res.read()

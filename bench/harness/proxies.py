@@ -4,6 +4,7 @@ import re
 import shutil
 
 from .procs import Proc, wait_http_ok
+from .tls import OPENSSL, cutover_tls_yaml
 
 PROXY_CPU = 0
 CLIENT_CPU = 1  # the backend and the load generator share it
@@ -27,8 +28,9 @@ class Env:
         self.cutover = os.path.join(build_dir, "cutover")
         self.test_upstream = os.path.join(build_dir, "tests", "test_upstream")
         self.openloop = os.path.join(build_dir, "loadgen", "openloop")
+        self.wrk_tls = os.path.join(build_dir, "loadgen", "wrk_tls.so")
         self.data_dir = os.path.join(run_dir, "data")
-        self.backend_a, self.backend_b, self.proxy_port = ports
+        self.backend_a, self.backend_b, self.proxy_port, self.tls_port = ports
         self.jwt_secret_file = os.path.join(run_dir, "jwt.secret")
         os.makedirs(os.path.join(run_dir, "tmp"), exist_ok=True)
         os.makedirs(os.path.join(self.data_dir, "bytes"), exist_ok=True)
@@ -108,17 +110,20 @@ def route_paths(routes):
     return paths
 
 
-def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), ready_timeout=60, backend_extra=""):
+def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), ready_timeout=60, backend_extra="",
+                tls=None):
     """Starts one proxy on env.proxy_port, pinned to CPU 0, and waits until it answers through the
     backend. features (cutover only): any of 'jwt', 'split', 'log'. wrapper: a command prefix
     (e.g. valgrind). backend_extra (cutover only): more settings for its backends, e.g.
-    "max_connections_per_endpoint: 128"."""
+    "max_connections_per_endpoint: 128". tls (tls.TlsFiles; cutover, nginx, haproxy-http): HTTPS
+    on tls.port with that certificate, checked over HTTPS (nginx and HAProxy listen on it alone,
+    cutover on env.proxy_port too)."""
     port, name = env.proxy_port, kind + (f"-{tag}" if tag else "")
     log = os.path.join(env.run_dir, f"{name}.log")
     if kind == "cutover":
-        extra = ""
+        extra = cutover_tls_yaml(tls) if tls else ""
         if "jwt" in features:
-            extra = f"identity:\n  jwt:\n    hs256_secret_file: '{env.jwt_secret_file}'\n    claim: sub\n"
+            extra += f"identity:\n  jwt:\n    hs256_secret_file: '{env.jwt_secret_file}'\n    claim: sub\n"
         access_log = os.path.join(env.run_dir, "access.log") if "log" in features else "off"
         if access_log != "off" and os.path.exists(access_log):
             os.remove(access_log)
@@ -130,6 +135,16 @@ def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), r
         if os.path.exists(state):
             os.remove(state)
         cmd = [env.cutover, "--config", conf]
+    elif kind == "nginx" and tls:
+        conf = render(env, "nginx-tls.conf", "nginx-tls.conf", PORT=tls.port, BACKEND=env.backend_a, POOL=pool,
+                      CERT=tls.cert, KEY=tls.key)
+        cmd = ["nginx", "-p", env.run_dir, "-c", conf, "-e", os.path.join(env.run_dir, "nginx-tls.error.log")]
+    elif kind == "haproxy-http" and tls:
+        conf = render(env, "haproxy-tls.cfg", "haproxy-tls.cfg", PORT=tls.port, BACKEND=env.backend_a,
+                      CERT_AND_KEY=tls.cert_and_key)
+        cmd = ["haproxy", "-f", conf, "-db"]
+    elif tls:
+        raise ValueError(f"{kind} has no TLS configuration")
     elif kind == "nginx":
         conf = render(env, "nginx.conf", "nginx.conf", PORT=port, BACKEND=env.backend_a, POOL=pool)
         cmd = ["nginx", "-p", env.run_dir, "-c", conf, "-e", os.path.join(env.run_dir, "nginx.error.log")]
@@ -140,7 +155,10 @@ def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), r
         raise ValueError(f"unknown proxy {kind}")
     proc = Proc(name, list(wrapper) + cmd, PROXY_CPU, log)
     try:
-        wait_http_ok(proc, port, timeout=ready_timeout)
+        if tls:
+            wait_http_ok(proc, tls.port, timeout=ready_timeout, ssl_context=tls.client_context())
+        else:
+            wait_http_ok(proc, port, timeout=ready_timeout)
     except Exception:
         proc.stop()
         raise
@@ -148,5 +166,5 @@ def start_proxy(env, kind, pool=64, features=(), routes=1, tag="", wrapper=(), r
 
 
 def have_binaries():
-    missing = [b for b in ("nginx", "haproxy", "wrk", "taskset") if shutil.which(b) is None]
+    missing = [b for b in ("nginx", "haproxy", "wrk", "taskset", OPENSSL) if shutil.which(b) is None]
     return missing

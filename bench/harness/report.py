@@ -2,9 +2,14 @@
 import statistics
 
 from .proxies import PEERS
-from .scenarios import LIMITED_CONNECTIONS
+from .scenarios import LIMITED_CONNECTIONS, TLS_PROXIES, TLS_VARIANTS
 
 NA = "n/a"
+TLS_TITLES = {  # scenario 6's variants, as the report names them
+    "keepalive": "keep-alive",
+    "full": "a full handshake per request",
+    "resumed": "a resumed handshake per request",
+}
 
 
 def fmt(x, digits=0):
@@ -36,7 +41,7 @@ def get(results, scenario, variant, key):
     return results.get(scenario, {}).get("medians", {}).get(variant, {}).get(key)
 
 
-def headline_table(m):
+def headline_table(m, extra=()):
     cut = m.get("cutover", {})
     rows = []
     for p in ["cutover"] + PEERS:
@@ -45,11 +50,12 @@ def headline_table(m):
             continue
         rows.append([p, fmt(r["req_per_cpu_s"]), f"±{r['spread'] * 50:.1f}%", fmt(r["rps"]), fmt(r["cpu_util"], 2),
                      other(r),
-                     fmt(r["p50_ms"], 2), fmt(r["p99_ms"], 2), fmt(r["p999_ms"], 2), fmt(mib(r["peak_rss_kib"]), 1),
-                     "—" if p == "cutover" else fmt(ratio(cut.get("req_per_cpu_s"), r["req_per_cpu_s"]), 2),
+                     fmt(r["p50_ms"], 2), fmt(r["p99_ms"], 2), fmt(r["p999_ms"], 2), fmt(mib(r["peak_rss_kib"]), 1)] +
+                    [f(r) for _, f in extra] +
+                    ["—" if p == "cutover" else fmt(ratio(cut.get("req_per_cpu_s"), r["req_per_cpu_s"]), 2),
                      "—" if p == "cutover" else fmt(ratio(cut.get("rps"), r["rps"]), 2), int(r["errors"])])
-    return table(["proxy", "req/CPU-s", "spread", "req/s", "CPU used", "CPU 0 other", "p50 ms", "p99 ms", "p99.9 ms", "peak RSS MiB",
-                  "cutover ÷ peer (req/CPU-s)", "cutover ÷ peer (req/s)", "errors"], rows)
+    return table(["proxy", "req/CPU-s", "spread", "req/s", "CPU used", "CPU 0 other", "p50 ms", "p99 ms", "p99.9 ms", "peak RSS MiB"] +
+                 [h for h, _ in extra] + ["cutover ÷ peer (req/CPU-s)", "cutover ÷ peer (req/s)", "errors"], rows)
 
 
 def simple_table(m, first_col, extra=()):
@@ -145,6 +151,18 @@ def targets(results, st):
         out.append(("(information) a new connection per request: cutover's req/CPU-s ÷ each peer's",
                     "; ".join(f"{peer} {fmt(r, 2)} ×{per_repetition(results, 'new_connections', 'cutover', peer)}"
                               for peer, r in fresh if r is not None), "-"))
+
+    tls = []  # scenario 6 has no target either
+    for variant in TLS_VARIANTS:
+        cut = get(results, "tls", f"{variant} cutover", "req_per_cpu_s")
+        ratios = [(peer, ratio(cut, get(results, "tls", f"{variant} {peer}", "req_per_cpu_s")))
+                  for peer in TLS_PROXIES[1:]]
+        shown = [f"{peer} {fmt(r, 2)} ×{per_repetition(results, 'tls', f'{variant} cutover', f'{variant} {peer}')}"
+                 for peer, r in ratios if r is not None]
+        if shown:
+            tls.append(f"{TLS_TITLES[variant]}: " + ", ".join(shown))
+    if tls:
+        out.append(("(information) TLS termination: cutover's req/CPU-s ÷ each peer's", "; ".join(tls), "-"))
     return out
 
 
@@ -180,5 +198,20 @@ def render(results, st, meta):
     if "new_connections" in results:
         parts += ["## 5. A new client connection per request (Connection: close, 64 at a time; no target)", "",
                   headline_table(results["new_connections"]["medians"]), ""]
+    if "tls" in results:
+        parts += ["## 6. TLS termination (64 connections, cutover and the HTTP peers; no target)", ""]
+        for proxy, why in results["tls"].get("skipped", {}).items():
+            parts += [f"**{proxy} not measured**: it did not start with TLS ({why[:300]}).", ""]
+        negotiated = results["tls"].get("negotiated", {})
+        if negotiated:
+            parts += ["Negotiated with wrk: " + "; ".join(f"{p} {' / '.join(n)}" for p, n in negotiated.items()) + ".",
+                      ""]
+            if len({n for ns in negotiated.values() for n in ns}) > 1:
+                parts += ["**Not like for like**: the proxies negotiated different versions, ciphers or groups "
+                          "(a TLS 1.2 resumption skips the key exchange a TLS 1.3 one makes).", ""]
+        for i, variant in enumerate(TLS_VARIANTS):
+            m = {k.split(" ", 1)[1]: v for k, v in results["tls"]["medians"].items() if k.split(" ", 1)[0] == variant}
+            parts += [f"### 6{'abc'[i]}. {TLS_TITLES[variant][0].upper()}{TLS_TITLES[variant][1:]}", "",
+                      headline_table(m, [("resumed", lambda r: f"{r['resumed_pct']:.0f}%")]), ""]
     parts += ["## Targets", "", table(["target", "measured", "verdict"], targets(results, st)), ""]
     return "\n".join(parts)

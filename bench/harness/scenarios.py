@@ -1,4 +1,4 @@
-"""The five scenarios of the benchmark. Each interleaves its variants (A B C A B C ...), starts every
+"""The six scenarios of the benchmark. Each interleaves its variants (A B C A B C ...), starts every
 proxy fresh for every measurement, and returns per-variant medians plus the raw samples."""
 import base64
 import hashlib
@@ -9,7 +9,8 @@ import time
 
 from .load import run_openloop, run_wrk
 from .measure import measure, median_of
-from .proxies import PEERS, route_paths
+from .proxies import PEERS, route_paths, start_proxy
+from .tls import make_certificate
 
 HEADLINE_CONNECTIONS = 64
 CONNECTION_RAMP = 4  # seconds of load on all connections before the window (scenario 4b)
@@ -19,6 +20,12 @@ IDLE_PERIOD = 2.0  # seconds between two requests of one "idle" keep-alive conne
 # gateway instead of each holding an upstream connection (thousands at 5,000, all of them cold).
 LIMITED_CONNECTIONS = 32
 CLOSE = ("Connection: close",)  # scenario 5's request header: one connection per request
+TLS_PROXIES = ["cutover", "nginx", "haproxy-http"]  # scenario 6: the proxies that terminate TLS
+TLS_VARIANTS = {  # scenario 6: variant -> (run_wrk's tls, request headers)
+    "keepalive": ("resume", ()),  # one handshake per connection, then requests over it
+    "full": ("full", CLOSE),  # a full handshake for every request
+    "resumed": ("resume", CLOSE),  # a handshake for every request, resuming the last session (wrk's own way)
+}
 JWT_USERS = 1000
 JWT_SECRET = hashlib.sha256(b"cutover-bench").hexdigest()
 FEATURE_VARIANTS = {  # name -> cutover features
@@ -38,6 +45,7 @@ class Settings:
         self.reps_headline = reps or (2 if quick else 5)
         self.reps = reps or (1 if quick else 3)  # 2, 3, 4a and 5
         self.reps_scale = reps or (1 if quick else 2)  # 4b and 4c: long runs, effects far above noise
+        self.reps_tls = reps or (1 if quick else 2)  # 6: nine variants; kept to ~2 minutes
         self.rates = [5000, 20000]
         self.route_points = [1, 10000] if quick else [1, 1000, 10000]
         self.connection_points = [64, 1000] if quick else [64, 1000, 5000]
@@ -213,10 +221,51 @@ def new_connections(env, st, log):
 
     return summarize(interleave(st.reps, ["cutover"] + PEERS, one, log))
 
+
+def tls_termination(env, st, log):
+    """6: cutover, nginx and HAProxy (mode http) terminating TLS with one self-signed ECDSA P-256
+    certificate, each proxying plain HTTP to the backend of 1, 64 connections: keep-alive (the
+    handshakes are out of the window), a full handshake per request, and a resumed one per request
+    (wrk resumes its slot's last session unless bench/loadgen/wrk_tls.so stops it). Every row
+    reports the share of resumed handshakes wrk saw. When cutover does not start with its tls:
+    section (before it terminates TLS), the peers run alone and the report says why. What each proxy
+    negotiated with wrk (version, cipher, group) is recorded. No target."""
+    if not os.path.exists(env.wrk_tls):
+        raise RuntimeError(f"no {env.wrk_tls}: bench/run.sh builds it (bench/loadgen)")
+    files = make_certificate(env)
+    c = HEADLINE_CONNECTIONS
+    proxies, skipped = list(TLS_PROXIES), {}
+    try:
+        start_proxy(env, "cutover", tls=files, tag="tls", ready_timeout=15).stop()
+    except RuntimeError as e:
+        reason = " ".join(str(e).split())
+        log(f"  cutover not measured: it does not start with the tls: section ({reason[:300]})")
+        skipped["cutover"] = reason[:1000]
+        proxies.remove("cutover")
+    variants = [(v, p) for v in TLS_VARIANTS for p in proxies]
+
+    def one(variant):
+        kind, proxy = variant
+        tls, headers = TLS_VARIANTS[kind]
+        s = measure(env, proxy, lambda w: run_wrk(env, files.port, c, st.duration, window=w, headers=headers, tls=tls),
+                    warmup=lambda: run_wrk(env, files.port, c, st.warmup, headers=headers, tls=tls),
+                    tls=files, tag="tls")
+        s["resumed_pct"] = 100.0 * s["resumed"] / max(s["handshakes"], 1)
+        return s
+
+    samples = interleave(st.reps_tls, variants, one, log)
+    out = summarize(samples)
+    out["skipped"] = skipped
+    out["negotiated"] = {p: sorted({s["negotiated"] for (_, q), ss in samples.items() if q == p for s in ss})
+                         for p in proxies}
+    return out
+
+
 SCENARIOS = {
     1: [("headline", headline)],
     2: [("features", features)],
     3: [("fixed_load", fixed_load)],
     4: [("routes", scale_routes), ("connections", scale_connections), ("bodies", scale_bodies)],
     5: [("new_connections", new_connections)],
+    6: [("tls", tls_termination)],
 }
