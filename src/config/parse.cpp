@@ -124,7 +124,13 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   reader.read_duration("drain_timeout", config.drain_timeout);
   if (auto node = reader.get("limits"); node.IsDefined()) parse_limits(node, config.limits, sink);
   if (auto node = reader.get("paths"); node.IsDefined()) parse_paths(node, config.paths, sink);
-  if (auto node = reader.get("tls"); node.IsDefined()) parse_tls(node, file, config.tls, sink);
+  if (auto node = reader.get("tls"); node.IsDefined()) {
+    parse_tls(node, file, config.tls, sink);
+    const auto& tls = config.tls.listen;
+    if (tls.port != 0 && tls.port == config.listen.port && tls.host == config.listen.host) {
+      sink.error(tls.mark, "'tls.listen' is '" + tls.to_string() + "', the plain listener's address: give HTTPS a port of its own");
+    }
+  }
   if (auto node = reader.get("admin"); node.IsDefined()) parse_admin(node, file, config.admin, sink);
   if (auto node = reader.get("access_log"); node.IsDefined()) parse_access_log(node, file, config.access_log, sink);
   if (auto node = reader.get("identity"); node.IsDefined()) parse_identity(node, file, config.identity, sink);
