@@ -202,6 +202,12 @@ std::string SessionTier::backend_address() const { return "127.0.0.1:" + std::to
 std::string SessionTier::legacy_address() const { return "127.0.0.1:" + std::to_string(legacy_port_); }
 
 Peer SessionTier::connect_client(const std::function<void()>& just_before_start) {
+  return connect(just_before_start, false);
+}
+
+Peer SessionTier::connect_tls_client() { return connect({}, true); }
+
+Peer SessionTier::connect(const std::function<void()>& just_before_start, bool tls) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const auto endpoint = client_acceptor_.local_endpoint();
   sockaddr_in address{};
@@ -213,9 +219,9 @@ Peer SessionTier::connect_client(const std::function<void()>& just_before_start)
   // Accepted on the test's own io_context, then handed to the worker's: the session owns it.
   tcp::socket accepted = client_acceptor_.accept();
   tcp::socket served(worker_->io(), tcp::v4(), accepted.release());
-  asio::post(worker_->io(), [this, &just_before_start, &served] {
+  asio::post(worker_->io(), [this, &just_before_start, &served, tls] {
     if (just_before_start) just_before_start();
-    worker_->start_session(std::move(served));
+    worker_->start_session(std::move(served), tls);
   });
   settle();
   return client;

@@ -88,6 +88,9 @@ class SessionTier {
   // A new client connection, its gateway side started by the worker from one of its own handlers,
   // as its accept loop does; `just_before_start`, if given, runs in that handler first.
   Peer connect_client(const std::function<void()>& just_before_start = {});
+  // The same as the TLS listener accepts it: the session starts with a handshake (the config
+  // needs a `tls:` section, in extra_yaml).
+  Peer connect_tls_client();
   // The next connection the gateway opened to the backend (drives the worker until there is one).
   Peer accept_backend();
   // The same for the `legacy` backend (TierOptions::legacy_settings).
@@ -134,6 +137,7 @@ class SessionTier {
   boost::asio::io_context client_io_;  // the test's side of the client acceptor
   boost::asio::ip::tcp::acceptor client_acceptor_;
   Peer accept_on(int listener);
+  Peer connect(const std::function<void()>& just_before_start, bool tls);
   bool pending_on(int listener);
 
   int backend_listener_ = -1;

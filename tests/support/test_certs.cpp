@@ -1,5 +1,11 @@
 #include "support/test_certs.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+
 #include "support/process.hpp"
 
 #include <arpa/inet.h>
@@ -134,6 +140,39 @@ std::string first_certificate_pem(std::string_view text) {
     if (!std::isspace(static_cast<unsigned char>(c))) out.push_back(c);
   }
   return out;
+}
+
+CertFiles quick_self_signed(const std::filesystem::path& dir, std::string_view stem, std::string_view name) {
+  const std::string common_name(name);
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 2 * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* subject = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(common_name.c_str()),
+                             -1, -1, 0);
+  X509_set_issuer_name(cert, subject);
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  X509V3_set_ctx(&context, cert, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* names = X509V3_EXT_conf_nid(nullptr, &context, NID_subject_alt_name, ("DNS:" + common_name).c_str());
+  X509_add_ext(cert, names, -1);
+  X509_EXTENSION_free(names);
+  X509_sign(cert, key, EVP_sha256());
+  CertFiles files{dir / (std::string(stem) + ".pem"), dir / (std::string(stem) + ".key")};
+  if (FILE* out = std::fopen(files.cert.c_str(), "w")) {
+    PEM_write_X509(out, cert);
+    std::fclose(out);
+  }
+  if (FILE* out = std::fopen(files.key.c_str(), "w")) {
+    PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(out);
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return files;
 }
 
 }  // namespace cutover::test

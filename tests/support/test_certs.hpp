@@ -51,6 +51,10 @@ class TestCa {
 CertFiles self_signed(const std::filesystem::path& dir, std::string_view common_name,
                       const std::vector<std::string>& names);
 
+// A self-signed P-256 certificate for DNS name `name`, made in this process (OpenSSL's API, no
+// subprocess: for the unit and session tiers): <stem>.pem and <stem>.key in `dir`.
+CertFiles quick_self_signed(const std::filesystem::path& dir, std::string_view stem, std::string_view name);
+
 // Runs /usr/bin/openssl with `args` (working directory unchanged, stdin /dev/null) and returns
 // its stdout; throws std::runtime_error with stderr when it exits non-zero or takes over 30 s.
 std::string run_openssl(std::vector<std::string> args);

@@ -1,10 +1,6 @@
 // Two Channels talking through memory: the record layer and the contexts without a socket.
 #include "cutover/tls/channel.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
-
 #include <gtest/gtest.h>
 
 #include <boost/asio/error.hpp>
@@ -13,39 +9,12 @@
 
 #include "cutover/tls/contexts.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_certs.hpp"
 
 namespace cutover::tls {
 namespace {
 
 namespace asio = boost::asio;
-
-// A self-signed P-256 certificate for `name`, written as PEM files into `dir`.
-void write_certificate(const std::filesystem::path& dir, const std::string& stem, const std::string& name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* subject = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
-  X509_set_issuer_name(cert, subject);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, ("DNS:" + name).c_str());
-  X509_add_ext(cert, san, -1);
-  X509_EXTENSION_free(san);
-  X509_sign(cert, key, EVP_sha256());
-  FILE* out = std::fopen((dir / (stem + ".pem")).c_str(), "w");
-  PEM_write_X509(out, cert);
-  std::fclose(out);
-  out = std::fopen((dir / (stem + ".key")).c_str(), "w");
-  PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
-  std::fclose(out);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-}
 
 // Moves what `from` wrote into `to`'s input; the bytes moved.
 std::size_t carry(Channel& from, Channel& to) {
@@ -68,8 +37,8 @@ std::string read_all(Channel& channel, boost::system::error_code& ec) {
 class ChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    write_certificate(dir_.path(), "a", "a.test");
-    write_certificate(dir_.path(), "other", "other.test");
+    test::quick_self_signed(dir_.path(), "a", "a.test");
+    test::quick_self_signed(dir_.path(), "other", "other.test");
     config::TlsConfig tls;
     tls.enabled = true;
     tls.certificates.push_back({(dir_.path() / "a.pem").string(), (dir_.path() / "a.key").string(), {3, 5}, {3, 7}, {4, 7}});
