@@ -68,6 +68,21 @@ int run_check(const std::string& path, std::ostream& out) {
       out << " (health check GET " << check.path << " every "
           << (ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms") << ")";
     }
+    if (const auto& tls = backend.tls; tls.enabled) {
+      out << (tls.verify ? " (tls, verified" + (tls.server_name.empty() ? std::string() : " as " + tls.server_name) + ")"
+                         : std::string(" (tls, not verified)"));
+    }
+    out << "\n";
+  }
+  if (snapshot->tls) {
+    // Which certificate answers which names (SNI): what a renewal must keep covering.
+    out << "  tls " << config.tls.listen.to_string() << ":";
+    const auto& names = snapshot->tls->names();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      out << (i == 0 ? " " : "; ") << config.tls.certificates[i].cert_file << " (";
+      for (std::size_t j = 0; j < names[i].size(); ++j) out << (j == 0 ? "" : ", ") << names[i][j];
+      out << (i == 0 ? ", and clients naming none)" : ")");
+    }
     out << "\n";
   }
   for (const auto& route : config.routes) {

@@ -127,7 +127,9 @@ void parse_top(const YAML::Node& root, const std::string& file, Config& config, 
   if (auto node = reader.get("tls"); node.IsDefined()) {
     parse_tls(node, file, config.tls, sink);
     const auto& tls = config.tls.listen;
-    if (tls.port != 0 && tls.port == config.listen.port && tls.host == config.listen.host) {
+    auto wildcard = [](const std::string& host) { return host == "0.0.0.0" || host == "::" || host == "[::]"; };
+    if (tls.port != 0 && tls.port == config.listen.port &&
+        (tls.host == config.listen.host || wildcard(tls.host) || wildcard(config.listen.host))) {
       sink.error(tls.mark, "'tls.listen' is '" + tls.to_string() + "', the plain listener's address: give HTTPS a port of its own");
     }
   }

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 
@@ -64,6 +65,15 @@ boost::system::error_code parse_eof(Parser& parser) {
   if (!parser.got_some()) return make_error_code(boost::beast::http::error::end_of_stream);
   boost::system::error_code ec;
   parser.put_eof(ec);
+  return ec;
+}
+
+// The same on a stream: over TLS, an end without the peer's close_notify is a cut, not an end
+// (RFC 8446 6.1), so it does not complete a body that only the end of the connection delimits.
+template <class Parser>
+boost::system::error_code parse_eof(Parser& parser, Stream stream) {
+  auto ec = parse_eof(parser);
+  if (!ec && stream.tls && !stream.tls->peer_closed()) ec = boost::asio::ssl::error::stream_truncated;
   return ec;
 }
 

@@ -91,7 +91,7 @@ boost::asio::awaitable<RelayResult> relay_message(
           ec = timeouts.pace->after_read(input_buffer.size() - before, watchdog.now(),
                                          ec == boost::beast::error::timeout, timeouts.read);
         }
-        if (ec == boost::asio::error::eof) ec = parse_eof(parser);
+        if (ec == boost::asio::error::eof) ec = parse_eof(parser, input);
         if (ec || parser.is_done()) break;
       }
       // A request body that has already arrived is parsed before anything goes out, without

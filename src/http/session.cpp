@@ -105,9 +105,12 @@ struct IdleDeadlines {
 
 IdleDeadlines idle_deadlines(const ClientConnection& client, const config::LimitsConfig& limits,
                              Watch::Clock::time_point now) {
-  // The idle timeout runs from the last response (its clock reading, not another one).
-  const auto idle_since = client.requests == 0 ? now : client.answered_at;
-  const auto due = idle_since + (client.requests == 0 ? limits.header_timeout : limits.idle_timeout);
+  // The idle timeout runs from the last response (its clock reading, not another one); before a
+  // first request, from now, or on a TLS connection from its accept (answered_at, set there), so
+  // that its handshake and its first request's header share one header_timeout.
+  const bool first = client.requests == 0;
+  const auto idle_since = first && client.answered_at == Watch::Clock::time_point{} ? now : client.answered_at;
+  const auto due = idle_since + (first ? limits.header_timeout : limits.idle_timeout);
   return {due, std::min(due, idle_since + kReadBufferKeptWhileIdle)};
 }
 

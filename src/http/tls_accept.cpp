@@ -14,7 +14,8 @@ asio::awaitable<bool> accept_tls(Worker& worker, ClientConnection& client) {
   const auto snapshot = worker.snapshot();
   if (snapshot->tls) client.tls = tls::Channel::accept(snapshot->tls->default_context());
   if (!client.tls) co_return false;  // a reload took `tls:` away: the listener stays until a restart
-  const auto due = worker.watchdog().now() + snapshot->config.limits.header_timeout;
+  client.answered_at = worker.watchdog().now();
+  const auto due = client.answered_at + snapshot->config.limits.header_timeout;
   const auto ec = co_await handshake(worker.watchdog(), client.stream(), due);
   if (!ec) {
     Counters::bump(worker.counters().tls_handshakes);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <spdlog/spdlog.h>
 
@@ -15,11 +16,24 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
+namespace {
+
+// How `backend` connects to `endpoint`: 0 for plain TCP, else its TLS settings and name.
+std::uint64_t tls_identity(const runtime::Backend& backend, const asio::ip::tcp::endpoint& endpoint) {
+  if (!backend.tls) return 0;
+  return backend.tls->identity(backend.config->endpoints[backend.index_of(endpoint)].host);
+}
+
+}  // namespace
+
 std::unique_ptr<upstream::Connection> take_idle(upstream::Pool& pool, const runtime::Backend& backend,
                                                 const asio::ip::tcp::endpoint& endpoint, Clock::time_point now, bool probe) {
   auto connection = pool.take_idle(endpoint, now, backend.config->idle_timeout, probe);
-  // Pooled before a reload that turned TLS on or off for this address: not this backend's kind.
-  while (connection && (connection->tls != nullptr) != (backend.tls != nullptr)) {
+  if (!connection) return connection;
+  // Made before a reload that changed how this address is reached (TLS on or off, another CA,
+  // name or verification): not this request's to use.
+  const std::uint64_t identity = tls_identity(backend, endpoint);
+  while (connection && connection->tls_identity != identity) {
     connection = pool.take_idle(endpoint, now, backend.config->idle_timeout, probe);
   }
   return connection;
@@ -44,8 +58,11 @@ asio::awaitable<std::unique_ptr<upstream::Connection>> connect(UpstreamSupply& s
   supply.pool.connected(*connection);
   if (backend.tls) {
     const auto& tls = *backend.tls;
-    connection->tls = tls::Channel::connect(tls.get(), tls.server_name(backend.config->endpoints[index].host), tls.verify());
-    ec = connection->tls ? co_await handshake(supply.watchdog, stream_of(*connection), due) : asio::error::no_memory;
+    const std::string& host = backend.config->endpoints[index].host;
+    connection->tls = tls::Channel::connect(tls.get(), tls.server_name(host), tls.verify());
+    connection->tls_identity = tls.identity(host);
+    ec = connection->tls ? co_await handshake(supply.watchdog, stream_of(*connection), due)
+                         : asio::ssl::error::unspecified_system_error;
     if (ec) {
       Counters::bump(supply.counters.upstream_tls_failures);
       if (const auto held_back = supply.tls_failure_log.admit(1, std::chrono::steady_clock::now())) {
@@ -71,7 +88,11 @@ asio::awaitable<Acquired> queue_for_connection(UpstreamSupply& supply, const run
     case upstream::Waiter::Result::handed:
       // Fresh from a complete response on this worker: alive, so no probe is needed for a body.
       acquired.connection = queued.take_connection();
-      break;
+      if (acquired.connection->tls_identity == tls_identity(backend, endpoint)) break;
+      // A request of the config before a reload gave back a connection made another way (TLS
+      // turned on, another name): closed, and its place taken by a new one.
+      acquired.connection.reset();
+      [[fallthrough]];
     case upstream::Waiter::Result::may_connect: {
       error_code ec;
       acquired.connection = co_await connect(supply, backend, backend.index_of(endpoint), backend.config->connect_timeout,

@@ -132,8 +132,9 @@ boost::system::error_code send_records(asio::ip::tcp::socket& socket, tls::Chann
 boost::system::error_code write_now(Stream stream, Outgoing& out) {
   if (!stream.tls) return write_socket(stream.socket, out);
   if (!out.empty()) {
-    stream.tls->write(out.pending());
+    const auto ec = stream.tls->write(out.pending());
     out.consume(out.size());
+    if (ec) return ec;
   }
   return send_records(stream.socket, *stream.tls);
 }

@@ -30,6 +30,14 @@ std::string sha256_hex(std::string_view text) {
   return out;
 }
 
+// How connections to an endpoint written as `host` are made: plain, or TLS with which checks.
+std::string reached_how(const config::BackendTlsConfig& tls, const std::string& host) {
+  if (!tls.enabled) return "plain TCP";
+  if (!tls.verify) return "TLS unverified, as " + (tls.server_name.empty() ? host : tls.server_name);
+  return "TLS verified as " + (tls.server_name.empty() ? host : tls.server_name) +
+         (tls.ca_file.empty() ? "" : " by " + tls.ca_file);
+}
+
 // Endpoints are resolved once per load: DNS answers change only on reload, never mid-request.
 void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
   asio::io_context io;
@@ -37,6 +45,7 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
   // A worker keeps one set of connections per address, whichever backends send there, so their
   // connection limits must agree.
   std::map<tcp::endpoint, const config::BackendConfig*> limit_of;
+  std::map<tcp::endpoint, std::pair<const config::BackendConfig*, std::string>> reached_as;
   for (const auto& backend : snapshot.config.backends) {
     Backend resolved{backend.name, {}, &backend, nullptr, nullptr};
     std::vector<std::string> addresses;
@@ -68,13 +77,18 @@ void resolve_backends(Snapshot& snapshot, config::DiagnosticSink& sink) {
                        std::to_string(backend.max_connections_per_endpoint) +
                        ": connections to one address are counted together, so give them the same limit");
       }
-      const auto& a = first->second->tls;
-      const auto& b = backend.tls;
-      if (!inserted && (a.enabled != b.enabled || a.verify != b.verify || a.ca_file != b.ca_file || a.server_name != b.server_name)) {
-        sink.error(endpoint.mark, "backends '" + first->second->name + "' and '" + backend.name + "' both send to " +
-                                      endpoint.to_string() +
-                                      " with different tls settings: connections to one address are pooled together, "
-                                      "so give them the same tls (or none)");
+      // Connections are pooled by address: one made under other TLS settings, or checked for
+      // another name, must never carry these requests.
+      const std::string how = reached_how(backend.tls, endpoint.host);
+      auto [reached, first_here] = reached_as.emplace(chosen, std::pair{&backend, how});
+      if (!first_here && reached->second.second != how) {
+        sink.error(endpoint.mark, "'" + endpoint.to_string() + "' of backend '" + backend.name + "' is the address of " +
+                                      (reached->second.first == &backend ? "another of its endpoints"
+                                                                         : "backend '" + reached->second.first->name + "'") +
+                                      ", reached with other tls settings or another server name (" +
+                                      reached->second.second + " against " + how +
+                                      "): connections to one address are pooled together, so give them the same tls "
+                                      "(a server_name, or one host name per address)");
       }
     }
     resolved.health = upstream::BackendHealth::fresh(backend.name, backend, std::move(addresses));

@@ -100,8 +100,13 @@ std::unique_ptr<Channel> Channel::connect(SSL_CTX* context, const std::string& s
   const bool ip = is_ip_address(server_name);
   if (!ip && !server_name.empty()) SSL_set_tlsext_host_name(ssl, server_name.c_str());
   if (verify) {
-    if (ip) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_name.c_str());
-    else SSL_set1_host(ssl, server_name.c_str());
+    const bool named = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_name.c_str()) == 1
+                          : SSL_set1_host(ssl, server_name.c_str()) == 1;
+    if (!named) {  // (an address with a zone, "fe80::1%1"): fail closed
+      ERR_clear_error();
+      SSL_free(ssl);
+      return nullptr;
+    }
   }
   return std::unique_ptr<Channel>(new Channel(ssl));
 }
@@ -118,8 +123,11 @@ error_code Channel::failure(int result) {
   return {static_cast<int>(code), asio::error::get_ssl_category()};
 }
 
+// Every SSL call starts with an empty error queue: SSL_get_error reads the thread's queue before
+// anything else, and other code on the thread (libjwt, for one) leaves its failures there.
 error_code Channel::handshake() {
   if (established_) return {};
+  ERR_clear_error();
   const int result = SSL_do_handshake(ssl_);
   if (result == 1) {
     established_ = true;
@@ -130,18 +138,25 @@ error_code Channel::handshake() {
 
 error_code Channel::read(asio::mutable_buffer room, std::size_t& read) {
   read = 0;
+  ERR_clear_error();
   if (SSL_read_ex(ssl_, room.data(), room.size(), &read) == 1) return {};
   return failure(0);
 }
 
-void Channel::write(std::span<const asio::const_buffer> data) {
+error_code Channel::write(std::span<const asio::const_buffer> data) {
   // Pieces are joined into records here rather than written one SSL_write each: a head, a chunk
   // size line and a small body would otherwise cost three records and their framing.
   static thread_local std::array<char, kRecordSize> joined;
   std::size_t filled = 0;
   std::size_t written = 0;
+  bool failed = false;
+  auto encrypt = [&](const char* bytes, std::size_t size) {
+    if (failed) return;
+    ERR_clear_error();
+    failed = SSL_write_ex(ssl_, bytes, size, &written) != 1;
+  };
   auto flush = [&] {
-    if (filled > 0) SSL_write_ex(ssl_, joined.data(), filled, &written);
+    if (filled > 0) encrypt(joined.data(), filled);
     filled = 0;
   };
   for (const auto& piece : data) {
@@ -150,7 +165,7 @@ void Channel::write(std::span<const asio::const_buffer> data) {
     while (left > 0) {
       if (filled == 0 && left >= kRecordSize) {  // whole records: straight from the caller's buffer
         const std::size_t whole = left - left % kRecordSize;
-        SSL_write_ex(ssl_, bytes, whole, &written);
+        encrypt(bytes, whole);
         bytes += whole;
         left -= whole;
         continue;
@@ -164,11 +179,13 @@ void Channel::write(std::span<const asio::const_buffer> data) {
     }
   }
   flush();
+  return failed ? failure(0) : error_code{};
 }
 
 void Channel::close() {
   if (closed_ || !established_) return;
   closed_ = true;
+  ERR_clear_error();
   SSL_shutdown(ssl_);  // queues close_notify; the peer's is not waited for
   ERR_clear_error();
 }
@@ -205,6 +222,8 @@ std::string_view Channel::server_name() const {
 std::string_view Channel::version() const { return SSL_get_version(ssl_); }
 
 bool Channel::resumed() const { return SSL_session_reused(ssl_) == 1; }
+
+bool Channel::peer_closed() const { return (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) != 0; }
 
 std::string Channel::describe(const error_code& ec) {
   if (ec.category() == asio::error::get_ssl_category()) {

@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <functional>
 #include <cstring>
 
 #include "cutover/tls/server_names.hpp"
@@ -156,6 +157,7 @@ std::shared_ptr<const ClientContext> ClientContext::build(const config::BackendT
   if (!tls.enabled) return nullptr;
   std::shared_ptr<ClientContext> built(new ClientContext());
   built->verify_ = tls.verify;
+  built->ca_file_ = tls.ca_file;
   built->server_name_ = tls.server_name;
   built->context_ = SSL_CTX_new(TLS_client_method());
   const std::string where = "backends." + backend + ".tls";
@@ -185,5 +187,10 @@ std::shared_ptr<const ClientContext> ClientContext::build(const config::BackendT
 }
 
 ClientContext::~ClientContext() { SSL_CTX_free(context_); }
+
+std::uint64_t ClientContext::identity(const std::string& host) const {
+  const std::string settings = (verify_ ? "verify\n" : "any\n") + ca_file_ + "\n" + server_name(host);
+  return std::hash<std::string>{}(settings) | 1;  // odd: never 0, which is plain TCP
+}
 
 }  // namespace cutover::tls

@@ -223,6 +223,8 @@ void Pool::give_back(std::unique_ptr<Connection> connection, std::size_t max_idl
   if (!connection) return;
   // Leftover bytes after a complete response mean the upstream broke framing: never reuse.
   if (connection->buffer.size() != 0) return;
+  // Nor half a TLS record, or a TLS connection whose backend already said it is closing.
+  if (connection->tls && !connection->tls->reusable()) return;
   auto& home = *connection->home_;
   auto& stack = home.idle;
   switch (on_return({counts_of(home), home.retired, stack.size(), max_idle_per_endpoint})) {

@@ -164,5 +164,35 @@ TEST_F(TlsBackend, PooledTlsConnectionsAreReused) {
   EXPECT_EQ(up->connections_accepted(), 1u) << "one worker, sequential requests: one pooled TLS connection";
 }
 
+// A connection pooled under `verify: false` must not serve requests once a reload asks for
+// verification: pooled connections are kept by address, with what they were checked for.
+TEST_F(TlsBackend, AReloadThatTurnsVerificationOnDoesNotReuseUnverifiedConnections) {
+  auto rogue = start_https("rogue", self_signed(gw_.dir(), "api.internal", {"api.internal", "127.0.0.1"}));
+  const auto config = [&](const std::string& tls) {
+    return yaml_prologue(1) + "backends:\n" + backend("app", *rogue, tls) + "routes:\n" +
+           "  - { id: all, match: { prefix: / }, backend: app }\n";
+  };
+  gw_.write_config(config("{ verify: false, server_name: api.internal }"));
+  gw_.start();
+  HttpConnection c(gw_.port());
+  ASSERT_EQ(c.get("/before").status, 200);
+  EXPECT_EQ(rogue->connections_accepted(), 1u);
+  gw_.write_config(config("{ ca_file: " + ca_file_ + ", server_name: api.internal }"));
+  ASSERT_EQ(admin_call(gw_.admin_port(), "POST", "/admin/reload").status, 200);
+  const auto after = c.get("/after");
+  EXPECT_EQ(after.status, 502) << after.body;
+  EXPECT_EQ(rogue->hits("/after"), 0u);
+}
+
+TEST_F(TlsBackend, BackendsOnOneAddressMustReachItTheSameWay) {
+  auto up = start_https("secure", api_);
+  const auto checked = gw_.check(yaml_prologue(1) + "backends:\n" +
+                                 backend("one", *up, "{ ca_file: " + ca_.cert().string() + ", server_name: api.internal }") +
+                                 backend("two", *up, "{ ca_file: " + ca_.cert().string() + ", server_name: other.internal }") +
+                                 "routes:\n" + route("one") + route("two"));
+  EXPECT_EQ(checked.exit_code, 1);
+  EXPECT_THAT(checked.out + checked.err, ::testing::HasSubstr("another server name")) << checked.out << checked.err;
+}
+
 }  // namespace
 }  // namespace cutover::test

@@ -177,5 +177,14 @@ TEST_F(TlsListener, ClientsThatDoNotSpeakTlsAreClosedWithoutHoldingUpOthers) {
   EXPECT_EQ(app_->total_requests(), garbage.size() + 1) << "no garbage reached the backend";
 }
 
+TEST_F(TlsListener, CheckNamesWhatEachCertificateCovers) {
+  gw_.write_config(yaml_prologue(1) + tls_listener_yaml({a_, b_}, gw_.dir()) + "backends:\n  app: { endpoints: [" +
+                   app_->address() + "] }\n" + "routes:\n  - { id: all, match: { prefix: / }, backend: app }\n");
+  const auto checked = gw_.check();
+  ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  EXPECT_THAT(checked.out, ::testing::HasSubstr("(a.test, *.a.test, and clients naming none)")) << checked.out;
+  EXPECT_THAT(checked.out, ::testing::HasSubstr("(b.test, *.b.test)")) << checked.out;
+}
+
 }  // namespace
 }  // namespace cutover::test

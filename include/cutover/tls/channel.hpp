@@ -27,7 +27,8 @@ class Channel {
   // Accepts a connection with `context` (which an SNI callback may swap for another).
   static std::unique_ptr<Channel> accept(ssl_ctx_st* context);
   // Connects to a backend: `server_name` is sent as SNI (not when it is an IP address) and, with
-  // `verify`, checked against the certificate's names.
+  // `verify`, checked against the certificate's names (null when that check cannot be set up:
+  // never a connection that would skip it).
   static std::unique_ptr<Channel> connect(ssl_ctx_st* context, const std::string& server_name, bool verify);
   ~Channel();
   Channel(const Channel&) = delete;
@@ -42,8 +43,9 @@ class Channel {
   // eof after the peer's close_notify; an ssl error for a bad record.
   boost::system::error_code read(boost::asio::mutable_buffer room, std::size_t& read);
   // Encrypts all of `data` into output(), in records of up to 16 KiB: small pieces are joined
-  // into one record, so a head and a small body go out as one.
-  void write(std::span<const boost::asio::const_buffer> data);
+  // into one record, so a head and a small body go out as one. An error when the connection can
+  // no longer write (a fatal alert before).
+  boost::system::error_code write(std::span<const boost::asio::const_buffer> data);
   // Queues a close_notify (once).
   void close();
 
@@ -63,6 +65,10 @@ class Channel {
   // "TLSv1.3" etc., for logs.
   std::string_view version() const;
   bool resumed() const;
+  // The peer sent its close_notify: what its socket's end means is a clean end, not a cut.
+  bool peer_closed() const;
+  // Fit to go back to a pool: no half record left, no close_notify received.
+  bool reusable() const { return input_.size() == 0 && !peer_closed(); }
   // Why the handshake failed, as OpenSSL says it (also logged with the connection).
   static std::string describe(const boost::system::error_code& ec);
 

@@ -2,6 +2,7 @@
 // OpenSSL contexts built from the config when a snapshot is built, so a certificate that does
 // not load fails the reload (at its line) and the running snapshot keeps serving its own.
 // Immutable once built: workers make their connections' SSL objects from them.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,11 +48,15 @@ class ClientContext {
   bool verify() const { return verify_; }
   // The name to send and verify for an endpoint written as `host`.
   const std::string& server_name(const std::string& host) const { return server_name_.empty() ? host : server_name_; }
+  // What a connection to `host` was made and checked with (verify, ca_file, the name), never 0:
+  // a pooled connection serves only requests that would have made it the same way.
+  std::uint64_t identity(const std::string& host) const;
 
  private:
   ClientContext() = default;
   ssl_ctx_st* context_ = nullptr;
   bool verify_ = true;
+  std::string ca_file_;
   std::string server_name_;
 };
 

@@ -51,6 +51,7 @@ struct Connection {
   boost::asio::ip::tcp::socket socket;  // non-blocking, no Nagle, once connected
   ReadBuffer buffer;  // bytes read past the previous response (normally none)
   std::unique_ptr<tls::Channel> tls;  // a TLS backend's record layer; null: plain TCP
+  std::uint64_t tls_identity = 0;     // tls::ClientContext::identity it was made with; 0: plain TCP
   boost::asio::ip::tcp::endpoint endpoint;
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;  // came from the pool: a failure before any response byte is retryable

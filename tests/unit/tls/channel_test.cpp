@@ -2,6 +2,8 @@
 #include "cutover/tls/channel.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
 
 #include <boost/asio/error.hpp>
 #include <filesystem>
@@ -195,6 +197,49 @@ TEST_F(ChannelTest, FilesThatHoldNoCertificateOrKeyAreReportedAtTheirKeys) {
     EXPECT_EQ(sink.all()[0].mark.line, line);
     EXPECT_NE(sink.all()[0].message.find("text.pem"), std::string::npos) << sink.all()[0].message;
   }
+}
+
+TEST_F(ChannelTest, FailuresOtherCodeLeftOnTheThreadsErrorQueueAreNotThisConnections) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  boost::system::error_code ec;
+  read_all(*client, ec);
+  // As libjwt leaves an RSA padding failure behind after a forged token.
+  ERR_raise(ERR_LIB_RSA, RSA_R_PADDING_CHECK_FAILED);
+  char room[64];
+  std::size_t n = 0;
+  EXPECT_EQ(server->read(asio::buffer(room), n), asio::error::would_block);
+  ERR_raise(ERR_LIB_RSA, RSA_R_PADDING_CHECK_FAILED);
+  const std::string reply = "HTTP/1.1 204 No Content\r\n\r\n";
+  const std::array<asio::const_buffer, 1> pieces{asio::buffer(reply)};
+  EXPECT_FALSE(server->write(pieces));
+  carry(*server, *client);
+  EXPECT_EQ(read_all(*client, ec), reply);
+}
+
+TEST_F(ChannelTest, ANameThatCannotBeCheckedMakesNoConnection) {
+  auto context = client_context("a.pem");
+  EXPECT_FALSE(Channel::connect(context->get(), "fe80::1%1", true)) << "verification would check the chain alone";
+  EXPECT_TRUE(Channel::connect(context->get(), "fe80::1%1", false));
+}
+
+TEST_F(ChannelTest, OnlyAConnectionWithNothingPendingAndNoCloseNotifyIsReusable) {
+  auto context = client_context("a.pem");
+  auto server = Channel::accept(server_contexts_->default_context());
+  auto client = Channel::connect(context->get(), "a.test", true);
+  ASSERT_FALSE(handshake(*client, *server));
+  boost::system::error_code ec;
+  read_all(*client, ec);
+  EXPECT_TRUE(client->reusable());
+  EXPECT_FALSE(client->peer_closed());
+  server->close();
+  carry(*server, *client);
+  read_all(*client, ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  EXPECT_TRUE(client->peer_closed());
+  EXPECT_FALSE(client->reusable());
 }
 
 }  // namespace
