@@ -70,17 +70,27 @@ class ChannelTest : public ::testing::Test {
     return client_ec;
   }
 
+  struct Connected {
+    std::shared_ptr<const ClientContext> context;
+    std::unique_ptr<Channel> server;
+    std::unique_ptr<Channel> client;
+  };
+  // A client verifying "a.test" and the server, their handshake done.
+  Connected connected() {
+    Connected pair{client_context("a.pem"), Channel::accept(server_contexts_->default_context()), nullptr};
+    EXPECT_TRUE(pair.context);
+    pair.client = Channel::connect(pair.context->get(), "a.test", true);
+    EXPECT_FALSE(handshake(*pair.client, *pair.server));
+    return pair;
+  }
+
   test::TempDir dir_{"tls-channel"};
   config::DiagnosticSink sink_{"cutover.yaml"};
   std::shared_ptr<const ServerContexts> server_contexts_;
 };
 
 TEST_F(ChannelTest, AHandshakeVerifiesTheNameAndAgreesOnHttp11) {
-  auto context = client_context("a.pem");
-  ASSERT_TRUE(context);
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   EXPECT_TRUE(client->established());
   EXPECT_TRUE(server->established());
   EXPECT_EQ(server->alpn(), "http/1.1");
@@ -108,10 +118,7 @@ TEST_F(ChannelTest, ACertificateForAnotherNameOrFromAnotherIssuerFailsTheHandsha
 }
 
 TEST_F(ChannelTest, PiecesWrittenTogetherGoAsOneRecordAndArriveInOrder) {
-  auto context = client_context("a.pem");
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   boost::system::error_code ec;
   read_all(*client, ec);  // the session tickets that followed the handshake
   const std::string head = "GET / HTTP/1.1\r\nHost: a.test\r\n\r\n";
@@ -126,10 +133,7 @@ TEST_F(ChannelTest, PiecesWrittenTogetherGoAsOneRecordAndArriveInOrder) {
 }
 
 TEST_F(ChannelTest, ALargeWriteArrivesWholeAndHalfARecordWaitsForTheRest) {
-  auto context = client_context("a.pem");
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   std::string large(100'000, '\0');
   for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<char>('a' + i % 26);
   const std::array<asio::const_buffer, 1> pieces{asio::buffer(large)};
@@ -150,10 +154,7 @@ TEST_F(ChannelTest, ALargeWriteArrivesWholeAndHalfARecordWaitsForTheRest) {
 }
 
 TEST_F(ChannelTest, CloseNotifyReadsAsEndOfStream) {
-  auto context = client_context("a.pem");
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   client->close();
   carry(*client, *server);
   boost::system::error_code ec;
@@ -200,10 +201,7 @@ TEST_F(ChannelTest, FilesThatHoldNoCertificateOrKeyAreReportedAtTheirKeys) {
 }
 
 TEST_F(ChannelTest, FailuresOtherCodeLeftOnTheThreadsErrorQueueAreNotThisConnections) {
-  auto context = client_context("a.pem");
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   boost::system::error_code ec;
   read_all(*client, ec);
   // As libjwt leaves an RSA padding failure behind after a forged token.
@@ -226,10 +224,7 @@ TEST_F(ChannelTest, ANameThatCannotBeCheckedMakesNoConnection) {
 }
 
 TEST_F(ChannelTest, OnlyAConnectionWithNothingPendingAndNoCloseNotifyIsReusable) {
-  auto context = client_context("a.pem");
-  auto server = Channel::accept(server_contexts_->default_context());
-  auto client = Channel::connect(context->get(), "a.test", true);
-  ASSERT_FALSE(handshake(*client, *server));
+  auto [context, server, client] = connected();
   boost::system::error_code ec;
   read_all(*client, ec);
   EXPECT_TRUE(client->reusable());
