@@ -128,8 +128,15 @@ void Server::sync_watch() {
   }
   auto base = std::filesystem::path(options_.config_path).parent_path();
   std::vector<std::filesystem::path> files;
-  for (const std::string* file : {&config.identity.jwt.hs256_secret_file, &config.identity.jwt.rs256_public_key_file,
-                                  &config.admin.token_file}) {
+  std::vector<const std::string*> named = {&config.identity.jwt.hs256_secret_file,
+                                           &config.identity.jwt.rs256_public_key_file, &config.admin.token_file};
+  // Certificates too: a renewal written over them is loaded like a changed config.
+  for (const auto& certificate : config.tls.certificates) {
+    named.push_back(&certificate.cert_file);
+    named.push_back(&certificate.key_file);
+  }
+  for (const auto& backend : config.backends) named.push_back(&backend.tls.ca_file);
+  for (const std::string* file : named) {
     if (file->empty()) continue;
     std::filesystem::path path(*file);
     files.push_back(path.is_relative() ? base / path : path);

@@ -95,6 +95,16 @@ TEST_F(TlsReload, ARenewedCertificateServesNewConnectionsWhileAnOpenOneKeepsWork
   EXPECT_EQ(app_->hits("/after-sighup"), 2u);
 }
 
+TEST_F(TlsReload, WithWatchOnARenewedCertificateIsLoadedWithoutASignal) {
+  gw_.stop();
+  gw_.write_config(yaml_ + "watch: true\n");
+  gw_.start();
+  EXPECT_EQ(served_pem(), v1_.pem());
+  const auto v2 = ca_.issue("site.test", {"site.test"});
+  install(v2);  // the key, then the certificate: the first save alone fails its reload
+  EXPECT_TRUE(wait_until([&] { return served_pem() == v2.pem(); }, 5s, 100ms)) << gw_.process().output();
+}
+
 TEST_F(TlsReload, ABrokenCertificateFailsTheReloadNamingItsFileAndTheOldOneServesOn) {
   auto open = connect();
   ASSERT_EQ(open.get("/").status, 200);
