@@ -125,18 +125,17 @@ class EventRead {
   EventRead(Watchdog& watchdog, Stream stream, ReadBuffer& buffer, std::chrono::milliseconds timeout,
             std::size_t min_room = kHeadReadSize)
       : stream_(stream), buffer_(buffer), watch_(watchdog, stream.socket, timeout), room_(room_for(min_room)),
-        tried_at_once_(next_read_is_tried_at_once(stream.socket)) {}
+        readiness_(stream.socket) {}
   // Under a deadline the caller computed from its one clock reading for this event: none here.
   EventRead(Watchdog& watchdog, Stream stream, ReadBuffer& buffer, Watch::Clock::time_point due,
             std::size_t min_room = kHeadReadSize)
       : stream_(stream), buffer_(buffer), watch_(watchdog, stream.socket, due), room_(room_for(min_room)),
-        tried_at_once_(next_read_is_tried_at_once(stream.socket)) {}
+        readiness_(stream.socket) {}
 
   auto start() { return stream_.socket.async_read_some(room_, boost::asio::as_tuple(boost::asio::deferred)); }
 
   boost::system::error_code finish(const boost::system::error_code& ec, std::size_t read) {
-    // As ReadReadiness::completed (read_readiness.hpp), with the socket this already holds.
-    if (!ec && !tried_at_once_ && read > 0 && read < room_.size()) next_read_waits_for_event(stream_.socket);
+    readiness_.completed(stream_.socket, ec, read, room_.size());
     if (!stream_.tls) {
       buffer_.commit(read);
       return watch_.result(ec);
@@ -156,7 +155,7 @@ class EventRead {
   ReadBuffer& buffer_;
   Watch watch_;
   boost::asio::mutable_buffer room_;
-  bool tried_at_once_;
+  ReadReadiness readiness_;
 };
 
 // One read into `buffer`: read_arrived, then an EventRead if nothing had arrived (a coroutine

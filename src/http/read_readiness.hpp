@@ -34,19 +34,20 @@ bool next_read_is_tried_at_once(boost::asio::ip::tcp::socket& socket);
 // The socket's receive queue is empty: its next read waits for the next readable event.
 void next_read_waits_for_event(boost::asio::ip::tcp::socket& socket);
 
+// (The socket is passed to both calls rather than kept: the read's owner holds it already, and
+// an EventRead lives in frames every connection holds.)
 class ReadReadiness {
  public:
   // Construct right before starting the read.
-  explicit ReadReadiness(boost::asio::ip::tcp::socket& socket)
-      : socket_(socket), tried_at_once_(next_read_is_tried_at_once(socket)) {}
+  explicit ReadReadiness(boost::asio::ip::tcp::socket& socket) : tried_at_once_(next_read_is_tried_at_once(socket)) {}
 
   // Call right after the read completes, before anything else runs.
-  void completed(const boost::system::error_code& ec, std::size_t read, std::size_t asked) {
-    if (!ec && !tried_at_once_ && read > 0 && read < asked) next_read_waits_for_event(socket_);
+  void completed(boost::asio::ip::tcp::socket& socket, const boost::system::error_code& ec, std::size_t read,
+                 std::size_t asked) const {
+    if (!ec && !tried_at_once_ && read > 0 && read < asked) next_read_waits_for_event(socket);
   }
 
  private:
-  boost::asio::ip::tcp::socket& socket_;
   bool tried_at_once_;
 };
 

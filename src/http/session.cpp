@@ -121,14 +121,14 @@ std::uint32_t max_header_bytes(const ClientConnection& client) {
   return static_cast<std::uint32_t>(client.snapshot->config.limits.max_header_bytes);
 }
 
+}  // namespace
+
 // The session's frame is held by every connection, idle or busy, for as long as it is open, and
 // GCC gives each of its locals (and each co_await's awaiter) a place of its own there, whether or
 // not it lives across a wait. What never waits is therefore done outside it (run_session below,
 // the helpers above). That keeps the frame
 // under 1,280 bytes, mimalloc's size class below 1,536: 256 bytes less per connection (memory
 // only: a request costs the same either way).
-}  // namespace
-
 asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
   client.peer_address = peer_address(client.socket);
   SessionGuard guard(worker, client);
@@ -227,7 +227,6 @@ asio::awaitable<void> serve(Worker& worker, ClientConnection client) {
   give_heads_back(worker, client);
   close_connection(client);
 }
-
 
 asio::awaitable<void> run_session(Worker& worker, tcp::socket socket, bool tls) {
   boost::system::error_code ignored;
